@@ -1,0 +1,77 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "gatecheck",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "gatecheck", targets: ["gatecheck"]),
+        .library(name: "GatecheckCore", targets: ["GatecheckCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // libcurl, seen from Swift: the system library plus typed, non-variadic wrappers.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // HTTP client over libcurl: one curl_multi loop on a dedicated thread.
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "HTTPMessage"]),
+        // Value types shared by the client, the emulator and the runner (ordered, case-preserving headers).
+        .target(name: "HTTPMessage"),
+        // Order-preserving JSON values, parser, serializer and the one JSONPath implementation.
+        .target(name: "JSONCore", dependencies: [
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
+        // Velocity (VTL 1.7 subset) engine and API Gateway's template variables.
+        .target(name: "VTL", dependencies: ["JSONCore"]),
+        // JUnit XML writer (Jenkins xUnit schema), streaming and atomic.
+        .target(name: "JUnit"),
+        // Compiler-style diagnostics and position-aware YAML reading.
+        .target(name: "SourceDiagnostics", dependencies: ["Yams", "JSONCore"]),
+        // The API Gateway pipeline: definitions, routing, integrations, gateway responses. No networking inside.
+        .target(name: "Gateway", dependencies: ["JSONCore", "VTL", "HTTPMessage", "SourceDiagnostics", "Yams"]),
+        // SwiftNIO HTTP/1.1 server that serves a Gateway on loopback.
+        .target(name: "GatewayServer", dependencies: [
+            "Gateway", "HTTPMessage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
+        // Backends the emulator calls: scripted Lambdas, Python/Node handler workers, HTTP upstreams.
+        .target(name: "Backends", dependencies: [
+            "Gateway", "JSONCore", "HTTPMessage", "CurlHTTP", "SourceDiagnostics", "Yams",
+        ]),
+        // Suites, variables, assertions, the runner, console and JUnit reporting.
+        .target(name: "GatecheckCore", dependencies: [
+            "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics",
+            "Gateway", "GatewayServer", "Backends", "Yams",
+        ]),
+        // The thin CLI.
+        .executableTarget(name: "gatecheck", dependencies: [
+            "GatecheckCore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // Loopback servers for tests (a scriptable HTTP server and a fault injector).
+        .target(name: "TestSupport", dependencies: ["HTTPMessage"]),
+
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
+        .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
+        .testTarget(name: "VTLTests", dependencies: ["VTL", "JSONCore"]),
+        .testTarget(name: "JUnitTests", dependencies: ["JUnit"]),
+        .testTarget(name: "GatewayTests", dependencies: [
+            "Gateway", "GatewayServer", "Backends", "CurlHTTP", "JSONCore", "TestSupport",
+        ]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"]),
+        .testTarget(name: "GatecheckCoreTests", dependencies: [
+            "GatecheckCore", "TestSupport", "JSONCore", "JUnit",
+        ]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,46 @@
+/// One line of the emulator's request log: what the gateway did with a request.
+public struct GatewayLogEntry: Sendable {
+    /// Route or resource matched, e.g. `GET /items/{id}`; nil when nothing matched.
+    public var route: String?
+    /// `AWS`, `AWS_PROXY`, `HTTP`, `HTTP_PROXY`, `MOCK`, or nil when no integration ran.
+    public var integrationType: String?
+    /// The integration response chosen (its selection pattern, `default` for the default one).
+    public var selectedResponse: String?
+    /// Why the gateway answered with an error of its own (configuration error, template failure, ...).
+    public var detail: String?
+
+    public init(route: String? = nil, integrationType: String? = nil, selectedResponse: String? = nil, detail: String? = nil) {
+        self.route = route
+        self.integrationType = integrationType
+        self.selectedResponse = selectedResponse
+        self.detail = detail
+    }
+}
+
+/// The response and how it was produced.
+public struct GatewayOutcome: Sendable {
+    public var response: GatewayResponse
+    public var log: GatewayLogEntry
+
+    public init(response: GatewayResponse, log: GatewayLogEntry = GatewayLogEntry()) {
+        self.response = response
+        self.log = log
+    }
+}
+
+/// Why the server refused a request before it reached the pipeline.
+public enum RequestRejection: Sendable, Equatable {
+    /// Body above the API's payload limit (API Gateway: 10 MB) -> REQUEST_TOO_LARGE 413.
+    case bodyTooLarge
+    /// Request line or headers above the limits -> 431/414 as AWS documents.
+    case headersTooLarge
+    case uriTooLong
+}
+
+/// Something that answers client requests the way API Gateway would: a REST API or an HTTP API.
+/// The pipeline behind it does no networking of its own; the server layer feeds it requests.
+public protocol GatewayHandler: Sendable {
+    func handle(_ request: GatewayRequest) async -> GatewayOutcome
+    /// The response for a request the server refused before parsing it completely.
+    func rejection(_ reason: RequestRejection) -> GatewayResponse
+}

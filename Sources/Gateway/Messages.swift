@@ -1,0 +1,48 @@
+import HTTPMessage
+
+/// A request as the client sent it to the gateway, before any processing.
+public struct GatewayRequest: Sendable {
+    public var method: String
+    /// The raw request-target from the request line: path plus `?query`, not percent-decoded.
+    public var target: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    public var sourceIP: String
+    /// e.g. "HTTP/1.1"
+    public var httpVersion: String
+
+    public init(method: String, target: String, headers: HTTPHeaders = [:], body: [UInt8] = [],
+                sourceIP: String = "127.0.0.1", httpVersion: String = "HTTP/1.1") {
+        self.method = method
+        self.target = target
+        self.headers = headers
+        self.body = body
+        self.sourceIP = sourceIP
+        self.httpVersion = httpVersion
+    }
+
+    /// The path part of the target (before `?`), raw.
+    public var path: String {
+        if let q = target.firstIndex(of: "?") { return String(target[..<q]) }
+        return target
+    }
+
+    /// The raw query string (after `?`, without it), empty when absent.
+    public var rawQuery: String {
+        if let q = target.firstIndex(of: "?") { return String(target[target.index(after: q)...]) }
+        return ""
+    }
+}
+
+/// What the client receives.
+public struct GatewayResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}

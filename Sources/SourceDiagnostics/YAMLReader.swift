@@ -1,0 +1,249 @@
+import Foundation
+import JSONCore
+import Yams
+
+/// Reads YAML input files into Yams nodes, turning every problem into a positioned diagnostic.
+public enum YAMLSource {
+    /// Files larger than this are refused before parsing (a suite or API definition is never this big).
+    public static let defaultMaxBytes = 16 * 1024 * 1024
+
+    /// Reads a file as UTF-8 text; missing files, directories, binary garbage and oversize files are diagnostics.
+    public static func readText(path: String, displayName: String? = nil, maxBytes: Int = defaultMaxBytes) -> Result<String, Diagnostic> {
+        let name = displayName ?? path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return .failure(Diagnostic(file: name, message: "no such file"))
+        }
+        if isDirectory.boolValue { return .failure(Diagnostic(file: name, message: "is a directory, expected a file")) }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber, size.intValue > maxBytes {
+            return .failure(Diagnostic(file: name, message: "file is \(size.intValue) bytes, more than the \(maxBytes)-byte limit for an input file"))
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return .failure(Diagnostic(file: name, message: "cannot be read (permission denied?)"))
+        }
+        if data.contains(0) {
+            return .failure(Diagnostic(file: name, message: "contains NUL bytes: this is a binary file, not YAML"))
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return .failure(Diagnostic(file: name, message: "is not valid UTF-8 text"))
+        }
+        return .success(text)
+    }
+
+    /// Parses one YAML document. An empty document yields nil.
+    public static func parse(_ text: String, file: String) -> Result<Node?, Diagnostic> {
+        do {
+            return .success(try Yams.compose(yaml: text))
+        } catch let error as YamlError {
+            return .failure(diagnostic(for: error, file: file))
+        } catch {
+            return .failure(Diagnostic(file: file, message: "invalid YAML: \(error)"))
+        }
+    }
+
+    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+        func make(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> Diagnostic {
+            var message = "invalid YAML: \(problem)"
+            if let context { message += " \(context.text)" }
+            if problem.contains("cannot start any token") || problem.contains("tab") {
+                message += " (YAML does not allow tabs for indentation; use spaces)"
+            }
+            return Diagnostic(file: file, line: mark.line, column: mark.column, message: message)
+        }
+        switch error {
+        case let .scanner(context, problem, mark, _): return make(problem, context, mark)
+        case let .parser(context, problem, mark, _): return make(problem, context, mark)
+        case let .composer(context, problem, mark, _): return make(problem, context, mark)
+        case let .reader(problem, offset, _, _):
+            return Diagnostic(file: file, message: "invalid YAML: \(problem)" + (offset.map { " at byte \($0)" } ?? ""))
+        default:
+            return Diagnostic(file: file, message: "invalid YAML: \(error)")
+        }
+    }
+}
+
+/// A mapping node with its keys as strings, in document order.
+public struct YAMLMapping {
+    public struct Entry {
+        public var key: String
+        public var keyNode: Node
+        public var value: Node
+    }
+
+    public let node: Node
+    public let entries: [Entry]
+
+    public subscript(key: String) -> Node? { entries.first { $0.key == key }?.value }
+    public func contains(_ key: String) -> Bool { entries.contains { $0.key == key } }
+    public func keyNode(_ key: String) -> Node? { entries.first { $0.key == key }?.keyNode }
+    public var keys: [String] { entries.map(\.key) }
+}
+
+/// Typed, position-aware accessors that report wrong types and unknown keys to a sink.
+/// Every accessor takes a human `context` (e.g. "expect" or "cases[2].request") used in messages.
+public struct YAMLReader {
+    public let sink: DiagnosticSink
+
+    public init(sink: DiagnosticSink) { self.sink = sink }
+
+    public var file: String { sink.file }
+
+    public func error(_ message: String, at node: Node?) {
+        sink.report(.error, message, line: node?.mark?.line, column: node?.mark?.column)
+    }
+
+    public func warning(_ message: String, at node: Node?) {
+        sink.report(.warning, message, line: node?.mark?.line, column: node?.mark?.column)
+    }
+
+    /// The node as a mapping; reports "expected a mapping" otherwise.
+    public func mapping(_ node: Node, _ context: String) -> YAMLMapping? {
+        guard case let .mapping(mapping) = node else {
+            error("expected a mapping for '\(context)', found \(Self.kind(of: node))", at: node)
+            return nil
+        }
+        var entries: [YAMLMapping.Entry] = []
+        var seen: Set<String> = []
+        for (keyNode, value) in mapping {
+            guard let key = keyNode.scalar?.string else {
+                error("keys in '\(context)' must be strings, found \(Self.kind(of: keyNode))", at: keyNode)
+                continue
+            }
+            if !seen.insert(key).inserted {
+                error("duplicate key '\(key)' in \(context)", at: keyNode)
+                continue
+            }
+            entries.append(.init(key: key, keyNode: keyNode, value: value))
+        }
+        return YAMLMapping(node: node, entries: entries)
+    }
+
+    /// Reports each key that is not in `allowed`, with a "did you mean" hint.
+    @discardableResult
+    public func checkKeys(_ mapping: YAMLMapping, allowed: [String], _ context: String) -> Bool {
+        var ok = true
+        for entry in mapping.entries where !allowed.contains(entry.key) {
+            ok = false
+            var message = "unknown key '\(entry.key)' in \(context)"
+            if let hint = closestMatch(to: entry.key, among: allowed) { message += " (did you mean '\(hint)'?)" }
+            error(message, at: entry.keyNode)
+        }
+        return ok
+    }
+
+    /// Reports a missing required key at the mapping's position.
+    public func require(_ mapping: YAMLMapping, _ key: String, _ context: String) -> Node? {
+        if let node = mapping[key] { return node }
+        error("missing required key '\(key)' in \(context)", at: mapping.node)
+        return nil
+    }
+
+    public func sequence(_ node: Node, _ context: String) -> [Node]? {
+        guard case let .sequence(sequence) = node else {
+            error("expected a list for '\(context)', found \(Self.kind(of: node))", at: node)
+            return nil
+        }
+        return Array(sequence)
+    }
+
+    /// A scalar as text (numbers and booleans are accepted and given as written).
+    public func string(_ node: Node, _ context: String) -> String? {
+        guard case let .scalar(scalar) = node else {
+            error("expected a string for '\(context)', found \(Self.kind(of: node))", at: node)
+            return nil
+        }
+        return scalar.string
+    }
+
+    public func int(_ node: Node, _ context: String) -> Int? {
+        if case let .scalar(scalar) = node, let value = Int(scalar.string.trimmingCharacters(in: .whitespaces)) { return value }
+        error("expected an integer for '\(context)', found \(Self.describe(node))", at: node)
+        return nil
+    }
+
+    public func double(_ node: Node, _ context: String) -> Double? {
+        if case let .scalar(scalar) = node, let value = Double(scalar.string.trimmingCharacters(in: .whitespaces)) { return value }
+        error("expected a number for '\(context)', found \(Self.describe(node))", at: node)
+        return nil
+    }
+
+    public func bool(_ node: Node, _ context: String) -> Bool? {
+        if case .scalar = node, let value = node.bool { return value }
+        error("expected true or false for '\(context)', found \(Self.describe(node))", at: node)
+        return nil
+    }
+
+    /// A scalar or a list of scalars, as a list (for `tags: smoke` and `tags: [a, b]` alike).
+    public func stringList(_ node: Node, _ context: String) -> [String]? {
+        if case .scalar = node { return string(node, context).map { [$0] } }
+        guard let items = sequence(node, context) else { return nil }
+        var result: [String] = []
+        for (index, item) in items.enumerated() {
+            if let value = string(item, "\(context)[\(index)]") { result.append(value) }
+        }
+        return result
+    }
+
+    /// A mapping of scalar values, in order; a value that is a list yields one pair per element
+    /// (so `query: { id: [1, 2] }` means `id=1&id=2`).
+    public func stringPairs(_ node: Node, _ context: String) -> [(String, String, Node)]? {
+        guard let mapping = mapping(node, context) else { return nil }
+        var result: [(String, String, Node)] = []
+        for entry in mapping.entries {
+            if case let .sequence(items) = entry.value {
+                for item in items {
+                    if let value = string(item, "\(context).\(entry.key)") { result.append((entry.key, value, item)) }
+                }
+            } else if let value = string(entry.value, "\(context).\(entry.key)") {
+                result.append((entry.key, value, entry.value))
+            }
+        }
+        return result
+    }
+
+    /// Converts a YAML subtree to JSON. Plain scalars are typed (null, booleans, integers, decimals);
+    /// quoted scalars are always strings.
+    public func json(_ node: Node, _ context: String) -> JSONValue? {
+        switch node {
+        case let .scalar(scalar):
+            if scalar.style != .plain { return .string(scalar.string) }
+            if node.null != nil { return .null }
+            if let bool = node.bool { return .bool(bool) }
+            if let int = Int64(scalar.string) { return .int(int) }
+            if node.float != nil, let double = Double(scalar.string) { return .double(double) }
+            return .string(scalar.string)
+        case let .sequence(sequence):
+            var items: [JSONValue] = []
+            for (index, item) in sequence.enumerated() {
+                guard let value = json(item, "\(context)[\(index)]") else { return nil }
+                items.append(value)
+            }
+            return .array(items)
+        case .mapping:
+            guard let mapping = mapping(node, context) else { return nil }
+            var object: [(String, JSONValue)] = []
+            for entry in mapping.entries {
+                guard let value = json(entry.value, "\(context).\(entry.key)") else { return nil }
+                object.append((entry.key, value))
+            }
+            return .object(.init(uniqueKeysWithValues: object))
+        case .alias:
+            error("YAML aliases are not supported in '\(context)'", at: node)
+            return nil
+        }
+    }
+
+    public static func kind(of node: Node) -> String {
+        switch node {
+        case .scalar: return "a scalar"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    static func describe(_ node: Node) -> String {
+        if case let .scalar(scalar) = node { return "'\(scalar.string)'" }
+        return kind(of: node)
+    }
+}

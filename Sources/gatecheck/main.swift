@@ -1,0 +1,1 @@
+print("gatecheck: not built yet")

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing gatecheck needs, only when it is missing.
+# Debian packages: libcurl (the HTTP client), pkg-config (to find it), xmllint (JUnit schema checks in tests).
+# PyPI packages: junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template).
+set -euo pipefail
+
+apt_packages=(libcurl4-openssl-dev pkg-config libxml2-utils)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]} with apt-get" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--test" ]; then
+    pip_missing=()
+    python3 -c "import junitparser" 2>/dev/null || pip_missing+=(junitparser)
+    command -v cfn-lint >/dev/null 2>&1 || pip_missing+=(cfn-lint)
+    if [ "${#pip_missing[@]}" -gt 0 ]; then
+        echo "install-deps: installing ${pip_missing[*]} with pip" >&2
+        python3 -m pip install -q "${pip_missing[@]}"
+    fi
+fi
