@@ -1,0 +1,69 @@
+import HTTPMessage
+
+/// Cumulative times from the start of the transfer to the end of each phase, as libcurl
+/// measures them (`CURLINFO_*_TIME_T`, microsecond resolution). A phase that did not happen
+/// (e.g. TLS on plain HTTP, or connect on a reused connection) reports the time of the phase before it
+/// or zero, as libcurl does.
+public struct HTTPTimings: Sendable, Hashable {
+    /// Name resolution finished (`CURLINFO_NAMELOOKUP_TIME_T`).
+    public var nameLookup: Duration
+    /// TCP connection established (`CURLINFO_CONNECT_TIME_T`).
+    public var connect: Duration
+    /// TLS handshake finished (`CURLINFO_APPCONNECT_TIME_T`); zero for plain HTTP.
+    public var tlsHandshake: Duration
+    /// About to send the request (`CURLINFO_PRETRANSFER_TIME_T`).
+    public var preTransfer: Duration
+    /// First response byte received (`CURLINFO_STARTTRANSFER_TIME_T`).
+    public var startTransfer: Duration
+    /// Whole transfer, including redirects (`CURLINFO_TOTAL_TIME_T`).
+    public var total: Duration
+    /// Time spent on redirect hops before the final one (`CURLINFO_REDIRECT_TIME_T`).
+    public var redirect: Duration
+
+    public init(
+        nameLookup: Duration = .zero, connect: Duration = .zero, tlsHandshake: Duration = .zero,
+        preTransfer: Duration = .zero, startTransfer: Duration = .zero, total: Duration = .zero,
+        redirect: Duration = .zero
+    ) {
+        self.nameLookup = nameLookup
+        self.connect = connect
+        self.tlsHandshake = tlsHandshake
+        self.preTransfer = preTransfer
+        self.startTransfer = startTransfer
+        self.total = total
+        self.redirect = redirect
+    }
+}
+
+/// The final response of a transfer, exactly as received: header fields in wire order with their
+/// original case and duplicates, and the body bytes untouched (no decompression).
+public struct HTTPResponse: Sendable, Hashable {
+    /// The status code, e.g. 206.
+    public var status: Int
+    /// The protocol token of the status line, e.g. `HTTP/1.1` or `HTTP/2`.
+    public var httpVersion: String
+    /// The reason phrase of the status line, e.g. `Partial Content` (empty for HTTP/2 or when the server sent none).
+    public var reasonPhrase: String
+    /// The final response's header fields; `100 Continue` and redirect hops are not included, nor are trailers.
+    public var headers: HTTPHeaders
+    /// The body bytes as received (still compressed if the server sent `Content-Encoding`). Empty for `HEAD`.
+    public var body: [UInt8]
+    /// Per-phase timings of the transfer.
+    public var timings: HTTPTimings
+    /// Whether the transfer reused a connection from the client's pool (`CURLINFO_NUM_CONNECTS == 0`),
+    /// or nil when libcurl could not tell.
+    public var connectionReused: Bool?
+
+    public init(
+        status: Int, httpVersion: String = "HTTP/1.1", reasonPhrase: String = "", headers: HTTPHeaders = [:],
+        body: [UInt8] = [], timings: HTTPTimings = HTTPTimings(), connectionReused: Bool? = nil
+    ) {
+        self.status = status
+        self.httpVersion = httpVersion
+        self.reasonPhrase = reasonPhrase
+        self.headers = headers
+        self.body = body
+        self.timings = timings
+        self.connectionReused = connectionReused
+    }
+}

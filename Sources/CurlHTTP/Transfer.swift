@@ -1,0 +1,234 @@
+import CCurl
+import HTTPMessage
+
+/// What a caller hands to the multi loop: the request and where to deliver the outcome.
+struct Submission: Sendable {
+    let id: UInt64
+    let request: HTTPRequest
+    let continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>
+
+    func complete(_ result: Result<HTTPResponse, TransportError>) {
+        continuation.resume(returning: result)
+    }
+}
+
+/// One transfer in flight: its easy handle and everything libcurl writes into while it runs.
+/// Lives on the multi-loop thread only (created, driven and finished there), so it needs no locking.
+final class Transfer {
+    let submission: Submission
+    let easy: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    private var head = ResponseHeadParser()
+    private var body: [UInt8] = []
+
+    /// Creates the easy handle and applies every option; throws when libcurl refuses one.
+    init(submission: Submission, configuration: HTTPClientConfiguration, resolveList: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
+        guard let easy = curl_easy_init() else {
+            throw TransportError(code: Int(CURLE_FAILED_INIT.rawValue), detail: "curl_easy_init failed")
+        }
+        self.submission = submission
+        self.easy = easy
+        self.errorBuffer = .allocate(capacity: Int(gc_error_size))
+        errorBuffer.initialize(repeating: 0, count: Int(gc_error_size))
+        do {
+            try configure(configuration: configuration, resolveList: resolveList)
+        } catch {
+            releaseResources()
+            throw error
+        }
+    }
+
+    deinit {
+        releaseResources()
+    }
+
+    private var released = false
+
+    private func releaseResources() {
+        guard !released else { return }
+        released = true
+        curl_easy_cleanup(easy)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// Methods for which an empty body means "no body".
+    private static let bodilessMethods: Set<String> = ["GET", "HEAD", "DELETE", "OPTIONS", "TRACE"]
+
+    private func configure(configuration: HTTPClientConfiguration, resolveList: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
+        let request = submission.request
+        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+        try set(CURLOPT_URL, string: request.url)
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_PATH_AS_IS, 1)  // send "/a/../b" as given, do not squash dot segments
+        try set(CURLOPT_PROTOCOLS_STR, string: "http,https")
+        try set(CURLOPT_REDIR_PROTOCOLS_STR, string: "http,https")
+        try set(CURLOPT_HTTP09_ALLOWED, 0)
+        switch configuration.httpVersion {
+        case .http1_1: try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1)
+        case .http2: try set(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS)
+        }
+
+        // Response capture: raw header lines and body bytes, never decoded (no CURLOPT_ACCEPT_ENCODING).
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        try check(gc_easy_setopt_header_callback(easy) { buffer, size, count, userData in
+            let length = size * count
+            guard let userData else { return 0 }
+            let transfer = Unmanaged<Transfer>.fromOpaque(userData).takeUnretainedValue()
+            transfer.head.consume(line: UnsafeRawBufferPointer(start: buffer, count: length))
+            return length
+        }, option: "CURLOPT_HEADERFUNCTION")
+        try set(CURLOPT_HEADERDATA, pointer: context)
+        try check(gc_easy_setopt_write_callback(easy) { buffer, size, count, userData in
+            let length = size * count
+            guard let userData else { return 0 }
+            let transfer = Unmanaged<Transfer>.fromOpaque(userData).takeUnretainedValue()
+            transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
+            return length
+        }, option: "CURLOPT_WRITEFUNCTION")
+        try set(CURLOPT_WRITEDATA, pointer: context)
+
+        // Method and body.
+        let method = request.method
+        let body = request.body.flatMap { bytes in
+            bytes.isEmpty && Self.bodilessMethods.contains(method) ? nil : bytes
+        }
+        var sendsPostFields = false
+        if method == "HEAD" {
+            try set(CURLOPT_NOBODY, 1)
+        } else if let body {
+            try setPostFields(body)
+            sendsPostFields = true
+            if method != "POST" { try set(CURLOPT_CUSTOMREQUEST, string: method) }
+        } else if method == "POST" {
+            try setPostFields([])  // "Content-Length: 0" instead of reading a body from stdin
+            sendsPostFields = true
+        } else if method != "GET" {
+            try set(CURLOPT_CUSTOMREQUEST, string: method)
+        }
+
+        // Request headers: the caller's, exactly, minus what libcurl would add on its own.
+        var list: UnsafeMutablePointer<curl_slist>?
+        func append(_ line: String) throws(TransportError) {
+            guard let extended = curl_slist_append(list, line) else {
+                throw TransportError(code: Int(CURLE_OUT_OF_MEMORY.rawValue), detail: "curl_slist_append failed")
+            }
+            list = extended
+        }
+        defer { headerList = list }
+        for field in request.headers {
+            // "Name:" would tell libcurl to remove the header; "Name;" sends it with an empty value.
+            try append(field.value.isEmpty ? "\(field.name);" : "\(field.name): \(field.value)")
+        }
+        if !request.headers.contains("Expect") { try append("Expect:") }
+        if sendsPostFields && !request.headers.contains("Content-Type") { try append("Content-Type:") }
+        try set(CURLOPT_HTTPHEADER, list: list)
+        if let userAgent = configuration.userAgent, !request.headers.contains("User-Agent") {
+            try set(CURLOPT_USERAGENT, string: userAgent)
+        }
+
+        // Limits and redirects.
+        if let timeout = request.timeout { try set(CURLOPT_TIMEOUT_MS, Self.milliseconds(timeout)) }
+        if let connectTimeout = request.connectTimeout { try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(connectTimeout)) }
+        if request.followRedirects {
+            try set(CURLOPT_FOLLOWLOCATION, 1)
+            try set(CURLOPT_MAXREDIRS, 30)
+        }
+
+        // TLS and name resolution.
+        if configuration.insecure {
+            try set(CURLOPT_SSL_VERIFYPEER, 0)
+            try set(CURLOPT_SSL_VERIFYHOST, 0)
+        } else {
+            try set(CURLOPT_SSL_VERIFYPEER, 1)
+            try set(CURLOPT_SSL_VERIFYHOST, 2)
+        }
+        if let caBundlePath = configuration.caBundlePath { try set(CURLOPT_CAINFO, string: caBundlePath) }
+        if let resolveList { try set(CURLOPT_RESOLVE, list: resolveList) }
+    }
+
+    private func setPostFields(_ body: [UInt8]) throws(TransportError) {
+        try check(gc_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), option: "CURLOPT_POSTFIELDSIZE_LARGE")
+        // COPYPOSTFIELDS copies exactly POSTFIELDSIZE bytes, binary safe, so the array need not outlive this call.
+        var placeholder: UInt8 = 0
+        if body.isEmpty {
+            try check(gc_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, &placeholder), option: "CURLOPT_COPYPOSTFIELDS")
+            return
+        }
+        let code = body.withUnsafeBufferPointer { buffer in
+            gc_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress))
+        }
+        try check(code, option: "CURLOPT_COPYPOSTFIELDS")
+    }
+
+    /// The outcome once libcurl reports the transfer done with `code`.
+    func result(code: CURLcode) -> Result<HTTPResponse, TransportError> {
+        guard code == CURLE_OK else { return .failure(transportError(code: Int(code.rawValue))) }
+        var responseCode = 0
+        _ = gc_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &responseCode)
+        var connects = -1
+        let connectsKnown = gc_easy_getinfo_long(easy, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK && connects >= 0
+        let timings = HTTPTimings(
+            nameLookup: duration(CURLINFO_NAMELOOKUP_TIME_T),
+            connect: duration(CURLINFO_CONNECT_TIME_T),
+            tlsHandshake: duration(CURLINFO_APPCONNECT_TIME_T),
+            preTransfer: duration(CURLINFO_PRETRANSFER_TIME_T),
+            startTransfer: duration(CURLINFO_STARTTRANSFER_TIME_T),
+            total: duration(CURLINFO_TOTAL_TIME_T),
+            redirect: duration(CURLINFO_REDIRECT_TIME_T)
+        )
+        return .success(HTTPResponse(
+            status: head.status ?? responseCode,
+            httpVersion: head.httpVersion ?? "HTTP/1.1",
+            reasonPhrase: head.reasonPhrase,
+            headers: HTTPHeaders(head.fields),
+            body: body,
+            timings: timings,
+            connectionReused: connectsKnown ? connects == 0 : nil
+        ))
+    }
+
+    /// A `TransportError` for `code` with the error buffer's text for this transfer.
+    func transportError(code: Int) -> TransportError {
+        TransportError(code: code, detail: String(cString: errorBuffer))
+    }
+
+    private func duration(_ info: CURLINFO) -> Duration {
+        var microseconds: curl_off_t = 0
+        guard gc_easy_getinfo_off_t(easy, info, &microseconds) == CURLE_OK else { return .zero }
+        return .microseconds(microseconds)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int {
+        let (seconds, attoseconds) = duration.components
+        let wholeMilliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        let hasRemainder = attoseconds % 1_000_000_000_000_000 != 0
+        // 0 would mean "no limit" to libcurl; the shortest real limit is 1 ms.
+        return max(1, Int(wholeMilliseconds) + (hasRemainder ? 1 : 0))
+    }
+
+    // MARK: setopt helpers
+
+    private func set(_ option: CURLoption, _ value: Int) throws(TransportError) {
+        try check(gc_easy_setopt_long(easy, option, value), option: "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, string: String) throws(TransportError) {
+        try check(gc_easy_setopt_string(easy, option, string), option: "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws(TransportError) {
+        try check(gc_easy_setopt_pointer(easy, option, pointer), option: "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, list: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
+        try check(gc_easy_setopt_slist(easy, option, list), option: "option \(option.rawValue)")
+    }
+
+    private func check(_ code: CURLcode, option: String) throws(TransportError) {
+        guard code != CURLE_OK else { return }
+        let detail = String(cString: errorBuffer)
+        throw TransportError(code: Int(code.rawValue), detail: detail.isEmpty ? "libcurl rejected \(option)" : detail)
+    }
+}
