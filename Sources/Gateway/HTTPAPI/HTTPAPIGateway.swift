@@ -1,0 +1,403 @@
+import Foundation
+import HTTPMessage
+import JSONCore
+
+/// Answers requests the way an HTTP API (API Gateway v2) stage does: routes, Lambda proxy payload
+/// formats 1.0 and 2.0, HTTP proxy, request/response parameter mapping, integration timeout.
+/// No networking of its own: a server feeds it `GatewayRequest`s; integrations go through `backends`.
+public struct HTTPAPIGateway: GatewayHandler {
+    public let api: HTTPAPIDefinition
+    /// `$default` serves at the root; any other name serves under `/{stage}`.
+    public let stage: String
+    public let stageVariables: [String: String]
+    public let backends: BackendRegistry
+    private let router: HTTPAPIRouter
+
+    public init(api: HTTPAPIDefinition, stage: String = "$default", stageVariables: [String: String] = [:], backends: BackendRegistry) {
+        self.api = api
+        self.stage = stage
+        self.stageVariables = stageVariables
+        self.backends = backends
+        router = HTTPAPIRouter(routes: api.routes, defaultRoute: api.defaultRoute)
+    }
+
+    /// Error bodies exactly as HTTP APIs send them (sources in docs/emulator.md, "HTTP APIs").
+    enum ErrorBody {
+        static let notFound = #"{"message":"Not Found"}"#
+        static let internalServerError = #"{"message":"Internal Server Error"}"#
+        static let serviceUnavailable = #"{"message":"Service Unavailable"}"#
+        static let requestEntityTooLarge = #"{"message":"Request Entity Too Large"}"#
+        static let headerFieldsTooLarge = #"{"message":"Request Header Fields Too Large"}"#
+        static let uriTooLong = #"{"message":"URI Too Long"}"#
+    }
+
+    public func rejection(_ reason: RequestRejection) -> GatewayResponse {
+        let clock = HTTPAPIClock.now()
+        let requestID = HTTPAPIIdentifiers.requestID()
+        switch reason {
+        case .bodyTooLarge: return Self.errorResponse(413, ErrorBody.requestEntityTooLarge, requestID: requestID, clock: clock)
+        case .headersTooLarge: return Self.errorResponse(431, ErrorBody.headerFieldsTooLarge, requestID: requestID, clock: clock)
+        case .uriTooLong: return Self.errorResponse(414, ErrorBody.uriTooLong, requestID: requestID, clock: clock)
+        }
+    }
+
+    public func handle(_ request: GatewayRequest) async -> GatewayOutcome {
+        let clock = HTTPAPIClock.now()
+        let requestID = HTTPAPIIdentifiers.requestID()
+        func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String) -> GatewayOutcome {
+            GatewayOutcome(response: Self.errorResponse(status, body, requestID: requestID, clock: clock),
+                           log: GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail))
+        }
+
+        guard let innerPath = stagePath(of: request.path) else {
+            return failure(404, ErrorBody.notFound, detail: "path '\(request.path)' is outside stage '\(stage)'")
+        }
+        guard let match = router.match(method: request.method.uppercased(), path: innerPath) else {
+            return failure(404, ErrorBody.notFound, detail: "no route matches \(request.method) \(innerPath)")
+        }
+        let route = match.route
+        guard let integration = route.integration else {
+            return failure(404, ErrorBody.notFound, route: route, detail: "route '\(route.routeKey)' has no integration")
+        }
+
+        let traceID = HTTPAPIIdentifiers.traceID(epochSeconds: clock.epochSeconds)
+        let original = HTTPAPIRequestView(request: request, pathParameters: match.pathParameters, traceID: traceID)
+        let context = HTTPAPIRequestContext(requestID: requestID, apiID: api.apiID, stage: stage, route: route,
+                                            requestPath: innerPath, clock: clock, host: request.headers["host"],
+                                            userAgent: request.headers["user-agent"])
+        let evaluator = HTTPAPIMappingEvaluator(request: original, context: context, stageVariables: stageVariables)
+        let (view, pathOverride) = evaluator.applyRequestMappings(integration.requestParameters, to: original)
+
+        let called: Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure>
+        switch integration.target {
+        case let .lambda(function):
+            called = await invokeLambda(function, integration: integration, view: view, context: context)
+        case let .http(urlTemplate):
+            called = await callHTTP(urlTemplate, integration: integration, route: route, view: view,
+                                    innerPath: pathOverride ?? innerPath, pathOverridden: pathOverride != nil)
+        case let .unsupported(feature):
+            called = .failure(.internalError("not supported by the emulator: \(feature)"))
+        }
+
+        let output: HTTPAPIIntegrationOutput
+        switch called {
+        case let .success(value): output = value
+        case let .failure(.internalError(detail)): return failure(500, ErrorBody.internalServerError, route: route, detail: detail)
+        case let .failure(.timedOut(detail)): return failure(503, ErrorBody.serviceUnavailable, route: route, detail: detail)
+        }
+
+        var selected: String?
+        var final = output
+        if let mappings = integration.responseParameters[output.status] {
+            selected = "responseParameters.\(output.status)"
+            switch evaluator.applyResponseMappings(mappings, to: output) {
+            case let .success(mapped): final = mapped
+            case let .failure(problem): return failure(500, ErrorBody.internalServerError, route: route, detail: problem.message)
+            }
+        }
+        let response = Self.finalize(status: final.status, headers: final.headers, body: final.body, requestID: requestID, clock: clock)
+        return GatewayOutcome(response: response, log: GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName,
+                                                                       selectedResponse: selected))
+    }
+
+    /// The path inside the stage, or nil when the request is not under this stage.
+    func stagePath(of path: String) -> String? {
+        let path = path.isEmpty ? "/" : path
+        guard stage != "$default" else { return path }
+        let prefix = "/" + stage
+        if path == prefix { return "/" }
+        guard path.hasPrefix(prefix + "/") else { return nil }
+        return String(path.dropFirst(prefix.count))
+    }
+
+    // MARK: Integrations
+
+    private func invokeLambda(_ function: HTTPAPILambdaFunction, integration: HTTPAPIIntegration, view: HTTPAPIRequestView,
+                              context: HTTPAPIRequestContext) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
+        let name = httpAPISubstituteStageVariables(function.name, stageVariables)
+        let qualifier = function.qualifier.map { httpAPISubstituteStageVariables($0, stageVariables) }.flatMap { $0.isEmpty ? nil : $0 }
+        guard !name.isEmpty, let backend = backends.lambda(named: name) else {
+            return .failure(.internalError("no Lambda backend is registered for function '\(name)'"))
+        }
+        let event = integration.payloadFormat == .v2
+            ? HTTPAPIEvent.v2(view, context: context, stageVariables: stageVariables)
+            : HTTPAPIEvent.v1(view, context: context, stageVariables: stageVariables)
+        let invocation = LambdaInvocation(functionName: name, qualifier: qualifier, payload: Array(event.serialized(.compact).utf8),
+                                          requestID: HTTPAPIIdentifiers.lambdaRequestID())
+        guard let result = await HTTPAPITimeout.run(milliseconds: integration.timeoutMilliseconds, { await backend.invoke(invocation) }) else {
+            return .failure(.timedOut("function '\(name)' did not answer within \(integration.timeoutMilliseconds) ms"))
+        }
+        switch result {
+        case let .functionError(payload):
+            return .failure(.internalError("function '\(name)' failed: \(String(decoding: payload.prefix(500), as: UTF8.self))"))
+        case let .invokeFailed(message):
+            return .failure(.internalError("invoking '\(name)' failed: \(message)"))
+        case let .success(payload):
+            let interpreted = integration.payloadFormat == .v2 ? HTTPAPILambdaOutput.v2(payload) : HTTPAPILambdaOutput.v1(payload)
+            return interpreted.mapError { .internalError("malformed Lambda output (payload \(integration.payloadFormat.rawValue)): \($0.message)") }
+        }
+    }
+
+    /// Headers HTTP proxy integrations do not return to the client (recomputed or hop-by-hop).
+    static let droppedUpstreamHeaders: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "date", "apigw-requestid"]
+
+    private func callHTTP(_ urlTemplate: String, integration: HTTPAPIIntegration, route: HTTPAPIRoute, view: HTTPAPIRequestView,
+                          innerPath: String, pathOverridden: Bool) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
+        var url = httpAPISubstituteStageVariables(urlTemplate, stageVariables)
+        for (name, value) in view.pathParameters {
+            url = url.replacingOccurrences(of: "{\(name)}", with: value)
+        }
+        if pathOverridden || route.isDefault {
+            // `$default` and `overwrite:path` send the request path to the integration's origin.
+            if let origin = Self.origin(of: url) { url = origin + (pathOverridden ? innerPath : Self.pathPart(of: url).dropTrailingSlash + innerPath) }
+        }
+        if !view.rawQueryString.isEmpty { url += (url.contains("?") ? "&" : "?") + view.rawQueryString }
+        guard let host = HTTPAPIURL.host(of: url), let backend = backends.http(forHost: host) else {
+            return .failure(.internalError("no HTTP backend is registered for the host of '\(url)'"))
+        }
+        var headers = view.headers
+        headers.remove(name: "host")
+        let method = integration.httpMethod.flatMap { $0 == "ANY" ? nil : $0 } ?? view.method
+        let upstream = UpstreamRequest(method: method, url: url, headers: headers, body: view.body,
+                                       timeoutMilliseconds: integration.timeoutMilliseconds)
+        guard let result = await HTTPAPITimeout.run(milliseconds: integration.timeoutMilliseconds, { await backend.send(upstream) }) else {
+            return .failure(.timedOut("\(url) did not answer within \(integration.timeoutMilliseconds) ms"))
+        }
+        switch result {
+        case let .failure(.unreachable(message)): return .failure(.internalError("\(url) is unreachable: \(message)"))
+        case .failure(.timedOut): return .failure(.timedOut("\(url) timed out"))
+        case let .success(response):
+            var passed = HTTPHeaders()
+            for field in response.headers where !Self.droppedUpstreamHeaders.contains(field.name.lowercased()) {
+                passed.add(name: field.name, value: field.value)
+            }
+            return .success(HTTPAPIIntegrationOutput(status: response.status, headers: passed, body: response.body))
+        }
+    }
+
+    /// `scheme://authority` of an absolute URL.
+    static func origin(of url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
+        let rest = url[schemeEnd.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        return String(url[..<end])
+    }
+
+    /// The path of an absolute URL (without query).
+    static func pathPart(of url: String) -> String {
+        guard let origin = origin(of: url) else { return "" }
+        let rest = url.dropFirst(origin.count)
+        let end = rest.firstIndex { $0 == "?" || $0 == "#" } ?? rest.endIndex
+        return String(rest[..<end])
+    }
+
+    // MARK: Responses
+
+    /// Builds the response with the headers an HTTP API adds, in its order: `date`, `content-type`,
+    /// `content-length`, `connection: keep-alive`, the integration's headers, `apigw-requestid`.
+    static func finalize(status: Int, headers: HTTPHeaders, body: [UInt8], requestID: String, clock: HTTPAPIClock) -> GatewayResponse {
+        var fields = HTTPHeaders()
+        fields.add(name: "date", value: clock.imfFixdate)
+        if let contentType = headers["content-type"] { fields.add(name: "content-type", value: contentType) }
+        fields.add(name: "content-length", value: String(body.count))
+        fields.add(name: "connection", value: "keep-alive")
+        let managed: Set<String> = ["date", "content-type", "content-length", "connection", "transfer-encoding", "apigw-requestid"]
+        for field in headers where !managed.contains(field.name.lowercased()) {
+            fields.add(name: field.name, value: field.value)
+        }
+        fields.add(name: "apigw-requestid", value: requestID)
+        return GatewayResponse(status: status, headers: fields, body: body)
+    }
+
+    static func errorResponse(_ status: Int, _ body: String, requestID: String, clock: HTTPAPIClock) -> GatewayResponse {
+        finalize(status: status, headers: ["content-type": "application/json"], body: Array(body.utf8), requestID: requestID, clock: clock)
+    }
+}
+
+/// Why the integration call produced no usable output.
+enum HTTPAPICallFailure: Error, Sendable {
+    /// -> 500 `{"message":"Internal Server Error"}`.
+    case internalError(String)
+    /// -> 503 `{"message":"Service Unavailable"}`.
+    case timedOut(String)
+}
+
+private extension String {
+    var dropTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
+}
+
+/// Evaluates parameter mapping values and applies request/response mappings.
+struct HTTPAPIMappingEvaluator: Sendable {
+    let request: HTTPAPIRequestView
+    let context: HTTPAPIRequestContext
+    let stageVariables: [String: String]
+    /// The request body parsed as JSON (nil when it is not JSON).
+    let requestJSON: JSONValue?
+
+    init(request: HTTPAPIRequestView, context: HTTPAPIRequestContext, stageVariables: [String: String]) {
+        self.request = request
+        self.context = context
+        self.stageVariables = stageVariables
+        requestJSON = try? JSONValue.parse(bytes: request.body)
+    }
+
+    /// Renders a JSON selection as mapping text: strings raw, everything else compact JSON, missing -> "".
+    static func text(of selection: JSONValue?) -> String {
+        switch selection {
+        case nil, .null?: return ""
+        case let .string(text)?: return text
+        case let other?: return other.serialized(.compact)
+        }
+    }
+
+    func evaluate(_ value: HTTPAPIMappingValue, response: HTTPAPIIntegrationOutput? = nil, responseJSON: JSONValue? = nil) -> String {
+        var output = ""
+        for part in value.parts {
+            switch part {
+            case let .literal(text): output += text
+            case let .variable(variable): output += resolve(variable, response: response, responseJSON: responseJSON)
+            }
+        }
+        return output
+    }
+
+    private func resolve(_ variable: HTTPAPIMappingVariable, response: HTTPAPIIntegrationOutput?, responseJSON: JSONValue?) -> String {
+        switch variable {
+        case let .requestHeader(name): return request.headers.values(for: name).joined(separator: ",")
+        case let .requestQueryString(name): return request.queryValue(name) ?? ""
+        case let .requestPathParameter(name): return request.pathParameters.last { $0.name == name }?.value ?? ""
+        case .requestPath: return request.rawPath
+        case let .requestBody(path): return requestJSON.flatMap { Self.text(of: path.first(in: $0)) } ?? ""
+        case let .responseHeader(name): return response?.headers.values(for: name).joined(separator: ",") ?? ""
+        case let .responseBody(path): return responseJSON.flatMap { Self.text(of: path.first(in: $0)) } ?? ""
+        case let .stageVariable(name): return stageVariables[name] ?? ""
+        case let .context(name): return contextValue(name, response: response)
+        }
+    }
+
+    private func contextValue(_ name: String, response: HTTPAPIIntegrationOutput?) -> String {
+        switch name {
+        case "accountId": return HTTPAPIEnvironment.accountID
+        case "apiId": return context.apiID
+        case "domainName": return context.domainName
+        case "domainPrefix": return context.domainPrefix
+        case "requestId", "extendedRequestId": return context.requestID
+        case "httpMethod": return request.method
+        case "identity.sourceIp": return request.sourceIP
+        case "identity.userAgent": return context.userAgent
+        case "path": return request.rawPath
+        case "protocol": return request.httpProtocol
+        case "requestTime": return context.clock.requestTime
+        case "requestTimeEpoch": return String(context.clock.epochMilliseconds)
+        case "routeKey": return context.routeKey
+        case "stage": return context.stage
+        case "integrationStatus": return response.map { String($0.status) } ?? ""
+        default: return ""
+        }
+    }
+
+    /// Applies request mappings in order; values are computed from the original request.
+    /// Returns the mapped view and the overwritten path, if any.
+    func applyRequestMappings(_ mappings: [HTTPAPIParameterMapping], to original: HTTPAPIRequestView) -> (HTTPAPIRequestView, String?) {
+        guard !mappings.isEmpty else { return (original, nil) }
+        var view = original
+        var queryChanged = false
+        var pathOverride: String?
+        for mapping in mappings {
+            let value = evaluate(mapping.value)
+            switch (mapping.target, mapping.action) {
+            case let (.header(name), .append): view.headers.add(name: name, value: value)
+            case let (.header(name), .overwrite): view.headers.replaceOrAdd(name: name, value: value)
+            case let (.header(name), .remove): view.headers.remove(name: name)
+            case let (.queryString(name), action):
+                queryChanged = true
+                if action != .append { view.queryPairs.removeAll { $0.name == name } }
+                if action != .remove { view.queryPairs.append((name, value)) }
+            case (.path, _):
+                let path = value.hasPrefix("/") ? value : "/" + value
+                pathOverride = path
+                view.rawPath = path
+            case (.statusCode, _):
+                break
+            }
+        }
+        if queryChanged {
+            view.rawQueryString = view.queryPairs.map { "\(HTTPAPIEncoding.percentEncode($0.name))=\(HTTPAPIEncoding.percentEncode($0.value))" }
+                .joined(separator: "&")
+        }
+        return (view, pathOverride)
+    }
+
+    /// Applies the response mappings selected by the integration status; values are computed from the
+    /// integration's response before any change.
+    func applyResponseMappings(_ mappings: [HTTPAPIParameterMapping], to output: HTTPAPIIntegrationOutput)
+        -> Result<HTTPAPIIntegrationOutput, HTTPAPIOutputProblem> {
+        let responseJSON = try? JSONValue.parse(bytes: output.body)
+        var mapped = output
+        for mapping in mappings {
+            let value = evaluate(mapping.value, response: output, responseJSON: responseJSON)
+            switch (mapping.target, mapping.action) {
+            case let (.header(name), .append): mapped.headers.add(name: name, value: value)
+            case let (.header(name), .overwrite): mapped.headers.replaceOrAdd(name: name, value: value)
+            case let (.header(name), .remove): mapped.headers.remove(name: name)
+            case (.statusCode, _):
+                guard let code = Int(value.trimmingCharacters(in: .whitespaces)), (100...599).contains(code) else {
+                    return .failure(HTTPAPIOutputProblem(message: "overwrite:statuscode produced '\(value)', not a status code"))
+                }
+                mapped.status = code
+            case (.queryString, _), (.path, _):
+                break
+            }
+        }
+        return .success(mapped)
+    }
+}
+
+/// Races an operation against a deadline; the operation is cancelled when the deadline passes first.
+enum HTTPAPITimeout {
+    /// The operation's result, or nil when `milliseconds` elapsed first (or the caller was cancelled).
+    /// Does not wait for an operation that ignores cancellation.
+    static func run<T: Sendable>(milliseconds: Int, _ operation: @escaping @Sendable () async -> T) async -> T? {
+        let gate = HTTPAPIFirstResult<T>()
+        let work = Task {
+            let value = await operation()
+            await gate.finish(value)
+        }
+        let timer = Task {
+            do {
+                try await Task.sleep(for: .milliseconds(milliseconds))
+                await gate.finish(nil)
+            } catch {
+                // Cancelled because the operation finished first.
+            }
+        }
+        let result = await withTaskCancellationHandler {
+            await gate.wait()
+        } onCancel: {
+            Task { await gate.finish(nil) }
+        }
+        work.cancel()
+        timer.cancel()
+        return result
+    }
+}
+
+/// Holds the first of several competing results and hands it to whoever waits.
+actor HTTPAPIFirstResult<T: Sendable> {
+    private var finished = false
+    private var value: T?
+    private var waiters: [CheckedContinuation<T?, Never>] = []
+
+    func finish(_ result: T?) {
+        guard !finished else { return }
+        finished = true
+        value = result
+        for waiter in waiters { waiter.resume(returning: result) }
+        waiters = []
+    }
+
+    func wait() async -> T? {
+        if finished { return value }
+        return await withCheckedContinuation { waiters.append($0) }
+    }
+}

@@ -1,0 +1,774 @@
+import JSONCore
+import SourceDiagnostics
+import Yams
+
+/// What an OpenAPI document describes, as far as its API Gateway extensions tell.
+public enum HTTPAPIDocumentKind: Sendable, Hashable {
+    /// `x-amazon-apigateway-importexport-version`, or an integration with `payloadFormatVersion`.
+    case httpAPI
+    /// REST-only features: integration types `aws`/`http`/`mock`, `requestTemplates`, `responses`,
+    /// `passthroughBehavior`, `contentHandling`, gateway responses, request validators, binary media types, API key source.
+    case restAPI
+    /// Nothing decisive (for example only `aws_proxy` integrations without `payloadFormatVersion`),
+    /// or signals of both kinds: the suite must say which it is.
+    case undetermined
+}
+
+/// Reads the OpenAPI 3.0 export of an HTTP API (`aws apigatewayv2 export-api --specification OAS30
+/// --include-extensions`) into an `HTTPAPIDefinition`. Every problem is a diagnostic with file:line:column;
+/// what API Gateway would refuse on import is an error, what the emulator does not implement is a warning.
+public enum HTTPAPILoader {
+    /// Loads a definition file. Warnings are returned on `HTTPAPIDefinition.diagnostics`.
+    public static func load(path: String, displayName: String? = nil) throws(DiagnosticsError) -> HTTPAPIDefinition {
+        let name = displayName ?? path
+        switch YAMLSource.readText(path: path, displayName: name) {
+        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
+        case let .success(text): return try load(text: text, file: name)
+        }
+    }
+
+    /// Loads a definition from text; `file` is the name used in diagnostics.
+    public static func load(text: String, file: String) throws(DiagnosticsError) -> HTTPAPIDefinition {
+        let sink = DiagnosticSink(file: file)
+        let root: Node
+        switch YAMLSource.parse(text, file: file) {
+        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
+        case .success(nil): throw DiagnosticsError([Diagnostic(file: file, message: "empty document: expected an OpenAPI 3.0 definition of an HTTP API")])
+        case let .success(node?): root = node
+        }
+        var builder = HTTPAPIDefinitionBuilder(reader: YAMLReader(sink: sink))
+        let definition = builder.build(root: root)
+        try sink.throwIfErrors()
+        guard var definition else { throw DiagnosticsError(sink.diagnostics) }
+        definition.diagnostics = sink.diagnostics
+        return definition
+    }
+
+    /// True when the document is an HTTP API: it has `x-amazon-apigateway-importexport-version` (only HTTP API
+    /// exports carry it) or any `x-amazon-apigateway-integration` with `payloadFormatVersion` (a v2-only key).
+    public static func looksLikeHTTPAPI(_ document: Node) -> Bool {
+        HTTPAPIDocumentScan(document).hasHTTPAPISignal
+    }
+
+    /// `looksLikeHTTPAPI` for YAML/JSON text; false when the text does not parse.
+    public static func looksLikeHTTPAPI(text: String) -> Bool {
+        guard case let .success(node?) = YAMLSource.parse(text, file: "") else { return false }
+        return looksLikeHTTPAPI(node)
+    }
+
+    /// Classifies a document as HTTP API, REST API, or undetermined (see `HTTPAPIDocumentKind`).
+    /// An HTTP API signal wins when there is also a REST signal only if it is the import/export version marker.
+    public static func detectKind(_ document: Node) -> HTTPAPIDocumentKind {
+        let scan = HTTPAPIDocumentScan(document)
+        if scan.hasImportExportVersion { return .httpAPI }
+        switch (scan.hasHTTPAPISignal, scan.hasRESTSignal) {
+        case (true, false): return .httpAPI
+        case (false, true): return .restAPI
+        default: return .undetermined
+        }
+    }
+
+    /// `detectKind` for YAML/JSON text; undetermined when the text does not parse.
+    public static func detectKind(text: String) -> HTTPAPIDocumentKind {
+        guard case let .success(node?) = YAMLSource.parse(text, file: "") else { return .undetermined }
+        return detectKind(node)
+    }
+
+    /// `detectKind` for a file; undetermined when it cannot be read or parsed (loading it reports why).
+    public static func detectKind(path: String) -> HTTPAPIDocumentKind {
+        guard case let .success(text) = YAMLSource.readText(path: path) else { return .undetermined }
+        return detectKind(text: text)
+    }
+
+    /// Header names HTTP APIs refuse to map (DG http-api-parameter-mapping, rule book §13).
+    public static func isReservedHeader(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        for prefix in ["access-control-", "apigw-", "x-amz-", "x-amzn-"] where lowered.hasPrefix(prefix) { return true }
+        return reservedHeaders.contains(lowered)
+    }
+
+    static let reservedHeaders: Set<String> = [
+        "authorization", "connection", "content-encoding", "content-length", "content-location", "forwarded",
+        "keep-alive", "origin", "proxy-authenticate", "proxy-authorization", "te", "trailer", "trailers",
+        "transfer-encoding", "upgrade", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "via",
+    ]
+}
+
+/// Looks for the extension keys that tell HTTP APIs from REST APIs.
+struct HTTPAPIDocumentScan {
+    var hasImportExportVersion = false
+    var hasPayloadFormatVersion = false
+    var hasRESTSignal = false
+
+    var hasHTTPAPISignal: Bool { hasImportExportVersion || hasPayloadFormatVersion }
+
+    static let restTopLevelKeys: Set<String> = [
+        "x-amazon-apigateway-gateway-responses", "x-amazon-apigateway-request-validators",
+        "x-amazon-apigateway-binary-media-types", "x-amazon-apigateway-api-key-source", "swagger",
+    ]
+    static let restIntegrationKeys: Set<String> = ["requestTemplates", "responses", "passthroughBehavior", "contentHandling"]
+
+    init(_ document: Node) {
+        guard case let .mapping(root) = document else { return }
+        for (key, value) in root {
+            guard let name = key.string else { continue }
+            if name == "x-amazon-apigateway-importexport-version" { hasImportExportVersion = true }
+            if Self.restTopLevelKeys.contains(name) { hasRESTSignal = true }
+            if name == "paths", case let .mapping(paths) = value {
+                for (_, item) in paths {
+                    guard case let .mapping(operations) = item else { continue }
+                    for (_, operation) in operations {
+                        guard case let .mapping(fields) = operation else { continue }
+                        for (fieldKey, field) in fields where fieldKey.string == "x-amazon-apigateway-integration" {
+                            inspect(integration: field)
+                        }
+                    }
+                }
+            }
+            if name == "components", case let .mapping(components) = value {
+                for (componentKey, component) in components where componentKey.string == "x-amazon-apigateway-integrations" {
+                    guard case let .mapping(integrations) = component else { continue }
+                    for (_, integration) in integrations { inspect(integration: integration) }
+                }
+            }
+        }
+    }
+
+    private mutating func inspect(integration: Node) {
+        guard case let .mapping(fields) = integration else { return }
+        for (key, value) in fields {
+            guard let name = key.string else { continue }
+            if name == "payloadFormatVersion" { hasPayloadFormatVersion = true }
+            if Self.restIntegrationKeys.contains(name) { hasRESTSignal = true }
+            if name == "type", let type = value.string?.lowercased(), ["aws", "http", "mock"].contains(type) {
+                hasRESTSignal = true
+            }
+        }
+    }
+}
+
+/// Builds the definition from the YAML tree, reporting to the reader's sink.
+struct HTTPAPIDefinitionBuilder {
+    let reader: YAMLReader
+    private var componentIntegrations: [String: Node] = [:]
+    /// Normalised route key -> (route key as written, node) for conflict detection.
+    private var seenRoutes: [String: (String, Node)] = [:]
+
+    init(reader: YAMLReader) { self.reader = reader }
+
+    static let operationMethods = ["get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method"]
+    static let pathItemKeys = ["summary", "description", "servers", "parameters", "$ref"] + operationMethods
+    static let operationKeys = [
+        "operationId", "summary", "description", "tags", "parameters", "requestBody", "responses", "security",
+        "deprecated", "servers", "callbacks", "externalDocs", "x-amazon-apigateway-integration", "isDefaultRoute",
+    ]
+    static let topLevelKeys = ["openapi", "info", "servers", "paths", "components", "tags", "security", "externalDocs",
+                               "x-amazon-apigateway-importexport-version"]
+    static let integrationKeys = [
+        "type", "payloadFormatVersion", "uri", "httpMethod", "connectionType", "connectionId", "timeoutInMillis",
+        "requestParameters", "responseParameters", "credentials", "integrationSubtype", "tlsConfig", "description",
+    ]
+    static let restOnlyIntegrationKeys: [String: String] = [
+        "requestTemplates": "HTTP APIs have no mapping templates; use requestParameters",
+        "responses": "HTTP APIs have no integration responses; use responseParameters keyed by status code",
+        "passthroughBehavior": "HTTP APIs always pass the request through",
+        "contentHandling": "HTTP APIs have no content handling setting",
+        "cacheKeyParameters": "HTTP APIs have no caching",
+        "cacheNamespace": "HTTP APIs have no caching",
+    ]
+    /// Context variables the emulator can render in mapping values.
+    static let contextVariables: Set<String> = [
+        "accountId", "apiId", "domainName", "domainPrefix", "extendedRequestId", "httpMethod", "identity.sourceIp",
+        "identity.userAgent", "path", "protocol", "requestId", "requestTime", "requestTimeEpoch", "routeKey", "stage",
+        "integrationStatus",
+    ]
+
+    mutating func build(root: Node) -> HTTPAPIDefinition? {
+        guard let mapping = reader.mapping(root, "document") else { return nil }
+        if mapping["swagger"] != nil && mapping["openapi"] == nil {
+            reader.error("this is an OpenAPI 2.0 (Swagger) document; HTTP APIs are exported as OpenAPI 3.0 "
+                         + "('openapi: 3.0.1'). Is it a REST API definition?", at: mapping.keyNode("swagger"))
+            return nil
+        }
+        if let version = mapping["openapi"] {
+            if let text = reader.string(version, "openapi"), !text.hasPrefix("3.") {
+                reader.error("unsupported OpenAPI version '\(text)': expected 3.0.x", at: version)
+            }
+        } else {
+            reader.error("missing required key 'openapi' in document (expected 'openapi: 3.0.1')", at: root)
+        }
+        for entry in mapping.entries where !Self.topLevelKeys.contains(entry.key) {
+            reportUnknownExtensionOrKey(entry, allowed: Self.topLevelKeys, context: "the document")
+        }
+        if let version = mapping["x-amazon-apigateway-importexport-version"],
+           let text = reader.string(version, "x-amazon-apigateway-importexport-version"), text != "1.0" {
+            reader.error("unsupported x-amazon-apigateway-importexport-version '\(text)': API Gateway knows only '1.0'", at: version)
+        }
+        if let security = mapping["security"], case let .sequence(items) = security, !items.isEmpty {
+            reader.warning("not supported by the emulator yet: authorizers (top-level 'security'); requests are not authorized", at: security)
+        }
+
+        var title = "HTTP API"
+        if let infoNode = reader.require(mapping, "info", "the document"), let info = reader.mapping(infoNode, "info") {
+            if let titleNode = reader.require(info, "title", "info"), let text = reader.string(titleNode, "info.title") {
+                title = text
+            }
+        }
+        if let componentsNode = mapping["components"] { readComponents(componentsNode) }
+
+        var routes: [HTTPAPIRoute] = []
+        var defaultRoute: HTTPAPIRoute?
+        if let pathsNode = reader.require(mapping, "paths", "the document"), let paths = reader.mapping(pathsNode, "paths") {
+            for entry in paths.entries {
+                if entry.key == "/$default" {
+                    defaultRoute = readDefaultRoute(entry)
+                } else {
+                    routes += readPath(entry)
+                }
+            }
+        }
+        return HTTPAPIDefinition(title: title, file: reader.file, apiID: HTTPAPIIdentifiers.apiID(seed: title),
+                                 routes: routes, defaultRoute: defaultRoute)
+    }
+
+    private func reportUnknownExtensionOrKey(_ entry: YAMLMapping.Entry, allowed: [String], context: String) {
+        if entry.key.hasPrefix("x-amazon-apigateway-") {
+            let what = entry.key == "x-amazon-apigateway-cors" ? "CORS configuration (x-amazon-apigateway-cors); "
+                + "no CORS headers are added" : "\(entry.key)"
+            reader.warning("not supported by the emulator yet: \(what)", at: entry.keyNode)
+        } else if entry.key.hasPrefix("x-") {
+            return
+        } else {
+            var message = "unknown key '\(entry.key)' in \(context)"
+            if let hint = closestMatch(to: entry.key, among: allowed) { message += " (did you mean '\(hint)'?)" }
+            reader.error(message, at: entry.keyNode)
+        }
+    }
+
+    private mutating func readComponents(_ node: Node) {
+        guard let components = reader.mapping(node, "components") else { return }
+        if let schemesNode = components["securitySchemes"], case let .mapping(schemes) = schemesNode {
+            for (key, scheme) in schemes {
+                if case let .mapping(fields) = scheme, fields.contains(where: { $0.key.string == "x-amazon-apigateway-authorizer" }) {
+                    reader.warning("not supported by the emulator yet: authorizer '\(key.string ?? "?")'; requests are not authorized", at: key)
+                }
+            }
+        }
+        if let integrationsNode = components["x-amazon-apigateway-integrations"],
+           let integrations = reader.mapping(integrationsNode, "components.x-amazon-apigateway-integrations") {
+            for entry in integrations.entries { componentIntegrations[entry.key] = entry.value }
+        }
+    }
+
+    private mutating func readDefaultRoute(_ entry: YAMLMapping.Entry) -> HTTPAPIRoute? {
+        guard let item = reader.mapping(entry.value, "paths./$default") else { return nil }
+        var route: HTTPAPIRoute?
+        for field in item.entries {
+            if field.key == "x-amazon-apigateway-any-method" {
+                let integration = readOperation(field.value, routeKey: "$default", isDefaultPath: true)
+                route = HTTPAPIRoute(routeKey: "$default", method: nil, path: "$default", segments: [], integration: integration ?? nil)
+            } else if Self.operationMethods.contains(field.key) {
+                reader.error("the $default route is exported as 'x-amazon-apigateway-any-method' under '/$default'; "
+                             + "'\(field.key)' is not allowed there", at: field.keyNode)
+            } else if !["summary", "description", "servers", "parameters"].contains(field.key) {
+                reportUnknownExtensionOrKey(field, allowed: Self.pathItemKeys, context: "paths./$default")
+            }
+        }
+        if route == nil {
+            reader.error("'/$default' has no 'x-amazon-apigateway-any-method': the $default route matches every method", at: entry.keyNode)
+        }
+        return route
+    }
+
+    private mutating func readPath(_ entry: YAMLMapping.Entry) -> [HTTPAPIRoute] {
+        guard let segments = parsePath(entry.key, at: entry.keyNode) else { return [] }
+        guard let item = reader.mapping(entry.value, "paths.\(entry.key)") else { return [] }
+        var routes: [HTTPAPIRoute] = []
+        for field in item.entries {
+            if Self.operationMethods.contains(field.key) {
+                let method = field.key == "x-amazon-apigateway-any-method" ? nil : field.key.uppercased()
+                let routeKey = "\(method ?? "ANY") \(entry.key)"
+                let normalized = "\(method ?? "ANY") " + segments.map { segment -> String in
+                    switch segment {
+                    case let .literal(text): return text
+                    case .parameter: return "{}"
+                    case .greedy: return "{+}"
+                    }
+                }.joined(separator: "/")
+                if let (existing, node) = seenRoutes[normalized] {
+                    let line = node.mark.map { " (line \($0.line))" } ?? ""
+                    reader.error("route '\(routeKey)' conflicts with '\(existing)'\(line): the paths differ only in variable names", at: field.keyNode)
+                    continue
+                }
+                seenRoutes[normalized] = (routeKey, field.keyNode)
+                guard let integration = readOperation(field.value, routeKey: routeKey, isDefaultPath: false) else { continue }
+                routes.append(HTTPAPIRoute(routeKey: routeKey, method: method, path: entry.key, segments: segments, integration: integration))
+            } else if field.key == "trace" {
+                reader.error("HTTP API routes support GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS and ANY, not TRACE", at: field.keyNode)
+            } else if field.key == "$ref" {
+                reader.error("'$ref' path items are not supported: write the operations inline", at: field.keyNode)
+            } else if !["summary", "description", "servers", "parameters"].contains(field.key) {
+                reportUnknownExtensionOrKey(field, allowed: Self.pathItemKeys, context: "paths.\(entry.key)")
+            }
+        }
+        return routes
+    }
+
+    /// Splits a route path into segments, reporting malformed paths.
+    func parsePath(_ path: String, at node: Node) -> [HTTPAPIRoute.Segment]? {
+        guard path.hasPrefix("/") else {
+            reader.error("route path '\(path)' must start with '/'", at: node)
+            return nil
+        }
+        if path == "/" { return [] }
+        if path.hasSuffix("/") {
+            reader.error("route path '\(path)' must not end with '/'", at: node)
+            return nil
+        }
+        let pieces = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        var segments: [HTTPAPIRoute.Segment] = []
+        var names: Set<String> = []
+        for (index, piece) in pieces.enumerated() {
+            if piece.isEmpty {
+                reader.error("route path '\(path)' has an empty segment ('//')", at: node)
+                return nil
+            }
+            let opens = piece.filter { $0 == "{" }.count, closes = piece.filter { $0 == "}" }.count
+            if opens == 0 && closes == 0 {
+                segments.append(.literal(String(piece)))
+                continue
+            }
+            guard opens == 1, closes == 1, piece.hasPrefix("{"), piece.hasSuffix("}") else {
+                reader.error("route path '\(path)': a path variable must be a whole segment like '{id}', found '\(piece)'", at: node)
+                return nil
+            }
+            var name = String(piece.dropFirst().dropLast())
+            let greedy = name.hasSuffix("+")
+            if greedy { name.removeLast() }
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == "." }) else {
+                reader.error("route path '\(path)': invalid path variable name '\(name)'", at: node)
+                return nil
+            }
+            if greedy && index != pieces.count - 1 {
+                reader.error("route path '\(path)': the greedy variable '{\(name)+}' must be the last segment", at: node)
+                return nil
+            }
+            guard names.insert(name).inserted else {
+                reader.error("route path '\(path)': path variable '\(name)' appears twice", at: node)
+                return nil
+            }
+            segments.append(greedy ? .greedy(name) : .parameter(name))
+        }
+        return segments
+    }
+
+    /// Reads an operation; returns `.some(nil)` for a route without integration, nil when the route is invalid.
+    private mutating func readOperation(_ node: Node, routeKey: String, isDefaultPath: Bool) -> HTTPAPIIntegration?? {
+        guard let operation = reader.mapping(node, routeKey) else { return nil }
+        for entry in operation.entries where !Self.operationKeys.contains(entry.key) {
+            reportUnknownExtensionOrKey(entry, allowed: Self.operationKeys, context: "route '\(routeKey)'")
+        }
+        if let flag = operation["isDefaultRoute"], !isDefaultPath {
+            reader.error("'isDefaultRoute' belongs to the '/$default' path only", at: operation.keyNode("isDefaultRoute") ?? flag)
+        }
+        if let security = operation["security"], case let .sequence(items) = security, !items.isEmpty {
+            reader.warning("not supported by the emulator yet: authorizers on route '\(routeKey)'; requests are not authorized", at: security)
+        }
+        guard let integrationNode = operation["x-amazon-apigateway-integration"] else {
+            reader.warning("route '\(routeKey)' has no x-amazon-apigateway-integration: like API Gateway, the emulator answers 404 Not Found", at: node)
+            return .some(nil)
+        }
+        guard let integration = readIntegration(integrationNode, routeKey: routeKey) else { return nil }
+        return .some(integration)
+    }
+
+    private func readIntegration(_ node: Node, routeKey: String) -> HTTPAPIIntegration? {
+        var node = node
+        let context = "x-amazon-apigateway-integration of '\(routeKey)'"
+        guard var fields = reader.mapping(node, context) else { return nil }
+        if let refNode = fields["$ref"] {
+            guard let ref = reader.string(refNode, "$ref") else { return nil }
+            let prefix = "#/components/x-amazon-apigateway-integrations/"
+            guard ref.hasPrefix(prefix), let target = componentIntegrations[String(ref.dropFirst(prefix.count))] else {
+                reader.error("'$ref: \(ref)' does not name an entry of components.x-amazon-apigateway-integrations", at: refNode)
+                return nil
+            }
+            node = target
+            guard let resolved = reader.mapping(target, context) else { return nil }
+            fields = resolved
+        }
+        var ok = true
+        for entry in fields.entries where !Self.integrationKeys.contains(entry.key) {
+            ok = false
+            if let why = Self.restOnlyIntegrationKeys[entry.key] {
+                reader.error("'\(entry.key)' is a REST API integration key: \(why)", at: entry.keyNode)
+            } else {
+                var message = "unknown key '\(entry.key)' in \(context)"
+                if let hint = closestMatch(to: entry.key, among: Self.integrationKeys) { message += " (did you mean '\(hint)'?)" }
+                reader.error(message, at: entry.keyNode)
+            }
+        }
+
+        guard let typeNode = reader.require(fields, "type", context), let rawType = reader.string(typeNode, "type") else { return nil }
+        let type = rawType.lowercased()
+        let isLambda: Bool
+        switch type {
+        case "aws_proxy": isLambda = true
+        case "http_proxy": isLambda = false
+        case "aws", "http", "mock":
+            if type == "aws", fields["integrationSubtype"] != nil {
+                let subtype = fields["integrationSubtype"]?.string ?? "?"
+                reader.warning("not supported by the emulator yet: AWS service integration '\(subtype)' on '\(routeKey)'; "
+                               + "the emulator answers 500", at: typeNode)
+                return HTTPAPIIntegration(target: .unsupported("AWS service integration \(subtype)"), payloadFormat: .v1)
+            }
+            reader.error("integration type '\(rawType)' is not available in HTTP APIs (it is a REST API type); use aws_proxy or http_proxy", at: typeNode)
+            return nil
+        default:
+            reader.error("unknown integration type '\(rawType)': HTTP APIs accept aws_proxy and http_proxy", at: typeNode)
+            return nil
+        }
+
+        var payloadFormat = HTTPAPIPayloadFormat.v1
+        if let versionNode = fields["payloadFormatVersion"] {
+            if let text = reader.string(versionNode, "payloadFormatVersion") {
+                if let format = HTTPAPIPayloadFormat(rawValue: text) {
+                    payloadFormat = format
+                    if !isLambda && format != .v1 {
+                        reader.error("payloadFormatVersion '\(text)' is not valid for http_proxy integrations: they support only '1.0'", at: versionNode)
+                        ok = false
+                    }
+                } else {
+                    reader.error("payloadFormatVersion must be \"1.0\" or \"2.0\", found '\(text)'", at: versionNode)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        } else if isLambda {
+            reader.error("missing required key 'payloadFormatVersion' in \(context): Lambda integrations of HTTP APIs "
+                         + "need \"1.0\" or \"2.0\"", at: fields.node)
+            ok = false
+        }
+
+        var target: HTTPAPIIntegrationTarget?
+        var vpcLink = false
+        if let connectionNode = fields["connectionType"], let connection = reader.string(connectionNode, "connectionType") {
+            switch connection.uppercased() {
+            case "INTERNET": break
+            case "VPC_LINK":
+                vpcLink = true
+                reader.warning("not supported by the emulator yet: VPC link integrations ('\(routeKey)'); the emulator answers 500", at: connectionNode)
+            default:
+                reader.error("connectionType must be INTERNET or VPC_LINK, found '\(connection)'", at: connectionNode)
+                ok = false
+            }
+        }
+        if let uriNode = reader.require(fields, "uri", context), let uri = readURI(uriNode) {
+            if isLambda {
+                if let reference = HTTPAPILambdaARN.parse(uri) {
+                    target = .lambda(HTTPAPILambdaFunction(name: reference.name, qualifier: reference.qualifier))
+                } else {
+                    reader.error("uri '\(uri)' is not a Lambda function ARN (arn:aws:lambda:{region}:{account}:function:{name}) "
+                                 + "or invocation ARN (arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations)", at: uriNode)
+                    ok = false
+                }
+            } else if vpcLink {
+                target = .unsupported("VPC link integration")
+            } else if HTTPAPIURL.host(of: uri) != nil {
+                target = .http(uri)
+            } else {
+                reader.error("uri '\(uri)' of an http_proxy integration must be an absolute http:// or https:// URL", at: uriNode)
+                ok = false
+            }
+        } else {
+            ok = false
+        }
+
+        var httpMethod: String?
+        if let methodNode = fields["httpMethod"], let method = reader.string(methodNode, "httpMethod") {
+            let upper = method.uppercased()
+            let known = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "ANY"]
+            if !known.contains(upper) {
+                reader.error("httpMethod '\(method)' is not an HTTP method (\(known.joined(separator: ", ")))", at: methodNode)
+                ok = false
+            } else if isLambda && upper != "POST" {
+                reader.warning("Lambda is always invoked with POST; httpMethod '\(method)' is ignored", at: methodNode)
+            } else if !isLambda {
+                httpMethod = upper
+            }
+        }
+
+        var timeout = 30_000
+        if let timeoutNode = fields["timeoutInMillis"] {
+            if let value = reader.int(timeoutNode, "timeoutInMillis") {
+                if (50...30_000).contains(value) {
+                    timeout = value
+                } else {
+                    reader.error("timeoutInMillis must be between 50 and 30000 for HTTP APIs, found \(value)", at: timeoutNode)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+
+        var requestParameters: [HTTPAPIParameterMapping] = []
+        if let requestNode = fields["requestParameters"], let mapping = reader.mapping(requestNode, "requestParameters") {
+            for entry in mapping.entries {
+                if let parsed = readMapping(entry, isResponse: false) { requestParameters.append(parsed) } else { ok = false }
+            }
+        }
+        var responseParameters: [Int: [HTTPAPIParameterMapping]] = [:]
+        if let responseNode = fields["responseParameters"], let byStatus = reader.mapping(responseNode, "responseParameters") {
+            for statusEntry in byStatus.entries {
+                guard let status = Int(statusEntry.key), (100...599).contains(status) else {
+                    reader.error("responseParameters are keyed by the integration's status code (100-599), found '\(statusEntry.key)'", at: statusEntry.keyNode)
+                    ok = false
+                    continue
+                }
+                guard let mapping = reader.mapping(statusEntry.value, "responseParameters.\(statusEntry.key)") else { ok = false; continue }
+                var list: [HTTPAPIParameterMapping] = []
+                for entry in mapping.entries {
+                    if let parsed = readMapping(entry, isResponse: true) { list.append(parsed) } else { ok = false }
+                }
+                responseParameters[status] = list
+            }
+        }
+        guard ok, let target else { return nil }
+        return HTTPAPIIntegration(target: target, payloadFormat: payloadFormat, httpMethod: httpMethod,
+                                  timeoutMilliseconds: timeout, requestParameters: requestParameters,
+                                  responseParameters: responseParameters)
+    }
+
+    /// A uri as a string or `{"Fn::Sub": "..."}` / `{"Fn::Sub": ["...", {vars}]}`.
+    private func readURI(_ node: Node) -> String? {
+        if case .scalar = node { return reader.string(node, "uri") }
+        guard let mapping = reader.mapping(node, "uri") else { return nil }
+        guard mapping.keys == ["Fn::Sub"], let sub = mapping["Fn::Sub"] else {
+            reader.error("uri must be a string or { \"Fn::Sub\": \"...\" }, found keys \(mapping.keys.joined(separator: ", "))", at: node)
+            return nil
+        }
+        var template: String?
+        var variables: [String: String] = [:]
+        switch sub {
+        case .scalar:
+            template = reader.string(sub, "Fn::Sub")
+        case let .sequence(items):
+            guard items.count == 2, let text = reader.string(items[0], "Fn::Sub[0]"),
+                  let pairs = reader.stringPairs(items[1], "Fn::Sub[1]") else {
+                reader.error("Fn::Sub takes a string or a list [string, {variables}]", at: sub)
+                return nil
+            }
+            template = text
+            for (name, value, _) in pairs { variables[name] = value }
+        default:
+            reader.error("Fn::Sub takes a string or a list [string, {variables}]", at: sub)
+            return nil
+        }
+        guard let template else { return nil }
+        switch HTTPAPIFnSub.resolve(template, variables: variables) {
+        case let .success(text): return text
+        case .failure(.unclosedReference):
+            reader.error("Fn::Sub string has an unclosed '${'", at: sub)
+        case let .failure(.unsupported(name)):
+            reader.error("Fn::Sub reference '${\(name)}' cannot be resolved by the emulator (supported: AWS::Region, "
+                         + "AWS::AccountId, AWS::Partition, AWS::URLSuffix, Logical.Arn, Logical, stageVariables.x)", at: sub)
+        }
+        return nil
+    }
+
+    /// Parses `action:target` -> value; nil after reporting a problem.
+    private func readMapping(_ entry: YAMLMapping.Entry, isResponse: Bool) -> HTTPAPIParameterMapping? {
+        let where_ = isResponse ? "responseParameters" : "requestParameters"
+        guard let colon = entry.key.firstIndex(of: ":") else {
+            reader.error("parameter mapping key '\(entry.key)' must look like 'overwrite:header.name' (action:target)", at: entry.keyNode)
+            return nil
+        }
+        let actionText = entry.key[..<colon].lowercased()
+        let targetText = String(entry.key[entry.key.index(after: colon)...])
+        guard let action = HTTPAPIParameterMapping.Action(rawValue: actionText) else {
+            var message = "unknown mapping action '\(entry.key[..<colon])' in '\(entry.key)': use append, overwrite or remove"
+            if let hint = closestMatch(to: actionText, among: ["append", "overwrite", "remove"]) { message += " (did you mean '\(hint)'?)" }
+            reader.error(message, at: entry.keyNode)
+            return nil
+        }
+        let lowerTarget = targetText.lowercased()
+        let target: HTTPAPIParameterMapping.Target
+        if lowerTarget.hasPrefix("header.") {
+            let name = String(targetText.dropFirst("header.".count))
+            guard !name.isEmpty, name.utf8.allSatisfy(Self.isTokenByte) else {
+                reader.error("invalid header name '\(name)' in '\(entry.key)'", at: entry.keyNode)
+                return nil
+            }
+            if HTTPAPILoader.isReservedHeader(name) {
+                reader.error("header '\(name)' is reserved: HTTP APIs do not allow mapping it (reserved: access-control-*, apigw-*, "
+                             + "Authorization, Connection, Content-Encoding, Content-Length, Content-Location, Forwarded, Keep-Alive, "
+                             + "Origin, Proxy-Authenticate, Proxy-Authorization, TE, Trailers, Transfer-Encoding, Upgrade, x-amz-*, "
+                             + "x-amzn-*, X-Forwarded-For/Host/Proto, Via)", at: entry.keyNode)
+                return nil
+            }
+            target = .header(name)
+        } else if lowerTarget.hasPrefix("querystring.") {
+            let name = String(targetText.dropFirst("querystring.".count))
+            guard !name.isEmpty else {
+                reader.error("missing query string parameter name in '\(entry.key)'", at: entry.keyNode)
+                return nil
+            }
+            guard !isResponse else {
+                reader.error("'\(entry.key)': query strings can only be mapped in requestParameters", at: entry.keyNode)
+                return nil
+            }
+            target = .queryString(name)
+        } else if lowerTarget == "path" {
+            guard !isResponse else {
+                reader.error("'\(entry.key)': the path can only be mapped in requestParameters", at: entry.keyNode)
+                return nil
+            }
+            guard action == .overwrite else {
+                reader.error("'\(entry.key)': the path can only be overwritten ('overwrite:path')", at: entry.keyNode)
+                return nil
+            }
+            target = .path
+        } else if lowerTarget == "statuscode" {
+            guard isResponse else {
+                reader.error("'\(entry.key)': the status code can only be mapped in responseParameters", at: entry.keyNode)
+                return nil
+            }
+            guard action == .overwrite else {
+                reader.error("'\(entry.key)': the status code can only be overwritten ('overwrite:statuscode')", at: entry.keyNode)
+                return nil
+            }
+            target = .statusCode
+        } else {
+            let allowed = isResponse ? "header.<name> or statuscode" : "header.<name>, querystring.<name> or path"
+            reader.error("unknown mapping target '\(targetText)' in \(where_): use \(allowed)", at: entry.keyNode)
+            return nil
+        }
+        guard let text = reader.string(entry.value, "\(where_).\(entry.key)") else { return nil }
+        guard let value = parseValue(text, isResponse: isResponse, at: entry.value) else { return nil }
+        if target == .statusCode, let literal = value.staticText {
+            guard let code = Int(literal), (100...599).contains(code) else {
+                reader.error("overwrite:statuscode needs a status code between 100 and 599, found '\(literal)'", at: entry.value)
+                return nil
+            }
+        }
+        return HTTPAPIParameterMapping(action: action, target: target, value: value)
+    }
+
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        default:
+            return Array("!#$%&'*+-.^_`|~".utf8).contains(byte)
+        }
+    }
+
+    /// Parses a mapping value: static text with `$root.x` or `${root.x}` references.
+    func parseValue(_ text: String, isResponse: Bool, at node: Node) -> HTTPAPIMappingValue? {
+        var parts: [HTTPAPIMappingValue.Part] = []
+        var literal = ""
+        var index = text.startIndex
+        let roots = ["request.", "response.", "context.", "stageVariables."]
+        while index < text.endIndex {
+            let character = text[index]
+            let next = text.index(after: index)
+            guard character == "$" else {
+                literal.append(character)
+                index = next
+                continue
+            }
+            var expression: String
+            if next < text.endIndex, text[next] == "{" {
+                guard let close = text[next...].firstIndex(of: "}") else {
+                    reader.error("mapping value '\(text)' has an unclosed '${'", at: node)
+                    return nil
+                }
+                expression = String(text[text.index(after: next)..<close])
+                index = text.index(after: close)
+            } else {
+                let rest = text[next...]
+                guard roots.contains(where: { rest.hasPrefix($0) }) else {
+                    literal.append(character)
+                    index = next
+                    continue
+                }
+                var end = next
+                var bracketDepth = 0
+                while end < text.endIndex {
+                    let c = text[end]
+                    if c == "[" { bracketDepth += 1 }
+                    if c == "]" { bracketDepth -= 1 }
+                    let allowed = c.isLetter || c.isNumber || c == "." || c == "_" || c == "-" || c == "[" || c == "]" || c == "*"
+                        || (bracketDepth > 0 && c != "]")
+                    if !allowed { break }
+                    end = text.index(after: end)
+                }
+                expression = String(text[next..<end])
+                index = end
+            }
+            guard let variable = parseVariable(expression, isResponse: isResponse, at: node) else { return nil }
+            if !literal.isEmpty {
+                parts.append(.literal(literal))
+                literal = ""
+            }
+            parts.append(.variable(variable))
+        }
+        if !literal.isEmpty || parts.isEmpty { parts.append(.literal(literal)) }
+        return HTTPAPIMappingValue(parts: parts)
+    }
+
+    private func parseVariable(_ expression: String, isResponse: Bool, at node: Node) -> HTTPAPIMappingVariable? {
+        func name(after prefix: String) -> String? {
+            guard expression.hasPrefix(prefix) else { return nil }
+            let rest = String(expression.dropFirst(prefix.count))
+            return rest.isEmpty ? nil : rest
+        }
+        func bodyPath(_ rest: String) -> JSONPath? {
+            let expressionText = rest.isEmpty || rest.hasPrefix("[") ? "$" + rest : "$." + rest
+            do {
+                return try JSONPath(expressionText)
+            } catch {
+                reader.error("invalid JSONPath in '$\(expression)': \(error)", at: node)
+                return nil
+            }
+        }
+        if expression.hasPrefix("request.") {
+            guard !isResponse else {
+                reader.error("'$\(expression)' is not available in responseParameters (use $response.header.x, "
+                             + "$response.body.x, $context.x, $stageVariables.x or a static value)", at: node)
+                return nil
+            }
+            if let header = name(after: "request.header.") { return .requestHeader(header) }
+            if let query = name(after: "request.querystring.") { return .requestQueryString(query) }
+            if let parameter = name(after: "request.path.") { return .requestPathParameter(parameter) }
+            if expression == "request.path" { return .requestPath }
+            if expression == "request.body" { return bodyPath("").map { .requestBody($0) } }
+            if let rest = name(after: "request.body.") { return bodyPath(rest).map { .requestBody($0) } }
+            reader.error("unknown request variable '$\(expression)': use $request.header.x, $request.querystring.x, "
+                         + "$request.path.x, $request.path or $request.body.x", at: node)
+            return nil
+        }
+        if expression.hasPrefix("response.") {
+            guard isResponse else {
+                reader.error("'$\(expression)' is not available in requestParameters: the response does not exist yet", at: node)
+                return nil
+            }
+            if let header = name(after: "response.header.") { return .responseHeader(header) }
+            if expression == "response.body" { return bodyPath("").map { .responseBody($0) } }
+            if let rest = name(after: "response.body.") { return bodyPath(rest).map { .responseBody($0) } }
+            reader.error("unknown response variable '$\(expression)': use $response.header.x or $response.body.x", at: node)
+            return nil
+        }
+        if let variable = name(after: "context.") {
+            if !Self.contextVariables.contains(variable) {
+                reader.warning("context variable '$context.\(variable)' is not supported by the emulator yet; it renders empty", at: node)
+            }
+            return .context(variable)
+        }
+        if let variable = name(after: "stageVariables.") { return .stageVariable(variable) }
+        reader.error("unknown variable '$\(expression)' in mapping value: use $request.*, $response.*, $context.* or $stageVariables.*", at: node)
+        return nil
+    }
+}

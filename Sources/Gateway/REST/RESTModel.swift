@@ -1,0 +1,226 @@
+import Foundation
+import JSONCore
+import SourceDiagnostics
+
+/// A REST API loaded from an OpenAPI 3.0 document with API Gateway's extensions, compiled once:
+/// routes in a trie, selection patterns as regular expressions, mapping templates parsed.
+public struct RESTAPIDefinition: Sendable {
+    /// `info.title` of the document.
+    public var title: String
+    /// The file the API was read from, as shown in diagnostics.
+    public var file: String
+    /// A stable 10-character id derived from the title, used where AWS shows the API id
+    /// (`requestContext.apiId`, `User-Agent: AmazonAPIGateway_<id>`).
+    public var apiID: String
+    /// Every resource (path) with its methods, in document order.
+    public var resources: [RESTResource]
+    /// `x-amazon-apigateway-gateway-responses`, by response type.
+    public var gatewayResponses: [GatewayResponseType: GatewayResponseCustomization]
+    /// `x-amazon-apigateway-binary-media-types`.
+    public var binaryMediaTypes: [String]
+    /// The stage named by the export's `servers[0].variables.basePath.default` (`/prod` -> `prod`), if any:
+    /// a sensible default for `--stage` when serving an exported API.
+    public var exportedStageName: String?
+    /// Request models (`components.schemas`) by name, for request validation.
+    public var models: [String: JSONValue]
+    /// Warnings found while loading (unsupported features, unknown extensions). Errors are thrown instead.
+    public var diagnostics: [Diagnostic]
+
+    var router: RESTRouter
+
+    /// Lambda function names referenced by integration URIs whose function part does not depend on a
+    /// stage variable (use `referencedFunctionNames(stageVariables:)` to resolve those as well).
+    public var referencedFunctionNames: Set<String> { referencedFunctionNames(stageVariables: nil) }
+
+    /// Lambda function names referenced by integration URIs, with `${stageVariables.x}` substituted from
+    /// `stageVariables`; URIs that still depend on an unknown stage variable are left out when it is nil.
+    public func referencedFunctionNames(stageVariables: [String: String]?) -> Set<String> {
+        var names: Set<String> = []
+        for method in allMethods {
+            guard case let .lambda(uri)? = method.integration.target else { continue }
+            if uri.contains("${stageVariables."), stageVariables == nil { continue }
+            if let function = LambdaFunctionReference.parse(invocationURI: substituteStageVariables(in: uri, stageVariables ?? [:])) {
+                names.insert(function.name)
+            }
+        }
+        return names
+    }
+
+    /// Hosts (`host` or `host:port`, lower-cased) of HTTP / HTTP_PROXY integration URIs, as `BackendRegistry.httpHosts` keys.
+    public var referencedHTTPHosts: Set<String> { referencedHTTPHosts(stageVariables: nil) }
+
+    /// Hosts of HTTP integration URIs, stage variables substituted (URIs needing unknown ones are skipped when nil).
+    public func referencedHTTPHosts(stageVariables: [String: String]?) -> Set<String> {
+        var hosts: Set<String> = []
+        for method in allMethods {
+            guard case let .http(uri)? = method.integration.target else { continue }
+            if uri.contains("${stageVariables."), stageVariables == nil { continue }
+            if let host = httpHostKey(of: substituteStageVariables(in: uri, stageVariables ?? [:])) { hosts.insert(host) }
+        }
+        return hosts
+    }
+
+    /// Every method of every resource.
+    public var allMethods: [RESTMethod] { resources.flatMap { $0.methods } }
+}
+
+/// One resource (path) of a REST API.
+public struct RESTResource: Sendable {
+    /// The resource path as written, e.g. `/items/{id}` or `/{proxy+}`.
+    public var path: String
+    /// A stable 6-character id derived from the path (`requestContext.resourceId`).
+    public var resourceID: String
+    /// Methods in document order; `ANY` stands for `x-amazon-apigateway-any-method`.
+    public var methods: [RESTMethod]
+}
+
+/// One method of a resource: its integration and declared method responses.
+public struct RESTMethod: Sendable {
+    /// `GET`, `POST`, ... or `ANY`.
+    public var httpMethod: String
+    public var resourcePath: String
+    public var resourceID: String
+    public var integration: Integration
+    /// The request validator attached to the method (its own or the API's default), with what it checks; nil when none.
+    public var validation: RequestValidation?
+    /// Declared method responses by status code.
+    public var methodResponses: [String: MethodResponse]
+}
+
+/// A method response: a status code and the headers it declares.
+public struct MethodResponse: Sendable {
+    public var statusCode: String
+    /// Declared header names, as written.
+    public var headers: [String]
+
+    public func declares(header name: String) -> Bool {
+        headers.contains { $0.caseInsensitiveCompare(name) == .orderedSame }
+    }
+}
+
+/// `x-amazon-apigateway-integration` of a method.
+public struct Integration: Sendable {
+    public enum Kind: String, Sendable, CaseIterable {
+        case aws = "AWS"
+        case awsProxy = "AWS_PROXY"
+        case http = "HTTP"
+        case httpProxy = "HTTP_PROXY"
+        case mock = "MOCK"
+    }
+
+    /// What the integration calls.
+    public enum Target: Sendable, Equatable {
+        /// A Lambda invocation URI (`arn:aws:apigateway:...:lambda:path/2015-03-31/functions/.../invocations`),
+        /// CloudFormation substitutions applied, stage variables not yet.
+        case lambda(String)
+        /// An absolute http(s) URL, stage variables not yet substituted.
+        case http(String)
+        /// An AWS service integration other than Lambda (not supported by the emulator yet).
+        case awsService(String)
+    }
+
+    /// Payload conversion (`contentHandling`) of non-proxy integrations; nil passes payloads as they are.
+    public enum ContentHandling: String, Sendable {
+        case convertToText = "CONVERT_TO_TEXT"
+        case convertToBinary = "CONVERT_TO_BINARY"
+    }
+
+    public enum PassthroughBehavior: String, Sendable {
+        case whenNoMatch = "WHEN_NO_MATCH"
+        case whenNoTemplates = "WHEN_NO_TEMPLATES"
+        case never = "NEVER"
+    }
+
+    public var kind: Kind
+    public var target: Target?
+    /// The integration's HTTP method (`httpMethod`), upper-cased; Lambda requires POST.
+    public var httpMethod: String?
+    /// Request templates by content type (lower-cased), in document order.
+    var requestTemplates: [(contentType: String, template: CompiledTemplate)]
+    /// `integration.request.*` targets with their source expressions, in document order.
+    public var requestParameters: [(target: String, source: String)]
+    public var passthroughBehavior: PassthroughBehavior
+    /// Request payload conversion (`contentHandling` of the integration).
+    public var contentHandling: ContentHandling?
+    /// Integration responses in document (creation) order; the default one has `isDefault`.
+    public var responses: [IntegrationResponse]
+    public var timeoutMilliseconds: Int
+}
+
+/// One entry of `x-amazon-apigateway-integration.responses`.
+public struct IntegrationResponse: Sendable {
+    /// The key as written: a selection pattern, or `default`.
+    public var selectionPattern: String
+    var pattern: SelectionPattern?
+    public var statusCode: String
+    /// `method.response.header.X` targets with their source expressions, in document order.
+    public var responseParameters: [(target: String, source: String)]
+    var responseTemplates: [(contentType: String, template: CompiledTemplate)]
+    /// Response payload conversion (`contentHandling` of the integration response).
+    public var contentHandling: Integration.ContentHandling?
+
+    /// True for the `default` entry (used when no pattern matches).
+    public var isDefault: Bool { pattern == nil }
+}
+
+/// Which stage the emulator serves and its stage variables.
+public struct StageSettings: Sendable {
+    /// The stage name: the first path segment of every request (`/test/items`). Default `test`.
+    public var name: String
+    public var variables: [String: String]
+
+    public init(name: String = "test", variables: [String: String] = [:]) {
+        self.name = name
+        self.variables = variables
+    }
+}
+
+/// A Lambda function named by an integration URI.
+struct LambdaFunctionReference: Equatable {
+    var name: String
+    var qualifier: String?
+
+    /// Parses `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations`.
+    static func parse(invocationURI uri: String) -> LambdaFunctionReference? {
+        guard let functionsRange = uri.range(of: ":lambda:path/2015-03-31/functions/"), uri.hasSuffix("/invocations") else { return nil }
+        let start = functionsRange.upperBound
+        let end = uri.index(uri.endIndex, offsetBy: -"/invocations".count)
+        guard start < end else { return nil }
+        let functionARN = String(uri[start..<end])
+        if functionARN.hasPrefix("arn:") {
+            let parts = functionARN.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            // arn:aws:lambda:region:account:function:name[:qualifier]
+            guard parts.count >= 7, parts[2] == "lambda", parts[5] == "function", !parts[6].isEmpty else { return nil }
+            return LambdaFunctionReference(name: parts[6], qualifier: parts.count > 7 && !parts[7].isEmpty ? parts[7] : nil)
+        }
+        let parts = functionARN.split(separator: ":", maxSplits: 1).map(String.init)
+        guard let name = parts.first, !name.isEmpty, !name.contains("/") else { return nil }
+        return LambdaFunctionReference(name: name, qualifier: parts.count > 1 ? parts[1] : nil)
+    }
+}
+
+/// Replaces `${stageVariables.x}` by the variable's value (undefined -> empty, as API Gateway does).
+func substituteStageVariables(in text: String, _ variables: [String: String]) -> String {
+    guard text.contains("${stageVariables.") else { return text }
+    var result = ""
+    var rest = Substring(text)
+    while let open = rest.range(of: "${stageVariables.") {
+        result += rest[..<open.lowerBound]
+        guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+            result += rest[open.lowerBound...]
+            return result
+        }
+        result += variables[String(rest[open.upperBound..<close])] ?? ""
+        rest = rest[rest.index(after: close)...]
+    }
+    result += rest
+    return result
+}
+
+/// The `BackendRegistry.httpHosts` key of an absolute URL: `host` or `host:port`, lower-cased.
+func httpHostKey(of url: String) -> String? {
+    guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty,
+          let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return nil }
+    if let port = components.port { return "\(host.lowercased()):\(port)" }
+    return host.lowercased()
+}

@@ -1,0 +1,115 @@
+import Foundation
+import HTTPMessage
+import JSONCore
+
+/// Form-decoding (`+` is a space, then percent-decoding) as API Gateway applies to query strings.
+func formDecode(_ text: Substring) -> String {
+    let spaced = text.replacingOccurrences(of: "+", with: " ")
+    return spaced.removingPercentEncoding ?? spaced
+}
+
+/// Splits a raw query string into decoded (name, value) pairs in order; `a` alone is `("a", "")`.
+func parseQuery(_ raw: String) -> [(String, String)] {
+    guard !raw.isEmpty else { return [] }
+    return raw.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+        if let equals = pair.firstIndex(of: "=") {
+            return (formDecode(pair[..<equals]), formDecode(pair[pair.index(after: equals)...]))
+        }
+        return (formDecode(pair), "")
+    }
+}
+
+/// Percent-encodes a query component (RFC 3986 unreserved characters kept).
+func percentEncodeQueryComponent(_ text: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+}
+
+/// The MIME type of a Content-Type / Accept entry without parameters, lower-cased (`application/json`).
+func mediaType(_ value: String) -> String {
+    let base = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
+    return base.trimmingCharacters(in: .whitespaces).lowercased()
+}
+
+/// Media ranges of an Accept header in order, without parameters.
+func acceptedMediaTypes(_ accept: String?) -> [String] {
+    guard let accept else { return [] }
+    return accept.split(separator: ",").map { mediaType(String($0)) }.filter { !$0.isEmpty }
+}
+
+/// True when `type` (a concrete media type) is one of the API's binary media types: exact match, or an
+/// entry with a right-side wildcard (`application/*`). `*/x` entries and wildcard `type`s never match.
+func isBinaryMediaType(_ type: String, binaryMediaTypes: [String]) -> Bool {
+    guard !type.isEmpty, !type.contains("*") else { return false }
+    for entry in binaryMediaTypes.map({ $0.lowercased() }) {
+        if entry == type { return true }
+        if entry.hasSuffix("/*"), !entry.hasPrefix("*"), type.hasPrefix(String(entry.dropLast(1))) { return true }
+    }
+    return false
+}
+
+/// Picks a template by the request's Accept (response templates) or Content-Type (request templates):
+/// the exact media type, else `application/json`, else the first one.
+func chooseTemplate(_ templates: [(contentType: String, template: CompiledTemplate)], for mediaTypes: [String]) -> (contentType: String, template: CompiledTemplate)? {
+    guard !templates.isEmpty else { return nil }
+    for type in mediaTypes {
+        if let found = templates.first(where: { $0.contentType == type }) { return found }
+    }
+    return templates.first { $0.contentType == "application/json" } ?? templates.first
+}
+
+/// Headers API Gateway renames to `x-amzn-Remapped-<Name>` when a non-proxy integration response maps them
+/// (rule book §7); Transfer-Encoding is dropped.
+let remappedResponseHeaders: Set<String> = ["authorization", "connection", "content-length", "content-md5", "date", "expect", "host",
+                                            "max-forwards", "proxy-authenticate", "server", "trailer", "upgrade", "user-agent",
+                                            "www-authenticate"]
+/// Backend headers an HTTP_PROXY integration renames to `x-amzn-Remapped-*` (rule book §7).
+let remappedProxyHeaders: Set<String> = ["connection", "content-length", "date", "server", "x-amzn-requestid"]
+
+/// Client headers that are not forwarded into a Lambda proxy event (rule book §10).
+let headersDroppedFromProxyEvent: Set<String> = ["connection", "content-md5", "expect", "max-forwards", "proxy-authenticate", "server",
+                                                 "te", "trailer", "transfer-encoding", "upgrade", "www-authenticate"]
+/// Client headers an HTTP_PROXY integration does not forward to the backend (rule book §4).
+let headersDroppedFromHTTPProxy: Set<String> = ["connection", "content-encoding", "content-md5", "expect", "max-forwards",
+                                                "proxy-authenticate", "server", "te", "trailer", "transfer-encoding", "upgrade",
+                                                "via", "www-authenticate", "host", "content-length"]
+
+/// Looks up `a.b.c` in a JSON object tree.
+func jsonLookup(_ dottedPath: String, in value: JSONValue) -> JSONValue? {
+    var current = value
+    for key in dottedPath.split(separator: ".") {
+        guard case let .object(object) = current, let next = object[String(key)] else { return nil }
+        current = next
+    }
+    return current
+}
+
+/// A JSON value as a header or parameter text: strings raw, everything else compact JSON.
+func headerText(_ value: JSONValue) -> String {
+    switch value {
+    case let .string(text): return text
+    case .null: return ""
+    default: return value.serialized(.compact)
+    }
+}
+
+/// Sets `value` at `path` inside a JSON object tree, creating objects on the way.
+func jsonSetting(_ value: JSONValue, at path: ArraySlice<String>, in tree: JSONValue) -> JSONValue {
+    guard let key = path.first else { return value }
+    guard case var .object(object) = isJSONObject(tree) ? tree : JSONValue.object([:]) else { return value }
+    object[key] = jsonSetting(value, at: path.dropFirst(), in: object[key] ?? .object([:]))
+    return .object(object)
+}
+
+func isJSONObject(_ value: JSONValue) -> Bool {
+    if case .object = value { return true }
+    return false
+}
+
+/// A JSON object from pairs in order (a repeated key keeps its first position and its last value).
+func jsonObject(_ pairs: [(String, JSONValue)]) -> JSONValue {
+    guard case var .object(object) = JSONValue.object([:]) else { return .null }
+    for (key, value) in pairs { object[key] = value }
+    return .object(object)
+}
