@@ -54,6 +54,11 @@ public enum YAMLSource {
         case let .scanner(context, problem, mark, _): return make(problem, context, mark)
         case let .parser(context, problem, mark, _): return make(problem, context, mark)
         case let .composer(context, problem, mark, _): return make(problem, context, mark)
+        case let .duplicatedKeysInMapping(duplicates, context):
+            // Yams marks the first occurrence; its default description would embed the whole document.
+            let keys = duplicates.map { "'\($0)'" }.joined(separator: ", ")
+            return Diagnostic(file: file, line: context.mark.line, column: context.mark.column,
+                              message: "duplicate key \(keys) in a mapping (first written here; a key may appear only once)")
         case let .reader(problem, offset, _, _):
             return Diagnostic(file: file, message: "invalid YAML: \(problem)" + (offset.map { " at byte \($0)" } ?? ""))
         default:
