@@ -4,7 +4,7 @@ SWIFT ?= swift
 CONFIG ?= debug
 BIN := .build/$(CONFIG)/gatecheck
 
-.PHONY: all deps test-deps build release run test clean
+.PHONY: all deps test-deps build release run test bench fuzz clean
 
 all: build
 
@@ -25,6 +25,14 @@ run: build
 
 test: test-deps
 	$(SWIFT) test
+
+# Benchmarks (release build, wrk, /usr/bin/time -v): prints the table of docs/performance.md.
+bench: deps
+	scripts/bench.sh
+
+# libFuzzer targets (VTL, JSONPath, suite loader, emulator request parsing); FUZZ_SECONDS per target.
+fuzz: deps
+	scripts/fuzz.sh
 
 clean:
 	rm -rf .build reports/*.xml

@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
     ],
     targets: [
         // libcurl, seen from Swift: the system library plus typed, non-variadic wrappers.
@@ -30,7 +31,9 @@ let package = Package(
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // Velocity (VTL 1.7 subset) engine and API Gateway's template variables.
-        .target(name: "VTL", dependencies: ["JSONCore"]),
+        .target(name: "VTL", dependencies: [
+            "JSONCore", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         // JUnit XML writer (Jenkins xUnit schema), streaming and atomic.
         .target(name: "JUnit"),
         // Compiler-style diagnostics and position-aware YAML reading.
@@ -52,6 +55,12 @@ let package = Package(
         .target(name: "GatecheckCore", dependencies: [
             "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics",
             "Gateway", "GatewayServer", "Backends", "Yams",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // Real stages: target profiles, API keys, bearer tokens, SigV4 signing, sharding, report merging.
+        .target(name: "Stages", dependencies: [
+            "HTTPMessage", "SourceDiagnostics", "Yams",
+            .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
@@ -67,10 +76,12 @@ let package = Package(
         .testTarget(name: "JUnitTests", dependencies: ["JUnit"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "GatewayServer", "Backends", "CurlHTTP", "JSONCore", "TestSupport",
-        ]),
-        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"]),
+        ], exclude: ["Fixtures"]),
+        .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway"]),
+        .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
-            "GatecheckCore", "TestSupport", "JSONCore", "JUnit",
+            "GatecheckCore", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,33 @@
+import SourceDiagnostics
+
+/// Starts the embedded API Gateway emulator for a suite (used when `gatecheck run` has no `--target`).
+/// The runner calls `check` for every suite before anything runs (so a broken definition exits 2
+/// without sending a request), then `start` when the suite begins and `stop` when it ends.
+public protocol EmulatorProvider: Sendable {
+    /// Static problems with the suite's API definition or backends, reported as diagnostics.
+    func check(_ suite: Suite) -> [Diagnostic]
+    /// Checks a file named on its own (`gatecheck validate api.yaml`) that is an API definition or a backends
+    /// file: its diagnostics (empty when valid), or nil when the provider does not check such files.
+    func checkDefinition(path: String, text: String) -> [Diagnostic]?
+    /// Serves the suite's API on loopback.
+    func start(for suite: Suite) async throws(EmulatorError) -> any EmulatorInstance
+}
+
+extension EmulatorProvider {
+    public func check(_ suite: Suite) -> [Diagnostic] { [] }
+    public func checkDefinition(path: String, text: String) -> [Diagnostic]? { nil }
+}
+
+/// A running emulator serving one suite's API.
+public protocol EmulatorInstance: Sendable {
+    /// e.g. `http://127.0.0.1:49152/prod`: case paths are appended to it.
+    var baseURL: String { get }
+    func stop() async
+}
+
+/// Why the emulator could not start; every case of the suite is then reported as an error.
+public struct EmulatorError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

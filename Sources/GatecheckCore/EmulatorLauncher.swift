@@ -1,0 +1,179 @@
+import Backends
+import Foundation
+import Gateway
+import GatewayServer
+import SourceDiagnostics
+
+/// What an emulator instance serves: one API definition, its backends and a stage. Built from a
+/// suite (`gatecheck run` without `--target`) or from command-line options (`gatecheck emulate`).
+public struct EmulatorSpec: Sendable {
+    /// Path of the OpenAPI definition.
+    public var apiPath: String
+    /// REST or HTTP API; nil detects it from the document.
+    public var apiType: APIType?
+    /// Where the backends come from; nil means none (MOCK-only APIs).
+    public var backends: BackendsReference?
+    /// Stage name; nil means `test` for REST APIs and `$default` for HTTP APIs.
+    public var stage: String?
+    public var stageVariables: [String: String]
+    /// Shown in diagnostics that concern the whole spec (the suite file, or the API file).
+    public var origin: String
+    /// A label for "function X is not mapped in <owner>" diagnostics (the suite name).
+    public var owner: String?
+
+    public init(apiPath: String, apiType: APIType? = nil, backends: BackendsReference? = nil, stage: String? = nil,
+                stageVariables: [String: String] = [:], origin: String? = nil, owner: String? = nil) {
+        self.apiPath = apiPath
+        self.apiType = apiType
+        self.backends = backends
+        self.stage = stage
+        self.stageVariables = stageVariables
+        self.origin = origin ?? apiPath
+        self.owner = owner
+    }
+}
+
+/// A loaded API definition of either kind.
+enum LoadedAPI: Sendable {
+    case rest(RESTAPIDefinition)
+    case http(HTTPAPIDefinition)
+
+    var diagnostics: [Diagnostic] {
+        switch self {
+        case let .rest(definition): return definition.diagnostics
+        case let .http(definition): return definition.diagnostics
+        }
+    }
+}
+
+/// Loads what an `EmulatorSpec` names and starts emulator servers for it.
+public enum EmulatorLauncher {
+    /// Loads the API definition: `apiType` decides, otherwise the document's features do.
+    static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> LoadedAPI {
+        var type = spec.apiType
+        if type == nil {
+            let text: String
+            switch YAMLSource.readText(path: spec.apiPath) {
+            case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
+            case let .success(read): text = read
+            }
+            switch HTTPAPILoader.detectKind(text: text) {
+            case .httpAPI: type = .http
+            case .restAPI: type = .rest
+            case .undetermined:
+                if case let .failure(diagnostic) = YAMLSource.parse(text, file: spec.apiPath) { throw DiagnosticsError([diagnostic]) }
+                throw DiagnosticsError([Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: say `apiType: rest` or `apiType: http` (or --api-type)")])
+            }
+        }
+        if type == .http { return .http(try HTTPAPILoader.load(path: spec.apiPath)) }
+        return .rest(try RESTAPILoader.load(path: spec.apiPath))
+    }
+
+    /// Loads the backends; an inline mapping is re-read from the suite file so positions stay exact.
+    static func loadBackends(_ spec: EmulatorSpec) throws(DiagnosticsError) -> BackendsConfiguration {
+        switch spec.backends {
+        case nil:
+            return BackendsConfiguration()
+        case let .file(path)?:
+            return try BackendsLoader.load(path: path)
+        case let .inline(suiteFile, _, yaml)?:
+            if case let .success(text) = YAMLSource.readText(path: suiteFile),
+               case let .success(root?) = YAMLSource.parse(text, file: suiteFile),
+               case let .mapping(mapping) = root,
+               let node = mapping.first(where: { $0.key.scalar?.string == "backends" })?.value {
+                return try BackendsLoader.load(node: node, file: suiteFile)
+            }
+            return try BackendsLoader.load(text: yaml, file: suiteFile)
+        }
+    }
+
+    /// Every diagnostic about the spec (API warnings, backend problems, unmapped functions and hosts),
+    /// without starting anything.
+    public static func check(_ spec: EmulatorSpec) -> [Diagnostic] {
+        do {
+            let api = try loadAPI(spec)
+            let backends = try loadBackends(spec)
+            return api.diagnostics + backends.diagnostics + unmapped(api: api, backends: backends, spec: spec)
+        } catch {
+            return error.diagnostics
+        }
+    }
+
+    static func unmapped(api: LoadedAPI, backends: BackendsConfiguration, spec: EmulatorSpec) -> [Diagnostic] {
+        let functions: Set<String>, hosts: Set<String>
+        switch api {
+        case let .rest(definition):
+            functions = definition.referencedFunctionNames(stageVariables: spec.stageVariables)
+            hosts = definition.referencedHTTPHosts(stageVariables: spec.stageVariables)
+        case let .http(definition):
+            functions = definition.referencedFunctions
+            hosts = definition.referencedHosts
+        }
+        return backends.unmappedDiagnostics(functions: functions, hosts: hosts, suite: spec.owner ?? spec.apiPath, file: spec.origin)
+    }
+
+    /// Loads the spec and serves it on `host:port` (port 0 picks a free one).
+    public static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0,
+                             log: (@Sendable (String) -> Void)? = nil) async throws(EmulatorError) -> RunningEmulator {
+        let api: LoadedAPI, backends: BackendsConfiguration
+        do {
+            api = try loadAPI(spec)
+            backends = try loadBackends(spec)
+        } catch {
+            throw EmulatorError(error.description)
+        }
+        let problems = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity == .error }
+        if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
+        let registry: BackendRegistry, pool: BackendPool
+        do {
+            (registry, pool) = try backends.makeRegistry(log: log ?? { _ in })
+        } catch {
+            throw EmulatorError(error.message)
+        }
+        let handler: any GatewayHandler
+        let basePath: String, kind: String
+        switch api {
+        case let .rest(definition):
+            // REST APIs are always invoked under their stage: https://{id}.execute-api.{region}.amazonaws.com/{stage}/...
+            let stage = StageSettings(name: spec.stage ?? StageSettings().name, variables: spec.stageVariables)
+            handler = RESTGateway(api: definition, stage: stage, backends: registry)
+            basePath = "/" + stage.name
+            kind = "REST API"
+        case let .http(definition):
+            // HTTP APIs serve `$default` at the root and any other stage under /{stage}.
+            let stage = spec.stage ?? "$default"
+            handler = HTTPAPIGateway(api: definition, stage: stage, stageVariables: spec.stageVariables, backends: registry)
+            basePath = stage == "$default" ? "" : "/" + stage
+            kind = "HTTP API"
+        }
+        do {
+            let configuration = GatewayServerConfiguration(host: host, port: port)
+            let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
+            return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + basePath, kind: kind,
+                                   warnings: api.diagnostics + backends.diagnostics)
+        } catch {
+            await pool.shutdown()
+            throw EmulatorError("cannot start the emulator's server on \(host):\(port): \(error)")
+        }
+    }
+}
+
+/// An emulator serving on a socket. Stop it with `stop()` (it also stops handler worker processes).
+public struct RunningEmulator: EmulatorInstance {
+    let server: GatewayServer
+    let pool: BackendPool
+    /// The URL cases are relative to, stage prefix included (`http://127.0.0.1:PORT/test`).
+    public let baseURL: String
+    /// "REST API" or "HTTP API".
+    public let kind: String
+    /// Load-time warnings (unsupported features) worth showing at start-up.
+    public let warnings: [Diagnostic]
+
+    /// Starts the worker processes of real-code backends now rather than on the first request.
+    public func prewarm() async { await pool.prewarm() }
+
+    public func stop() async {
+        await server.shutdown()
+        await pool.shutdown()
+    }
+}

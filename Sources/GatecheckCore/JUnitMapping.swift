@@ -1,0 +1,46 @@
+import Foundation
+import JUnit
+
+/// Maps suite results to the JUnit model: one `<testsuite>` per suite file, one `<testcase>` per case.
+public enum JUnitMapping {
+    public static func testSuite(_ suite: SuiteResult) -> JUnitTestSuite {
+        let cases = suite.cases.map { result in
+            JUnitTestCase(classname: suite.name, name: result.name, time: result.duration.seconds, result: junitResult(result),
+                          flakyAttempts: result.earlierAttempts.map(flakyAttempt))
+        }
+        return JUnitTestSuite(name: suite.name, timestamp: suite.started, hostname: JUnitTestSuite.currentHostname(),
+                              time: suite.duration.seconds,
+                              properties: [("target", suite.target), ("file", suite.file), ("gatecheck.version", GatecheckVersion.string)],
+                              cases: cases)
+    }
+
+    static func junitResult(_ result: CaseResult) -> JUnitResult {
+        switch result.outcome {
+        case .passed:
+            return .passed
+        case let .skipped(reason):
+            return .skipped(message: reason)
+        case let .failed(failures):
+            let message = oneLine(failures.first?.summary ?? "assertion failed")
+                + (failures.count > 1 ? " (and \(failures.count - 1) more)" : "")
+            var text = failures.map(\.description).joined(separator: "\n")
+            if let transcript = result.reportTranscript { text += "\n\n" + transcript }
+            return .failure(message: message, type: "AssertionFailure", text: text)
+        case let .errored(message, type):
+            var text = message
+            if let transcript = result.reportTranscript { text += "\n\n" + transcript }
+            return .error(message: oneLine(message), type: type, text: text)
+        }
+    }
+
+    /// An earlier attempt: `<flakyFailure>`/`<flakyError>` on a case that then passed,
+    /// `<rerunFailure>`/`<rerunError>` on one that did not (Surefire's convention; the JUnit writer picks the element).
+    static func flakyAttempt(_ attempt: CaseAttempt) -> JUnitFlakyAttempt {
+        JUnitFlakyAttempt(kind: attempt.kind == .failure ? .failure : .error, message: attempt.message, type: attempt.type,
+                          text: attempt.message + (attempt.transcript.isEmpty ? "" : "\n\n" + attempt.transcript))
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GatecheckCore
+
+extension Gatecheck {
+    /// `gatecheck emulate`: serve one API definition with the embedded emulator until interrupted.
+    struct Emulate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve an API definition with the embedded API Gateway emulator until interrupted.",
+            discussion: """
+            Prints the URL it serves on, then one line per request (method, path, status, integration type, \
+            selected integration response, time). Binds to 127.0.0.1 unless --host says otherwise.
+            """
+        )
+
+        @Option(help: ArgumentHelp("OpenAPI 3.0 definition with x-amazon-apigateway-* extensions (YAML or JSON).", valueName: "file"))
+        var api: String
+
+        @Option(help: ArgumentHelp("rest or http (default: detected from the document).", valueName: "type"))
+        var apiType: String?
+
+        @Option(help: ArgumentHelp("Backends file mapping Lambda function names and HTTP hosts to backends.", valueName: "file"))
+        var backends: String?
+
+        @Option(help: ArgumentHelp("Stage name (REST default: test; HTTP APIs default: $default at the root).", valueName: "name"))
+        var stage: String?
+
+        @Option(name: .customLong("stage-var"), help: ArgumentHelp("Stage variable (repeatable).", valueName: "name=value"))
+        var stageVariables: [String] = []
+
+        @Option(help: "Address to bind (a non-loopback address makes the emulator reachable from the network).")
+        var host = "127.0.0.1"
+
+        @Option(help: "Port to listen on (0 picks a free port).")
+        var port = 0
+
+        @Flag(help: "Do not log requests or handler output (the start-up line is still printed); for load tests.")
+        var quiet = false
+
+        func run() async throws {
+            var type: APIType?
+            if let apiType {
+                guard let parsed = APIType(rawValue: apiType.lowercased()) else {
+                    throw ValidationError("--api-type must be 'rest' or 'http', got '\(apiType)'")
+                }
+                type = parsed
+            }
+            var variables: [String: String] = [:]
+            for item in stageVariables {
+                guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                    throw ValidationError("--stage-var expects name=value, got '\(item)'")
+                }
+                variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
+            }
+            let spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
+                                    stage: stage, stageVariables: variables)
+            let log: @Sendable (String) -> Void = { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+            let emulator: RunningEmulator
+            do {
+                emulator = try await EmulatorLauncher.start(spec, host: host, port: port, log: quiet ? nil : log)
+            } catch {
+                FileHandle.standardError.write(Data("gatecheck emulate: \(error.message)\n".utf8))
+                throw ExitCode(2)
+            }
+            for warning in emulator.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+            await emulator.prewarm()
+            log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(api) at \(emulator.baseURL) (Ctrl-C to stop)")
+            await Self.waitForTermination()
+            await emulator.stop()
+        }
+
+        /// Suspends until SIGINT or SIGTERM.
+        static func waitForTermination() async {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let once = ResumeOnce(continuation)
+                var sources: [DispatchSourceSignal] = []
+                for number in [SIGINT, SIGTERM] {
+                    signal(number, SIG_IGN)
+                    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                    source.setEventHandler { once.resume() }
+                    source.resume()
+                    sources.append(source)
+                }
+                once.keep(sources)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation at most once and keeps the signal sources alive until then.
+private final class ResumeOnce: @unchecked Sendable {
+    // Guarded by `lock`: the signal handlers run on a Dispatch queue.
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
+
+    func keep(_ sources: [DispatchSourceSignal]) {
+        lock.lock(); self.sources = sources; lock.unlock()
+    }
+
+    func resume() {
+        lock.lock()
+        let pending = continuation
+        continuation = nil
+        lock.unlock()
+        pending?.resume()
+    }
+}

@@ -1,0 +1,265 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import GatecheckCore
+import Synchronization
+
+/// `gatecheck`: a thin layer over GatecheckCore. It parses arguments, calls the library, and maps
+/// the outcome to the documented exit codes: 0 all passed, 1 a case failed or errored, 2 invalid input.
+struct Gatecheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gatecheck",
+        abstract: "Contract and conformance tests for Amazon API Gateway APIs, from declarative YAML suites.",
+        discussion: """
+        Exit codes: 0 every case passed (or was skipped), 1 a case failed or errored, 2 invalid input \
+        (usage, suites, target), 130 interrupted by SIGINT, 143 terminated by SIGTERM.
+        """,
+        version: GatecheckVersion.string,
+        subcommands: [Run.self, Validate.self, List.self, Emulate.self],
+        defaultSubcommand: nil
+    )
+
+    /// Without a subcommand: the help, on stderr, as a usage error (exit 2).
+    func run() async throws {
+        FileHandle.standardError.write(Data((Gatecheck.helpMessage() + "\n").utf8))
+        throw ExitCode(2)
+    }
+
+    /// The embedded emulator used when `run` has no `--target`.
+    static let emulatorProvider: (any EmulatorProvider)? = EmbeddedEmulator()
+}
+
+/// Options shared by the commands that read suites.
+struct VariableOptions: ParsableArguments {
+    @Option(name: .customLong("var"), help: ArgumentHelp("Define a variable, overriding the suite's vars and captures (repeatable).", valueName: "name=value"))
+    var variables: [String] = []
+
+    func parsed() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in variables {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw ValidationError("--var expects name=value, got '\(item)'")
+            }
+            result[String(item[..<equals])] = String(item[item.index(after: equals)...])
+        }
+        return result
+    }
+}
+
+extension Gatecheck {
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run suites and write a JUnit report.")
+
+        @Argument(help: "Suite files or directories (searched recursively for *.yaml and *.yml).")
+        var paths: [String] = ["suites"]
+
+        @Option(help: ArgumentHelp("Base URL every suite runs against, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod. Without it, suites run against the embedded emulator.", valueName: "url"))
+        var target: String?
+
+        @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
+        var junit = "reports/junit.xml"
+
+        @Option(help: "Suites run at the same time (the default is the number of cores).")
+        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+        @Option(help: ArgumentHelp("Run only cases whose 'suite/case' name matches this regular expression.", valueName: "regex"))
+        var filter: String?
+
+        @Option(name: .customLong("tag"), help: ArgumentHelp("Run only cases with this tag (repeatable; suite tags count).", valueName: "tag"))
+        var tags: [String] = []
+
+        @OptionGroup var variableOptions: VariableOptions
+
+        @Option(help: ArgumentHelp("Request timeout for cases that set none.", valueName: "seconds"))
+        var timeout: Double = 30
+
+        @Flag(help: "Do not verify TLS certificates.")
+        var insecure = false
+
+        @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
+        var cacert: String?
+
+        @Option(help: ArgumentHelp("Send a request again up to N times after a transport failure or a 502/503/504 (idempotent methods only; cases may override).", valueName: "n"))
+        var retries: Int = 0
+
+        @Option(help: ArgumentHelp("First retry delay (doubled for each further retry, with jitter), e.g. 200ms or 1s.", valueName: "duration"))
+        var retryBackoff: String = "200ms"
+
+        @Option(help: ArgumentHelp("Longest wait a Retry-After header can impose before a retry.", valueName: "seconds"))
+        var maxRetryAfter: Double = 30
+
+        @Option(help: ArgumentHelp("After Ctrl-C or SIGTERM, how long requests in flight may still take before they are aborted.", valueName: "seconds"))
+        var gracePeriod: Double = 3
+
+        @Flag(help: "Skip every remaining case after the first failure or error.")
+        var failFast = false
+
+        func validate() throws {
+            guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
+            guard (0...10).contains(retries) else { throw ValidationError("--retries must be between 0 and 10") }
+            guard DurationText.parse(retryBackoff) != nil else { throw ValidationError("--retry-backoff: invalid duration '\(retryBackoff)' (write e.g. 200ms or 1s)") }
+            guard maxRetryAfter >= 0, maxRetryAfter.isFinite else { throw ValidationError("--max-retry-after must be a number of seconds, 0 or more") }
+            guard gracePeriod >= 0, gracePeriod.isFinite else { throw ValidationError("--grace-period must be a number of seconds, 0 or more") }
+            if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
+                throw ValidationError("--cacert: cannot read '\(cacert)'")
+            }
+            _ = try variableOptions.parsed()
+        }
+
+        func run() async throws {
+            var configuration = RunConfiguration()
+            configuration.paths = paths
+            configuration.target = target
+            configuration.junitPath = junit
+            configuration.jobs = jobs
+            configuration.filter = filter
+            configuration.tags = tags
+            configuration.variables = try variableOptions.parsed()
+            configuration.timeout = .milliseconds(Int64((timeout * 1000).rounded()))
+            configuration.insecure = insecure
+            configuration.caBundlePath = cacert
+            configuration.retries = retries
+            configuration.retryBackoff = DurationText.parse(retryBackoff) ?? .milliseconds(200)
+            configuration.maxRetryAfter = .milliseconds(Int64((maxRetryAfter * 1000).rounded()))
+            configuration.interruptGracePeriod = .milliseconds(Int64((gracePeriod * 1000).rounded()))
+            configuration.failFast = failFast
+            configuration.style = ConsoleStyle.detect()
+            configuration.emulator = Gatecheck.emulatorProvider
+            let interruption = RunInterruption()
+            configuration.interruption = interruption
+            let runner = GatecheckRunner(configuration: configuration)
+            let handler = Interruption.install(junitPath: junit) { interruption.interrupt() }
+            let summary = await runner.run()
+            handler.cancel()
+            if summary.exitStatus == .interrupted, let signal = handler.firstSignal {
+                throw ExitCode(128 + signal)  // 130 for SIGINT, 143 for SIGTERM, as shells report them
+            }
+            throw ExitCode(summary.exitCode)
+        }
+    }
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check suites without running them (exit 0 when valid, 2 otherwise).")
+
+        @Argument(help: "Suite files or directories.")
+        var paths: [String] = ["suites"]
+
+        @OptionGroup var variableOptions: VariableOptions
+
+        func run() throws {
+            let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
+                                                  emulator: Gatecheck.emulatorProvider)
+            throw ExitCode(status.rawValue)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List suites and their cases with tags.")
+
+        @Argument(help: "Suite files or directories.")
+        var paths: [String] = ["suites"]
+
+        @OptionGroup var variableOptions: VariableOptions
+
+        func run() throws {
+            let status = GatecheckRunner.list(paths: paths, variables: try variableOptions.parsed())
+            throw ExitCode(status.rawValue)
+        }
+    }
+}
+
+/// Signal handling for `run`. The first SIGINT or SIGTERM interrupts the run gracefully: no new case starts,
+/// requests in flight get the grace period, then the report is written with the rest as skipped, and the
+/// process exits 128 + the signal (130 or 143). A second signal exits at once with 128 + that signal: the
+/// report being written is abandoned (its temporary file removed), so the destination keeps the previous
+/// complete report, or nothing; never half a file.
+final class Interruption {
+    /// The first signal received, if any (signal handlers run on a Dispatch queue).
+    private final class Received: Sendable {
+        let signal = Mutex<Int32?>(nil)
+    }
+
+    private let received: Received
+    private let sources: [any DispatchSourceSignal]
+
+    private init(received: Received, sources: [any DispatchSourceSignal]) {
+        self.received = received
+        self.sources = sources
+    }
+
+    /// The signal that interrupted the run, or nil.
+    var firstSignal: Int32? { received.signal.withLock { $0 } }
+
+    static func install(junitPath: String?, _ interrupt: @escaping @Sendable () -> Void) -> Interruption {
+        let handler = Received()
+        var installed: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                // `data` counts the signals coalesced into this event: two quick ones are a second signal too.
+                let count = max(1, Int(source.data))
+                let isFirst = handler.signal.withLock { seen -> Bool in
+                    guard seen == nil else { return false }
+                    seen = number
+                    return true
+                }
+                if !isFirst || count > 1 {
+                    if let junitPath { removeUnfinishedReports(for: junitPath) }
+                    FileHandle.standardError.write(Data("\ngatecheck: \(name(of: number)) again, quitting at once; the JUnit report was not written\n".utf8))
+                    exit(128 + number)
+                }
+                FileHandle.standardError.write(Data("\ngatecheck: \(name(of: number)) received: finishing the requests in flight and writing the report (send it again to quit at once)\n".utf8))
+                interrupt()
+            }
+            source.resume()
+            installed.append(source)
+        }
+        return Interruption(received: handler, sources: installed)
+    }
+
+    static func name(of signal: Int32) -> String { signal == SIGTERM ? "SIGTERM" : "interrupted (SIGINT)" }
+
+    /// Removes this process's temporary report files next to `junitPath`. `JUnitReportWriter` names them
+    /// `.<file name>.<pid>.<random>.tmp` in the destination's directory; the destination itself is never touched.
+    static func removeUnfinishedReports(for junitPath: String) {
+        let url = URL(fileURLWithPath: junitPath)
+        let directory = url.deletingLastPathComponent().path
+        let prefix = "." + url.lastPathComponent + ".\(getpid())."
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            unlink(directory + "/" + name)
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}
+
+@main
+enum GatecheckMain {
+    /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), `--help`/`--version` exit 0.
+    static func main() async {
+        do {
+            var command = try Gatecheck.parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            exit(0)
+        } catch let code as ExitCode {
+            exit(code.rawValue)
+        } catch {
+            let exitCode = Gatecheck.exitCode(for: error)
+            if exitCode == .success {
+                print(Gatecheck.fullMessage(for: error))
+                exit(0)
+            }
+            FileHandle.standardError.write(Data((Gatecheck.fullMessage(for: error) + "\n").utf8))
+            exit(2)
+        }
+    }
+}

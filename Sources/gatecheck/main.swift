@@ -1,1 +1,0 @@
-print("gatecheck: not built yet")
