@@ -39,7 +39,7 @@ let package = Package(
         // Compiler-style diagnostics and position-aware YAML reading.
         .target(name: "SourceDiagnostics", dependencies: ["Yams", "JSONCore"]),
         // The API Gateway pipeline: definitions, routing, integrations, gateway responses. No networking inside.
-        .target(name: "Gateway", dependencies: ["JSONCore", "VTL", "HTTPMessage", "SourceDiagnostics", "Yams"]),
+        .target(name: "Gateway", dependencies: ["JSONCore", "VTL", "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams"]),
         // SwiftNIO HTTP/1.1 server that serves a Gateway on loopback.
         .target(name: "GatewayServer", dependencies: [
             "Gateway", "HTTPMessage",
@@ -57,14 +57,18 @@ let package = Package(
             "Gateway", "GatewayServer", "Backends", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // AWS Signature Version 4: signing requests and verifying signatures (swift-crypto's HMAC-SHA256).
+        .target(name: "SigV4", dependencies: [
+            "HTTPMessage", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // Real stages: target profiles, API keys, bearer tokens, SigV4 signing, sharding, report merging.
         .target(name: "Stages", dependencies: [
-            "HTTPMessage", "SourceDiagnostics", "Yams",
+            "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore",
+            "GatecheckCore", "Stages", "SigV4",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Loopback servers for tests (a scriptable HTTP server and a fault injector).
@@ -75,11 +79,13 @@ let package = Package(
         .testTarget(name: "VTLTests", dependencies: ["VTL", "JSONCore"]),
         .testTarget(name: "JUnitTests", dependencies: ["JUnit"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "GatewayServer", "Backends", "CurlHTTP", "JSONCore", "TestSupport",
+            "Gateway", "GatewayServer", "Backends", "CurlHTTP", "JSONCore", "TestSupport", "SigV4",
         ], exclude: ["Fixtures"]),
         .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "StagesTests", dependencies: ["Stages", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
+        .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport"]),
+        .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
+        .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
             "GatecheckCore", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
         ]),

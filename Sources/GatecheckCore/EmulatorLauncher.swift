@@ -20,9 +20,13 @@ public struct EmulatorSpec: Sendable {
     public var origin: String
     /// A label for "function X is not mapped in <owner>" diagnostics (the suite name).
     public var owner: String?
+    /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
+    /// verified with them); empty refuses every request to those routes.
+    public var iamCredentials: [String: String]
 
     public init(apiPath: String, apiType: APIType? = nil, backends: BackendsReference? = nil, stage: String? = nil,
-                stageVariables: [String: String] = [:], origin: String? = nil, owner: String? = nil) {
+                stageVariables: [String: String] = [:], origin: String? = nil, owner: String? = nil,
+                iamCredentials: [String: String] = [:]) {
         self.apiPath = apiPath
         self.apiType = apiType
         self.backends = backends
@@ -30,6 +34,7 @@ public struct EmulatorSpec: Sendable {
         self.stageVariables = stageVariables
         self.origin = origin ?? apiPath
         self.owner = owner
+        self.iamCredentials = iamCredentials
     }
 }
 
@@ -136,13 +141,14 @@ public enum EmulatorLauncher {
         case let .rest(definition):
             // REST APIs are always invoked under their stage: https://{id}.execute-api.{region}.amazonaws.com/{stage}/...
             let stage = StageSettings(name: spec.stage ?? StageSettings().name, variables: spec.stageVariables)
-            handler = RESTGateway(api: definition, stage: stage, backends: registry)
+            handler = RESTGateway(api: definition, stage: stage, backends: registry, iamCredentials: spec.iamCredentials)
             basePath = "/" + stage.name
             kind = "REST API"
         case let .http(definition):
             // HTTP APIs serve `$default` at the root and any other stage under /{stage}.
             let stage = spec.stage ?? "$default"
-            handler = HTTPAPIGateway(api: definition, stage: stage, stageVariables: spec.stageVariables, backends: registry)
+            handler = HTTPAPIGateway(api: definition, stage: stage, stageVariables: spec.stageVariables, backends: registry,
+                                     iamCredentials: spec.iamCredentials)
             basePath = stage == "$default" ? "" : "/" + stage
             kind = "HTTP API"
         }
@@ -150,11 +156,30 @@ public enum EmulatorLauncher {
             let configuration = GatewayServerConfiguration(host: host, port: port)
             let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + basePath, kind: kind,
-                                   warnings: api.diagnostics + backends.diagnostics)
+                                   warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec))
         } catch {
             await pool.shutdown()
             throw EmulatorError("cannot start the emulator's server on \(host):\(port): \(error)")
         }
+    }
+}
+
+extension EmulatorLauncher {
+    /// A warning when the API has `AWS_IAM` routes but no credentials were given: every request to them gets 403.
+    static func iamWarnings(api: LoadedAPI, spec: EmulatorSpec) -> [Diagnostic] {
+        guard spec.iamCredentials.isEmpty else { return [] }
+        let iamRoutes: [String]
+        switch api {
+        case let .rest(definition):
+            iamRoutes = definition.allMethods.filter { $0.authorizationType == .awsIAM }.map { "\($0.httpMethod) \($0.resourcePath)" }
+        case let .http(definition):
+            iamRoutes = definition.allRoutes.filter { $0.authorizationType == .awsIAM }.map(\.routeKey)
+        }
+        guard let first = iamRoutes.first else { return [] }
+        let subject = iamRoutes.count > 1 ? "\(first) and \(iamRoutes.count - 1) more use" : "\(first) uses"
+        return [Diagnostic(.warning, file: spec.apiPath,
+                           message: "\(subject) AWS_IAM authorization but the emulator has no IAM credentials, so every request to "
+                               + "them is refused with 403 (gatecheck emulate: --iam-credentials-from-env or --iam-credential KEY_ID=SECRET)")]
     }
 }
 

@@ -2,13 +2,45 @@ import Foundation
 
 /// Identifiers and dates API Gateway puts on every response, shared by the REST and HTTP API pipelines.
 public enum GatewayIdentifiers {
+    // Random identifiers are built from whole 64-bit draws: `randomElement()` per character and Foundation's
+    // `UUID()` cost one `getrandom` system call per character (or an open of /dev/urandom) on every request.
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let idLetters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+
     /// A request id as in `x-amzn-RequestId`: a lower-case UUID v4.
-    public static func requestID() -> String { UUID().uuidString.lowercased() }
+    public static func requestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var high = generator.next() as UInt64
+        var low = generator.next() as UInt64
+        high = (high & ~0xF000) | 0x4000                      // version 4
+        low = (low & ~(0xC000 << 48)) | (0x8000 << 48)         // variant 10xx
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(36)
+        for index in 0..<16 {
+            let word = index < 8 ? high : low
+            let byte = UInt8(truncatingIfNeeded: word >> UInt64((7 - index % 8) * 8))
+            if index == 4 || index == 6 || index == 8 || index == 10 { bytes.append(UInt8(ascii: "-")) }
+            bytes.append(hexDigits[Int(byte >> 4)])
+            bytes.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 
     /// An opaque id as in `x-amz-apigw-id` / `extendedRequestId`: 15 base64 letters and `=`, like `Q8k7fHlmoAMEbKA=`.
     public static func extendedRequestID() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<15).map { _ in alphabet.randomElement()! }) + "="
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(16)
+        var word: UInt64 = 0
+        for index in 0..<15 {
+            if index % 7 == 0 { word = generator.next() }
+            // 62 letters: `UInt64.random(in:)` would cost a system call per letter; 9 bits per letter keep the bias tiny.
+            bytes.append(idLetters[Int((word & 0x1FF) % UInt64(idLetters.count))])
+            word >>= 9
+        }
+        bytes.append(UInt8(ascii: "="))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// An X-Ray trace root, `1-{8 hex epoch seconds}-{24 hex random}`.
@@ -18,8 +50,16 @@ public enum GatewayIdentifiers {
 
     /// `count` random lower-case hex digits.
     public static func randomHex(_ count: Int) -> String {
-        let digits = Array("0123456789abcdef")
-        return String((0..<count).map { _ in digits.randomElement()! })
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        var word: UInt64 = 0
+        for index in 0..<max(0, count) {
+            if index % 16 == 0 { word = generator.next() }
+            bytes.append(hexDigits[Int(word & 0x0F)])
+            word >>= 4
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]

@@ -1,4 +1,5 @@
 import Foundation
+import SigV4
 
 /// Where SigV4 credentials come from.
 public enum AWSCredentialSource: Sendable, Hashable {

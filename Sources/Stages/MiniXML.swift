@@ -1,3 +1,5 @@
+import SigV4
+
 /// A small, strict XML 1.0 reader for JUnit reports: elements, attributes, text, comments, CDATA and processing
 /// instructions; no DTDs (a `<!DOCTYPE>` is refused, so no entity expansion). Each element keeps its byte range so
 /// it can be copied into another document unchanged.

@@ -1,20 +1,6 @@
 import Foundation
 import HTTPMessage
-
-/// A request about to be sent, in the form authorizers work on. `url` is absolute (`https://host/stage/path?query`).
-public struct SignableRequest: Sendable, Hashable {
-    public var method: String
-    public var url: String
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
-
-    public init(method: String, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.body = body
-    }
-}
+import SigV4
 
 /// Adds credentials to each request of a run. Created once per run (tokens and AWS credentials are resolved
 /// when it is made), then shared by every concurrent request.

@@ -2,6 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GatecheckCore
+import SigV4
+import Stages
 
 extension Gatecheck {
     /// `gatecheck emulate`: serve one API definition with the embedded emulator until interrupted.
@@ -38,6 +40,16 @@ extension Gatecheck {
         @Flag(help: "Do not log requests or handler output (the start-up line is still printed); for load tests.")
         var quiet = false
 
+        @Flag(help: ArgumentHelp("""
+            Accept SigV4 signatures made with your AWS credentials on AWS_IAM routes: AWS_ACCESS_KEY_ID / \
+            AWS_SECRET_ACCESS_KEY, else the profile AWS_PROFILE (or default) of ~/.aws/credentials or ~/.aws/config.
+            """))
+        var iamCredentialsFromEnv = false
+
+        @Option(name: .customLong("iam-credential"),
+                help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
+        var iamCredentials: [String] = []
+
         func run() async throws {
             var type: APIType?
             if let apiType {
@@ -54,7 +66,7 @@ extension Gatecheck {
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
             let spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
-                                    stage: stage, stageVariables: variables)
+                                    stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
             let log: @Sendable (String) -> Void = { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))
             }
@@ -70,6 +82,30 @@ extension Gatecheck {
             log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(api) at \(emulator.baseURL) (Ctrl-C to stop)")
             await Self.waitForTermination()
             await emulator.stop()
+        }
+
+        /// `--iam-credential` pairs plus, with `--iam-credentials-from-env`, the key the AWS CLI's chain resolves.
+        func acceptedIAMCredentials() throws -> [String: String] {
+            var accepted: [String: String] = [:]
+            for item in iamCredentials {
+                guard let equals = item.firstIndex(of: "="), equals != item.startIndex, item.index(after: equals) != item.endIndex else {
+                    // Never echo a secret: show the part before '=' only.
+                    let shown = item.contains("=") ? "'\(item.prefix { $0 != "=" })=...'" : "a value without '='"
+                    throw ValidationError("--iam-credential expects ACCESS_KEY_ID=SECRET_ACCESS_KEY, got \(shown)")
+                }
+                accepted[String(item[..<equals])] = String(item[item.index(after: equals)...])
+            }
+            if iamCredentialsFromEnv {
+                let resolver = AWSCredentialResolver(environment: ProcessInfo.processInfo.environment, homeDirectory: NSHomeDirectory())
+                let credentials: AWSCredentials
+                do {
+                    credentials = try resolver.resolve(.standardChain)
+                } catch {
+                    throw ValidationError("--iam-credentials-from-env: \(error)")
+                }
+                accepted[credentials.accessKeyID] = credentials.secretAccessKey
+            }
+            return accepted
         }
 
         /// Suspends until SIGINT or SIGTERM.

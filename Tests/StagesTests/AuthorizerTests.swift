@@ -1,5 +1,6 @@
 import Foundation
 import HTTPMessage
+import SigV4
 import Stages
 import Testing
 

@@ -73,13 +73,17 @@ public struct HTTPAPIRoute: Sendable {
     public var segments: [Segment]
     /// nil when the route has no integration attached (API Gateway answers 404 Not Found).
     public var integration: HTTPAPIIntegration?
+    /// `AWS_IAM` when the route's `security` names a SigV4 scheme (see HTTPAPIIAMAuthorization.swift).
+    public var authorizationType: AuthorizationType
 
-    public init(routeKey: String, method: String?, path: String, segments: [Segment], integration: HTTPAPIIntegration?) {
+    public init(routeKey: String, method: String?, path: String, segments: [Segment], integration: HTTPAPIIntegration?,
+                authorizationType: AuthorizationType = .none) {
         self.routeKey = routeKey
         self.method = method
         self.path = path
         self.segments = segments
         self.integration = integration
+        self.authorizationType = authorizationType
     }
 
     public var isDefault: Bool { routeKey == "$default" }

@@ -11,13 +11,17 @@ public struct HTTPAPIGateway: GatewayHandler {
     public let stage: String
     public let stageVariables: [String: String]
     public let backends: BackendRegistry
+    /// Access key id -> secret access key accepted on `AWS_IAM` routes (see HTTPAPIIAMAuthorization.swift).
+    public let iamCredentials: [String: String]
     private let router: HTTPAPIRouter
 
-    public init(api: HTTPAPIDefinition, stage: String = "$default", stageVariables: [String: String] = [:], backends: BackendRegistry) {
+    public init(api: HTTPAPIDefinition, stage: String = "$default", stageVariables: [String: String] = [:], backends: BackendRegistry,
+                iamCredentials: [String: String] = [:]) {
         self.api = api
         self.stage = stage
         self.stageVariables = stageVariables
         self.backends = backends
+        self.iamCredentials = iamCredentials
         router = HTTPAPIRouter(routes: api.routes, defaultRoute: api.defaultRoute)
     }
 
@@ -56,6 +60,9 @@ public struct HTTPAPIGateway: GatewayHandler {
             return failure(404, ErrorBody.notFound, detail: "no route matches \(request.method) \(innerPath)")
         }
         let route = match.route
+        if let (body, detail) = iamRejection(route, request, now: Date()) {
+            return failure(403, body, route: route, detail: detail)
+        }
         guard let integration = route.integration else {
             return failure(404, ErrorBody.notFound, route: route, detail: "route '\(route.routeKey)' has no integration")
         }
@@ -358,46 +365,6 @@ enum HTTPAPITimeout {
     /// The operation's result, or nil when `milliseconds` elapsed first (or the caller was cancelled).
     /// Does not wait for an operation that ignores cancellation.
     static func run<T: Sendable>(milliseconds: Int, _ operation: @escaping @Sendable () async -> T) async -> T? {
-        let gate = HTTPAPIFirstResult<T>()
-        let work = Task {
-            let value = await operation()
-            await gate.finish(value)
-        }
-        let timer = Task {
-            do {
-                try await Task.sleep(for: .milliseconds(milliseconds))
-                await gate.finish(nil)
-            } catch {
-                // Cancelled because the operation finished first.
-            }
-        }
-        let result = await withTaskCancellationHandler {
-            await gate.wait()
-        } onCancel: {
-            Task { await gate.finish(nil) }
-        }
-        work.cancel()
-        timer.cancel()
-        return result
-    }
-}
-
-/// Holds the first of several competing results and hands it to whoever waits.
-actor HTTPAPIFirstResult<T: Sendable> {
-    private var finished = false
-    private var value: T?
-    private var waiters: [CheckedContinuation<T?, Never>] = []
-
-    func finish(_ result: T?) {
-        guard !finished else { return }
-        finished = true
-        value = result
-        for waiter in waiters { waiter.resume(returning: result) }
-        waiters = []
-    }
-
-    func wait() async -> T? {
-        if finished { return value }
-        return await withCheckedContinuation { waiters.append($0) }
+        await IntegrationDeadline.run(milliseconds: milliseconds, operation)
     }
 }

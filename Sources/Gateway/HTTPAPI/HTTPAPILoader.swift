@@ -153,6 +153,8 @@ struct HTTPAPIDefinitionBuilder {
     private var componentIntegrations: [String: Node] = [:]
     /// Normalised route key -> (route key as written, node) for conflict detection.
     private var seenRoutes: [String: (String, Node)] = [:]
+    /// Security schemes that mean `AWS_IAM` (`x-amazon-apigateway-authtype: awsSigv4`).
+    var iamSchemes: Set<String> = []
 
     init(reader: YAMLReader) { self.reader = reader }
 
@@ -249,7 +251,9 @@ struct HTTPAPIDefinitionBuilder {
         guard let components = reader.mapping(node, "components") else { return }
         if let schemesNode = components["securitySchemes"], case let .mapping(schemes) = schemesNode {
             for (key, scheme) in schemes {
-                if case let .mapping(fields) = scheme, fields.contains(where: { $0.key.string == "x-amazon-apigateway-authorizer" }) {
+                if IAMSecurityDefinition.isSigV4Scheme(scheme), let name = key.string {
+                    iamSchemes.insert(name)
+                } else if case let .mapping(fields) = scheme, fields.contains(where: { $0.key.string == "x-amazon-apigateway-authorizer" }) {
                     reader.warning("not supported by the emulator yet: authorizer '\(key.string ?? "?")'; requests are not authorized", at: key)
                 }
             }
@@ -266,7 +270,8 @@ struct HTTPAPIDefinitionBuilder {
         for field in item.entries {
             if field.key == "x-amazon-apigateway-any-method" {
                 let integration = readOperation(field.value, routeKey: "$default", isDefaultPath: true)
-                route = HTTPAPIRoute(routeKey: "$default", method: nil, path: "$default", segments: [], integration: integration ?? nil)
+                route = HTTPAPIRoute(routeKey: "$default", method: nil, path: "$default", segments: [], integration: integration ?? nil,
+                                     authorizationType: authorizationType(of: field.value))
             } else if Self.operationMethods.contains(field.key) {
                 reader.error("the $default route is exported as 'x-amazon-apigateway-any-method' under '/$default'; "
                              + "'\(field.key)' is not allowed there", at: field.keyNode)
@@ -302,7 +307,8 @@ struct HTTPAPIDefinitionBuilder {
                 }
                 seenRoutes[normalized] = (routeKey, field.keyNode)
                 guard let integration = readOperation(field.value, routeKey: routeKey, isDefaultPath: false) else { continue }
-                routes.append(HTTPAPIRoute(routeKey: routeKey, method: method, path: entry.key, segments: segments, integration: integration))
+                routes.append(HTTPAPIRoute(routeKey: routeKey, method: method, path: entry.key, segments: segments, integration: integration,
+                                           authorizationType: authorizationType(of: field.value)))
             } else if field.key == "trace" {
                 reader.error("HTTP API routes support GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS and ANY, not TRACE", at: field.keyNode)
             } else if field.key == "$ref" {
@@ -371,7 +377,7 @@ struct HTTPAPIDefinitionBuilder {
         if let flag = operation["isDefaultRoute"], !isDefaultPath {
             reader.error("'isDefaultRoute' belongs to the '/$default' path only", at: operation.keyNode("isDefaultRoute") ?? flag)
         }
-        if let security = operation["security"], case let .sequence(items) = security, !items.isEmpty {
+        if let security = operation["security"], IAMSecurityDefinition.schemeNames(in: security).contains(where: { !iamSchemes.contains($0) }) {
             reader.warning("not supported by the emulator yet: authorizers on route '\(routeKey)'; requests are not authorized", at: security)
         }
         guard let integrationNode = operation["x-amazon-apigateway-integration"] else {

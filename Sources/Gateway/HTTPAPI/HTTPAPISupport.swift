@@ -132,19 +132,19 @@ enum HTTPAPIFnSub {
 enum HTTPAPIIdentifiers {
     /// `apigw-requestid` / `requestContext.requestId`: 16 characters of base64, e.g. `JTHoQiQDIAMESHw=`.
     static func requestID() -> String {
+        // Two 64-bit draws instead of a system call per byte.
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<11).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        let bytes = (0..<11).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> UInt64((index % 8) * 8)) }
         return Data(bytes).base64EncodedString()
     }
 
     /// Lambda's request id (`context.aws_request_id`): a lower-case UUID v4.
-    static func lambdaRequestID() -> String { UUID().uuidString.lowercased() }
+    static func lambdaRequestID() -> String { GatewayIdentifiers.requestID() }
 
     /// `Root=1-{8 hex epoch seconds}-{24 hex}` as X-Ray writes it.
     static func traceID(epochSeconds: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let random = (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        return "Root=1-\(String(format: "%08x", epochSeconds))-\(random)"
+        "Root=1-\(String(format: "%08x", epochSeconds))-\(GatewayIdentifiers.randomHex(24))"
     }
 
     /// A stable 10-character API id (lower-case letters and digits) derived from a seed such as the title.

@@ -68,6 +68,8 @@ private struct Builder {
     /// The API-wide `x-amazon-apigateway-request-validator`.
     var defaultValidator: String?
     var models: [String: JSONValue] = [:]
+    /// Security schemes that mean `AWS_IAM` (`x-amazon-apigateway-authtype: awsSigv4`).
+    var iamSchemes: Set<String> = []
 
     func error(_ message: String, at node: Node?) { reader.error(message, at: node) }
     func warning(_ message: String, at node: Node?) { reader.warning(message, at: node) }
@@ -117,7 +119,9 @@ private struct Builder {
            let schemes = components["securitySchemes"].flatMap({ reader.mapping($0, "components.securitySchemes") }) {
             for scheme in schemes.entries {
                 guard case .mapping = scheme.value, let mapping = reader.mapping(scheme.value, "securitySchemes.\(scheme.key)") else { continue }
-                if mapping["x-amazon-apigateway-authorizer"] != nil {
+                if IAMSecurityDefinition.isSigV4Scheme(scheme.value) {
+                    iamSchemes.insert(scheme.key)
+                } else if mapping["x-amazon-apigateway-authorizer"] != nil {
                     warning("not supported by the emulator yet: authorizer '\(scheme.key)' (x-amazon-apigateway-authorizer); methods using it are served without authorization", at: scheme.keyNode)
                 } else if let type = mapping["type"]?.scalar?.string, type == "apiKey" {
                     warning("not supported by the emulator yet: API key security scheme '\(scheme.key)'; keys are not checked", at: scheme.keyNode)
@@ -298,9 +302,13 @@ private struct Builder {
                 warning("not supported by the emulator yet: unknown extension '\(entry.key)' on \(context) is ignored", at: entry.keyNode)
             }
         }
-        if let security = operation["security"], case let .sequence(requirements) = security, !requirements.isEmpty {
-            if requirements.contains(where: { if case let .mapping(m) = $0 { return !m.isEmpty } else { return false } }) {
-                warning("not supported by the emulator yet: security requirements (authorizers, API keys) on \(context); served without them", at: operation.keyNode("security"))
+        var authorizationType = AuthorizationType.none
+        if let security = operation["security"] {
+            let schemes = IAMSecurityDefinition.schemeNames(in: security)
+            if schemes.contains(where: iamSchemes.contains) { authorizationType = .awsIAM }
+            let others = schemes.filter { !iamSchemes.contains($0) }
+            if !others.isEmpty {
+                warning("not supported by the emulator yet: security requirements (authorizers, API keys: \(others.map { "'\($0)'" }.joined(separator: ", "))) on \(context); served without them", at: operation.keyNode("security"))
             }
         }
         // Method responses.
@@ -328,7 +336,7 @@ private struct Builder {
         let validation = readValidation(operation, pathParameters: pathParameters, context: context)
         guard let integration = readIntegration(integrationNode, context: context, path: path, methodResponses: methodResponses) else { return nil }
         return RESTMethod(httpMethod: verb, resourcePath: path, resourceID: resourceID, integration: integration, validation: validation,
-                          methodResponses: methodResponses)
+                          methodResponses: methodResponses, authorizationType: authorizationType)
     }
 
     // MARK: integration

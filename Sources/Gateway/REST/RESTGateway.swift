@@ -9,14 +9,18 @@ public struct RESTGateway: GatewayHandler {
     public let api: RESTAPIDefinition
     public let stage: StageSettings
     public let backends: BackendRegistry
+    /// Access key id -> secret access key accepted on `AWS_IAM` methods (see RESTIAMAuthorization.swift).
+    public let iamCredentials: [String: String]
 
     /// The account id shown in `$context.accountId` and `requestContext.accountId`.
     public static let accountID = "123456789012"
 
-    public init(api: RESTAPIDefinition, stage: StageSettings = StageSettings(), backends: BackendRegistry) {
+    public init(api: RESTAPIDefinition, stage: StageSettings = StageSettings(), backends: BackendRegistry,
+                iamCredentials: [String: String] = [:]) {
         self.api = api
         self.stage = stage
         self.backends = backends
+        self.iamCredentials = iamCredentials
     }
 
     public func handle(_ request: GatewayRequest) async -> GatewayOutcome {
@@ -71,6 +75,7 @@ public struct RESTGateway: GatewayHandler {
     private func process(_ exchange: inout Exchange) async throws(GatewayError) -> GatewayOutcome {
         try route(&exchange)
         exchange.context = makeContext(exchange)
+        try authorizeIAM(&exchange)
         guard let method = exchange.method else { throw GatewayError.internalError("no method") }
         let integration = method.integration
         exchange.log.integrationType = integration.kind.rawValue
@@ -312,14 +317,7 @@ public struct RESTGateway: GatewayHandler {
     /// Runs `operation` with the integration timeout; nil when it did not answer in time. The operation is then
     /// cancelled, but the gateway answers at once even if the backend ignores cancellation.
     func withIntegrationTimeout<T: Sendable>(_ milliseconds: Int, _ operation: @escaping @Sendable () async -> T) async -> T? {
-        let race = IntegrationRace<T>()
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<T?, Never>) in
-                Task { await race.begin(continuation, milliseconds: milliseconds, operation: operation) }
-            }
-        } onCancel: {
-            Task { await race.finish(nil) }
-        }
+        await IntegrationDeadline.run(milliseconds: milliseconds, operation)
     }
 
     private func timeoutError(_ integration: Integration) -> GatewayError {
@@ -745,40 +743,5 @@ public struct RESTGateway: GatewayHandler {
         let response = finish(exchange, status: status, contentType: contentType, headers: headers, body: body, trace: nil,
                               errorType: error.errorTypeOverride ?? error.type.errorType)
         return GatewayOutcome(response: response, log: log)
-    }
-}
-
-/// The first of "the integration answered" and "the timeout expired" wins; the loser is cancelled.
-private actor IntegrationRace<T: Sendable> {
-    private var continuation: CheckedContinuation<T?, Never>?
-    private var tasks: [Task<Void, Never>] = []
-    private var finished = false
-
-    func begin(_ continuation: CheckedContinuation<T?, Never>, milliseconds: Int, operation: @escaping @Sendable () async -> T) {
-        guard !finished else {
-            continuation.resume(returning: nil)
-            return
-        }
-        self.continuation = continuation
-        tasks = [
-            // Both tasks inherit the actor's isolation; `operation` itself runs off the actor.
-            Task {
-                let value = await operation()
-                self.finish(value)
-            },
-            Task {
-                try? await Task.sleep(nanoseconds: UInt64(max(0, milliseconds)) * 1_000_000)
-                if !Task.isCancelled { self.finish(nil) }
-            },
-        ]
-    }
-
-    func finish(_ value: T?) {
-        guard !finished else { return }
-        finished = true
-        for task in tasks { task.cancel() }
-        tasks = []
-        continuation?.resume(returning: value)
-        continuation = nil
     }
 }

@@ -85,6 +85,8 @@ public struct RESTMethod: Sendable {
     public var validation: RequestValidation?
     /// Declared method responses by status code.
     public var methodResponses: [String: MethodResponse]
+    /// `AWS_IAM` when the operation's `security` names a SigV4 scheme (see RESTIAMAuthorization.swift).
+    public var authorizationType: AuthorizationType = .none
 }
 
 /// A method response: a status code and the headers it declares.

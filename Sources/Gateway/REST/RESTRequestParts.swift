@@ -4,6 +4,8 @@ import JSONCore
 
 /// Form-decoding (`+` is a space, then percent-decoding) as API Gateway applies to query strings.
 func formDecode(_ text: Substring) -> String {
+    // Fast path (the usual case, same result without Foundation's bridging): nothing to decode.
+    if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
     let spaced = text.replacingOccurrences(of: "+", with: " ")
     return spaced.removingPercentEncoding ?? spaced
 }
@@ -29,6 +31,11 @@ func percentEncodeQueryComponent(_ text: String) -> String {
 /// The MIME type of a Content-Type / Accept entry without parameters, lower-cased (`application/json`).
 func mediaType(_ value: String) -> String {
     let base = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
+    // Fast path: ASCII ends that are not blanks have nothing to trim (`.whitespaces` is tab and Unicode Zs).
+    if let first = base.utf8.first, let last = base.utf8.last,
+       first < 0x80, last < 0x80, first != 0x20, first != 0x09, last != 0x20, last != 0x09 {
+        return base.lowercased()
+    }
     return base.trimmingCharacters(in: .whitespaces).lowercased()
 }
 

@@ -1,6 +1,6 @@
 import Foundation
 import HTTPMessage
-import Stages
+import SigV4
 import Testing
 
 /// AWS's SigV4 test suite (`aws-sig-v4-test-suite`, 2015 edition): credentials AKIDEXAMPLE /
@@ -215,13 +215,6 @@ struct SigV4BotocoreCrossChecks {
         #expect(throws: SigV4Error.invalidURL("/prod/items")) {
             try SigV4Signer(credentials: Self.credentials, region: "eu-west-1").sign(&request, date: Self.date)
         }
-    }
-
-    @Test func regionFromExecuteAPIHosts() {
-        #expect(ExecuteAPIHost.region(fromURL: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod") == "eu-west-1")
-        #expect(ExecuteAPIHost.region(fromURL: "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod") == "cn-north-1")
-        #expect(ExecuteAPIHost.region(fromURL: "https://abc123-vpce-0123.execute-api.us-east-2.vpce.amazonaws.com/v1") == "us-east-2")
-        #expect(ExecuteAPIHost.region(fromURL: "https://api.example.com/v1") == nil)
     }
 }
 

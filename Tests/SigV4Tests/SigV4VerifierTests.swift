@@ -1,6 +1,6 @@
 import Foundation
 import HTTPMessage
-import Stages
+import SigV4
 import TestSupport
 import Testing
 
@@ -125,7 +125,7 @@ struct SigV4VerifierTests {
         #expect(serviceRejection.message == "Credential should be scoped to correct service: 'lambda'. ")
     }
 
-    /// End to end: the authorizer signs, the real curl binary sends the request over a socket, and a loopback
+    /// End to end: the signer signs, the real curl binary sends the request over a socket, and a loopback
     /// server checks what it received with the verifier (answering like API Gateway).
     @Test func signedRequestSentByCurlVerifiesOnTheServer() throws {
         let server = try LoopbackHTTPServer { received in
@@ -138,10 +138,10 @@ struct SigV4VerifierTests {
             }
         }
         defer { server.stop() }
-        let authorizer = SigV4Authorizer(signer: SigV4Signer(credentials: Self.credentials, region: "eu-west-1"))
+        let signer = SigV4Signer(credentials: Self.credentials, region: "eu-west-1")
         var request = SignableRequest(method: "POST", url: server.baseURL + "/prod/files/my report*v1:final?tag=b&tag=a&empty&q=a%20b",
                                       headers: ["Content-Type": "application/json", "X-Note": "  spaced   out "], body: Array(#"{"id":7}"#.utf8))
-        try authorizer.authorize(&request)
+        try signer.sign(&request, date: Date())
         let good = try curl(request)
         #expect(good.status == 200)
         #expect(good.body == "signed ok")
@@ -157,7 +157,7 @@ struct SigV4VerifierTests {
 
 /// Sends a request with the curl binary exactly as given; returns the status and body.
 func curl(_ request: SignableRequest) throws -> (status: Int, body: String) {
-    let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-stages-\(UUID().uuidString)")
+    let bodyFile = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-sigv4-\(UUID().uuidString)")
     try Data(request.body).write(to: bodyFile)
     defer { try? FileManager.default.removeItem(at: bodyFile) }
     var arguments = ["-sS", "--path-as-is", "-o", "-", "-w", "\n%{http_code}", "-X", request.method, "-H", "Expect:", "-H", "Accept:"]

@@ -2,6 +2,22 @@ import Crypto
 import Foundation
 import HTTPMessage
 
+/// A request about to be sent, in the form authorizers and the signer work on. `url` is absolute
+/// (`https://host/stage/path?query`).
+public struct SignableRequest: Sendable, Hashable {
+    public var method: String
+    public var url: String
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(method: String, url: String, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+    }
+}
+
 /// AWS credentials used to sign requests. `sessionToken` is set for temporary credentials (STS, SSO, roles).
 public struct AWSCredentials: Sendable, Hashable {
     public var accessKeyID: String
@@ -273,7 +289,8 @@ public enum SigV4Time {
 
 /// RFC 3986 percent-encoding as SigV4 defines it.
 public enum URIEncoding {
-    static func isUnreserved(_ byte: UInt8) -> Bool {
+    /// RFC 3986 unreserved characters: `A-Z a-z 0-9 - _ . ~`.
+    public static func isUnreserved(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
              UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
