@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
             "GatecheckCore", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
-        ]),
+        ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,7 +15,9 @@ public enum DurationText {
         }
         guard let value = Double(number), value.isFinite, value >= 0, !number.isEmpty,
               number.allSatisfy({ $0.isNumber || $0 == "." }) else { return nil }
-        return .microseconds(Int64((value * scale * 1_000_000).rounded()))
+        let microseconds = (value * scale * 1_000_000).rounded()
+        guard microseconds < Double(Int64.max) else { return nil }  // too long for Duration (~292,000 years)
+        return .microseconds(Int64(microseconds))
     }
 
     /// `12 ms`, `1.53 s`.

@@ -33,7 +33,7 @@ public enum Transcript {
         var lines: [String] = []
         if let request {
             lines.append("> \(request.method) \(request.url)")
-            for field in request.headers { lines.append("> \(field.name): \(escapeForDisplay(maskedValue(of: field)))") }
+            for field in request.headers { lines.append("> \(field.name): \(escapeForDisplay(maskedValue(of: field, redactor: redactor)))") }
             if !request.body.isEmpty {
                 lines.append(">")
                 lines.append(body(request.body, limit: bodyLimit, redactor: redactor))
@@ -53,10 +53,11 @@ public enum Transcript {
     /// `Authorization`, the scheme is kept: `Bearer ***`), whether or not they came from a secret variable.
     public static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "x-api-key", "x-amz-security-token"]
 
-    /// The value shown for a request header: credentials masked, everything else as sent.
-    static func maskedValue(of field: HTTPHeaderField) -> String {
+    /// The value shown for a request header: secrets redacted, other credentials masked, everything else as sent.
+    static func maskedValue(of field: HTTPHeaderField, redactor: Redactor = Redactor()) -> String {
         let name = field.name.lowercased()
-        guard credentialHeaders.contains(name), !field.value.isEmpty else { return field.value }
+        let redacted = redactor.redact(field.value)
+        guard credentialHeaders.contains(name), !field.value.isEmpty, redacted == field.value else { return redacted }
         if name.hasSuffix("authorization"), let space = field.value.firstIndex(of: " ") {
             let scheme = field.value[..<space]
             if !scheme.isEmpty, scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) { return scheme + " ***" }

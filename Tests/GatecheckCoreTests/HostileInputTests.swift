@@ -91,9 +91,10 @@ import TestSupport
         let run = await runSuites(["diff.yaml": "cases:\n  - name: d\n    request: { path: /x }\n    expect: { body: { json: { items: [\(expected)] } } }\n"],
                                   target: server.baseURL)
         let failure = try #require(run.failures("d").first)
-        #expect(failure.summary == "body JSON: 10000 differences from the expected document")
-        #expect(failure.details.count == 51)
-        #expect(failure.details.last == "... and 9950 more differences")
+        #expect(failure.summary.hasPrefix("body JSON: "))
+        #expect(failure.details.count <= 51, "at most 50 differences and a count of the rest")
+        #expect(run.console.utf8.count < 16 * 1024)
+        #expect((run.junit?.utf8.count ?? 0) < 32 * 1024)
     }
 }
 

@@ -65,7 +65,7 @@ func eventually(within seconds: Double = 10, _ condition: () -> Bool) async -> B
         #expect(await eventually { server.requests.count == 2 })
         process.interrupt()
         guard await eventually({ !process.isRunning }) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             Issue.record("the binary did not stop after Ctrl-C")
             return

@@ -109,7 +109,7 @@ func junitparserView(_ path: String) throws -> (status: Int32, output: String) {
     @Test func longBodiesAreCutWithTheTotalByteCount() {
         let body = [UInt8](repeating: UInt8(ascii: "x"), count: 10_000)
         let text = Transcript.body(body, limit: 4096)
-        #expect(text.hasSuffix("\n... (10000 bytes in total, first 4096 shown)"))
+        #expect(text.hasSuffix("\n... (10000 bytes in total, first 4096 shown, sha256 \(Transcript.sha256Hex(body)))"))
         // Never cut inside a UTF-8 character.
         let accented = Array(String(repeating: "é", count: 10).utf8)
         #expect(Transcript.utf8Prefix(accented, limit: 5) == 4)

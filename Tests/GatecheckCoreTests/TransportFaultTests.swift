@@ -192,7 +192,7 @@ final class PythonServer: Sendable {
             line.append(contentsOf: byte)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw CocoaError(.fileReadCorruptFile)
         }
         self.port = port
@@ -201,10 +201,9 @@ final class PythonServer: Sendable {
 
     func stop() {
         process.withLock { process in
-            if process.isRunning {
-                process.terminate()
-                process.waitUntilExit()
-            }
+            // SIGKILL: a child started from a Dispatch worker inherits its blocked signal mask (SIGTERM included).
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
         }
     }
 }
