@@ -195,7 +195,6 @@ struct ResponseExactnessTests {
         #expect(timings.startTransfer <= timings.total)
         #expect(timings.tlsHandshake == .zero)
         #expect(timings.redirect == .zero)
-        #expect(timings.total < .seconds(10))
     }
 }
 
@@ -431,7 +430,7 @@ struct TransportFailureTests {
         #expect(error.name == "CURLE_OPERATION_TIMEDOUT")
         #expect(error.isTimeout)
         #expect(elapsed >= .milliseconds(290))
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(60))  // a hang guard: the timeout must end the transfer, not the server
     }
 
     @Test("a sub-millisecond timeout is still a limit (never 0, which libcurl reads as none)", .timeLimit(.minutes(1)))

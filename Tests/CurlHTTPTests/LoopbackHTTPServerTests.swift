@@ -211,8 +211,9 @@ struct LoopbackHTTPServerTests {
         server.stop()
         #expect(stalled.readToEnd().isEmpty)
         #expect(delayed.readToEnd().isEmpty)
-        #expect(start.duration(to: clock.now) < .seconds(5))
-        #expect(throws: RawConnectionError.self) { try RawConnection(port: server.port) }
+        // A hang guard (stop() must not wait for stalled connections), not a speed assertion. Whether the
+        // port refuses connections afterwards is not checked: a parallel test may already have been given it.
+        #expect(start.duration(to: clock.now) < .seconds(60))
     }
 
     @Test("closedPort() refuses connections, consistently")

@@ -408,7 +408,7 @@ struct GatewayServerTests {
         }
     }
 
-    @Test("shutdown closes open connections, cancels handlers still running, and stops listening")
+    @Test("shutdown closes open connections and cancels handlers still running")
     func shutdown() async throws {
         let (started, startedContinuation) = AsyncStream<String>.makeStream()
         let server = try await startServer(EchoHandler(started: startedContinuation))
@@ -422,7 +422,8 @@ struct GatewayServerTests {
         #expect(await completes(within: .seconds(30)) { await server.shutdown() }, "shutdown did not return")
         #expect(try await idle.readUntilClosed().isEmpty)
         #expect(try await busy.readUntilClosed().isEmpty)
-        await #expect(throws: RawClientError.self) { _ = try await RawClient.connect(port: server.port) }
+        // (Whether the port still accepts connections is not checked: with tests running in parallel, another
+        // test's server may already have been given the freed ephemeral port.)
         await server.shutdown()  // a second call is harmless
     }
 
