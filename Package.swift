@@ -54,7 +54,7 @@ let package = Package(
         // Suites, variables, assertions, the runner, console and JUnit reporting.
         .target(name: "GatecheckCore", dependencies: [
             "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics",
-            "Gateway", "GatewayServer", "Backends", "Yams",
+            "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // AWS Signature Version 4: signing requests and verifying signatures (swift-crypto's HMAC-SHA256).
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
-            "GatecheckCore", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
+            "GatecheckCore", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
         ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,90 +1,71 @@
 import Backends
 import Foundation
 import Gateway
-import GatewayServer
+import SigV4
 import SourceDiagnostics
-import Yams
+import Stages
+import Synchronization
 
 /// The embedded emulator: serves a suite's OpenAPI definition on loopback through the `Gateway`
 /// pipeline, with the suite's backends. It is used by `gatecheck run` when there is no `--target`.
+/// It builds an ``EmulatorSpec`` from the suite and lets ``EmulatorLauncher`` load and start it.
+///
+/// When the API has `AWS_IAM` methods or routes, the emulator accepts SigV4 signatures made with the
+/// credentials the standard AWS chain resolves (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`, then the
+/// `AWS_PROFILE` or `default` profile of `~/.aws`): the same ones `auth: sigv4` signs with.
 public struct EmbeddedEmulator: EmulatorProvider {
     /// Receives the server's per-request log lines and backend output (nil: not shown).
     public var log: (@Sendable (String) -> Void)?
+    /// Where the IAM credentials are looked up (the process environment by default).
+    public var environment: [String: String]
+    /// Where `~/.aws/credentials` and `~/.aws/config` are looked up.
+    public var homeDirectory: String
+    private let credentials = IAMCredentialCache()
 
-    public init(log: (@Sendable (String) -> Void)? = nil) { self.log = log }
-
-    enum LoadedAPI {
-        case rest(RESTAPIDefinition)
-        case http(HTTPAPIDefinition)
+    public init(log: (@Sendable (String) -> Void)? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                homeDirectory: String = NSHomeDirectory()) {
+        self.log = log
+        self.environment = environment
+        self.homeDirectory = homeDirectory
     }
 
-    /// Loads the API definition: `apiType` decides, otherwise the document's features do.
-    func loadAPI(_ suite: Suite) throws(DiagnosticsError) -> LoadedAPI {
+    /// The emulator's view of a suite: its API, backends, stage and stage variables.
+    static func spec(for suite: Suite) throws(DiagnosticsError) -> EmulatorSpec {
         guard let path = suite.api else {
             throw DiagnosticsError([Diagnostic(file: suite.file, message: "the embedded emulator needs an API definition: add `api:` to the suite or pass --target")])
         }
-        var type = suite.apiType
-        if type == nil {
-            let text: String
-            switch YAMLSource.readText(path: path) {
-            case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-            case let .success(read): text = read
-            }
-            switch HTTPAPILoader.detectKind(text: text) {
-            case .httpAPI: type = .http
-            case .restAPI: type = .rest
-            case .undetermined:
-                if case let .failure(diagnostic) = YAMLSource.parse(text, file: path) { throw DiagnosticsError([diagnostic]) }
-                throw DiagnosticsError([Diagnostic(file: suite.file, message: "cannot tell whether \(path) is a REST API or an HTTP API: add `apiType: rest` or `apiType: http` to the suite")])
-            }
-        }
-        if type == .http { return .http(try HTTPAPILoader.load(path: path)) }
-        return .rest(try RESTAPILoader.load(path: path))
+        var spec = EmulatorSpec(apiPath: path, apiType: suite.apiType, backends: suite.backends, stage: suite.stage,
+                                stageVariables: Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
+                                origin: suite.file, owner: suite.name)
+        spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
+        return spec
     }
 
-    /// Loads `backends:`, re-reading an inline mapping from the suite file so positions stay exact.
-    func loadBackends(_ suite: Suite) throws(DiagnosticsError) -> BackendsConfiguration {
-        switch suite.backends {
-        case nil:
-            return BackendsConfiguration()
-        case let .file(path)?:
-            return try BackendsLoader.load(path: path)
-        case let .inline(suiteFile, _, yaml)?:
-            if case let .success(text) = YAMLSource.readText(path: suiteFile),
-               case let .success(root?) = YAMLSource.parse(text, file: suiteFile),
-               case let .mapping(mapping) = root,
-               let node = mapping.first(where: { $0.key.scalar?.string == "backends" })?.value {
-                return try BackendsLoader.load(node: node, file: suiteFile)
+    /// The credentials accepted on `AWS_IAM` routes: access key id -> secret (resolved once, then reused).
+    func iamCredentials() -> Result<[String: String], AuthorizationError> {
+        credentials.value {
+            let resolver = AWSCredentialResolver(environment: environment, homeDirectory: homeDirectory)
+            return Result { () throws(AuthorizationError) -> [String: String] in
+                let resolved = try resolver.resolve(.standardChain)
+                return [resolved.accessKeyID: resolved.secretAccessKey]
             }
-            return try BackendsLoader.load(text: yaml, file: suiteFile)
         }
-    }
-
-    var stageVariablesOf: (Suite) -> [String: String] {
-        { suite in Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }) }
     }
 
     public func check(_ suite: Suite) -> [Diagnostic] {
         for path in [suite.api, suite.backends.flatMap { if case let .file(path) = $0 { path } else { nil } }].compactMap({ $0 }) {
             if let tooBig = Self.budgetProblem(path: path) { return [tooBig] }
         }
-        do {
-            let api = try loadAPI(suite)
-            let backends = try loadBackends(suite)
-            let variables = stageVariablesOf(suite)
-            let functions: Set<String>, hosts: Set<String>
-            switch api {
-            case let .rest(definition):
-                functions = definition.referencedFunctionNames(stageVariables: variables)
-                hosts = definition.referencedHTTPHosts(stageVariables: variables)
-            case let .http(definition):
-                functions = definition.referencedFunctions
-                hosts = definition.referencedHosts
-            }
-            return backends.diagnostics + backends.unmappedDiagnostics(functions: functions, hosts: hosts, suite: suite.name, file: suite.file)
-        } catch {
-            return error.diagnostics
+        let spec: EmulatorSpec
+        do { spec = try Self.spec(for: suite) } catch { return error.diagnostics }
+        var diagnostics = EmulatorLauncher.checkBackends(spec)
+        if !diagnostics.contains(where: { $0.severity == .error }), let api = try? EmulatorLauncher.loadAPI(spec),
+           let first = api.iamRoutes.first, case let .failure(problem) = iamCredentials() {
+            let subject = api.iamRoutes.count > 1 ? "\(first) and \(api.iamRoutes.count - 1) more use" : "\(first) uses"
+            diagnostics.append(Diagnostic(.warning, file: suite.file,
+                                          message: "\(subject) AWS_IAM authorization, but no AWS credentials were found for the emulator to accept (\(problem)), so every request to them gets 403"))
         }
+        return diagnostics
     }
 
     /// An alias bomb in an API definition or backends file, found before the loaders walk it.
@@ -118,51 +99,25 @@ public struct EmbeddedEmulator: EmulatorProvider {
     }
 
     public func start(for suite: Suite) async throws(EmulatorError) -> any EmulatorInstance {
-        let api: LoadedAPI, backends: BackendsConfiguration
-        do {
-            api = try loadAPI(suite)
-            backends = try loadBackends(suite)
-        } catch {
-            throw EmulatorError(error.description)
-        }
-        let registry: BackendRegistry, pool: BackendPool
-        do {
-            (registry, pool) = try backends.makeRegistry(log: log ?? { _ in })
-        } catch {
-            throw EmulatorError(error.message)
-        }
-        let handler: any GatewayHandler
-        let basePath: String
-        let variables = stageVariablesOf(suite)
-        switch api {
-        case let .rest(definition):
-            // REST APIs are always invoked under their stage: https://{id}.execute-api.{region}.amazonaws.com/{stage}/...
-            let stage = StageSettings(name: suite.stage ?? StageSettings().name, variables: variables)
-            handler = RESTGateway(api: definition, stage: stage, backends: registry)
-            basePath = "/" + stage.name
-        case let .http(definition):
-            // HTTP APIs serve `$default` at the root and any other stage under /{stage}.
-            let stage = suite.stage ?? "$default"
-            handler = HTTPAPIGateway(api: definition, stage: stage, stageVariables: variables, backends: registry)
-            basePath = stage == "$default" ? "" : "/" + stage
-        }
-        do {
-            let server = try await GatewayServer.start(handler: handler, configuration: GatewayServerConfiguration(), log: log)
-            return Instance(server: server, pool: pool, baseURL: server.baseURL + basePath)
-        } catch {
-            await pool.shutdown()
-            throw EmulatorError("cannot start the emulator's server: \(error)")
-        }
+        let spec: EmulatorSpec
+        do { spec = try Self.spec(for: suite) } catch { throw EmulatorError(error.description) }
+        let emulator = self
+        return try await EmulatorLauncher.start(spec, log: log, iamCredentialsWhenNeeded: {
+            (try? emulator.iamCredentials().get()) ?? [:]
+        })
     }
+}
 
-    struct Instance: EmulatorInstance {
-        let server: GatewayServer
-        let pool: BackendPool
-        let baseURL: String
+/// The standard chain's credentials, resolved at most once per emulator provider (a `credential_process` may be slow).
+final class IAMCredentialCache: Sendable {
+    private let stored = Mutex<Result<[String: String], AuthorizationError>?>(nil)
 
-        func stop() async {
-            await server.shutdown()
-            await pool.shutdown()
+    func value(_ resolve: () -> Result<[String: String], AuthorizationError>) -> Result<[String: String], AuthorizationError> {
+        stored.withLock { cached in
+            if let cached { return cached }
+            let resolved = resolve()
+            cached = resolved
+            return resolved
         }
     }
 }

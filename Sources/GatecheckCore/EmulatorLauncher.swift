@@ -23,6 +23,8 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
+    var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
     public init(apiPath: String, apiType: APIType? = nil, backends: BackendsReference? = nil, stage: String? = nil,
                 stageVariables: [String: String] = [:], origin: String? = nil, owner: String? = nil,
@@ -49,6 +51,16 @@ enum LoadedAPI: Sendable {
         case let .http(definition): return definition.diagnostics
         }
     }
+
+    /// The methods (`GET /items`) or routes (`GET /items`) that use `AWS_IAM` authorization.
+    var iamRoutes: [String] {
+        switch self {
+        case let .rest(definition):
+            return definition.allMethods.filter { $0.authorizationType == .awsIAM }.map { "\($0.httpMethod) \($0.resourcePath)" }
+        case let .http(definition):
+            return definition.allRoutes.filter { $0.authorizationType == .awsIAM }.map(\.routeKey)
+        }
+    }
 }
 
 /// Loads what an `EmulatorSpec` names and starts emulator servers for it.
@@ -67,7 +79,7 @@ public enum EmulatorLauncher {
             case .restAPI: type = .rest
             case .undetermined:
                 if case let .failure(diagnostic) = YAMLSource.parse(text, file: spec.apiPath) { throw DiagnosticsError([diagnostic]) }
-                throw DiagnosticsError([Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: say `apiType: rest` or `apiType: http` (or --api-type)")])
+                throw DiagnosticsError([Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")])
             }
         }
         if type == .http { return .http(try HTTPAPILoader.load(path: spec.apiPath)) }
@@ -104,6 +116,18 @@ public enum EmulatorLauncher {
         }
     }
 
+    /// Every diagnostic about the spec but the API definition's own warnings (what `gatecheck run` shows before
+    /// running a suite).
+    static func checkBackends(_ spec: EmulatorSpec) -> [Diagnostic] {
+        do {
+            let api = try loadAPI(spec)
+            let backends = try loadBackends(spec)
+            return backends.diagnostics + unmapped(api: api, backends: backends, spec: spec)
+        } catch {
+            return error.diagnostics
+        }
+    }
+
     static func unmapped(api: LoadedAPI, backends: BackendsConfiguration, spec: EmulatorSpec) -> [Diagnostic] {
         let functions: Set<String>, hosts: Set<String>
         switch api {
@@ -120,12 +144,23 @@ public enum EmulatorLauncher {
     /// Loads the spec and serves it on `host:port` (port 0 picks a free one).
     public static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0,
                              log: (@Sendable (String) -> Void)? = nil) async throws(EmulatorError) -> RunningEmulator {
+        try await start(spec, host: host, port: port, log: log, iamCredentialsWhenNeeded: nil)
+    }
+
+    /// `start`, where `iamCredentialsWhenNeeded` (when `spec.iamCredentials` is empty) is asked for the accepted
+    /// credentials only if the API has `AWS_IAM` methods or routes.
+    static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0, log: (@Sendable (String) -> Void)?,
+                      iamCredentialsWhenNeeded: (@Sendable () -> [String: String])?) async throws(EmulatorError) -> RunningEmulator {
+        var spec = spec
         let api: LoadedAPI, backends: BackendsConfiguration
         do {
             api = try loadAPI(spec)
             backends = try loadBackends(spec)
         } catch {
             throw EmulatorError(error.description)
+        }
+        if spec.iamCredentials.isEmpty, let iamCredentialsWhenNeeded, !api.iamRoutes.isEmpty {
+            spec.iamCredentials = iamCredentialsWhenNeeded()
         }
         let problems = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity == .error }
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
@@ -168,13 +203,7 @@ extension EmulatorLauncher {
     /// A warning when the API has `AWS_IAM` routes but no credentials were given: every request to them gets 403.
     static func iamWarnings(api: LoadedAPI, spec: EmulatorSpec) -> [Diagnostic] {
         guard spec.iamCredentials.isEmpty else { return [] }
-        let iamRoutes: [String]
-        switch api {
-        case let .rest(definition):
-            iamRoutes = definition.allMethods.filter { $0.authorizationType == .awsIAM }.map { "\($0.httpMethod) \($0.resourcePath)" }
-        case let .http(definition):
-            iamRoutes = definition.allRoutes.filter { $0.authorizationType == .awsIAM }.map(\.routeKey)
-        }
+        let iamRoutes = api.iamRoutes
         guard let first = iamRoutes.first else { return [] }
         let subject = iamRoutes.count > 1 ? "\(first) and \(iamRoutes.count - 1) more use" : "\(first) uses"
         return [Diagnostic(.warning, file: spec.apiPath,

@@ -8,10 +8,11 @@ public enum JUnitMapping {
             JUnitTestCase(classname: suite.name, name: result.name, time: result.duration.seconds, result: junitResult(result),
                           flakyAttempts: result.earlierAttempts.map(flakyAttempt))
         }
+        let properties = suite.properties.isEmpty
+            ? [("target", suite.target), ("file", suite.file), ("gatecheck.version", GatecheckVersion.string)]
+            : suite.properties.map { ($0.name, $0.value) }
         return JUnitTestSuite(name: suite.name, timestamp: suite.started, hostname: JUnitTestSuite.currentHostname(),
-                              time: suite.duration.seconds,
-                              properties: [("target", suite.target), ("file", suite.file), ("gatecheck.version", GatecheckVersion.string)],
-                              cases: cases)
+                              time: suite.duration.seconds, properties: properties, cases: cases)
     }
 
     static func junitResult(_ result: CaseResult) -> JUnitResult {

@@ -22,6 +22,18 @@ public struct Suite: Sendable {
     public var backends: BackendsReference?
     public var defaults: RequestDefaults
     public var cases: [TestCase]
+    /// `auth: sigv4`: sign every request of the suite with AWS SigV4 when the target has no auth of its own
+    /// (the embedded emulator, `--target URL`, a profile with `auth: none`). A profile's `auth` wins.
+    public var auth: SuiteAuth = .none
+}
+
+/// How a suite asks for its requests to be authorised (`auth:` at the top of a suite).
+public enum SuiteAuth: String, Sendable, CaseIterable {
+    /// Nothing added (the target profile's auth still applies).
+    case none
+    /// AWS SigV4 with the credentials of the standard chain (`AWS_ACCESS_KEY_ID`..., then `~/.aws`), for
+    /// `AWS_IAM` routes. The embedded emulator accepts the same credentials.
+    case sigv4
 }
 
 /// A name/value pair that keeps source order (variables, stage variables).

@@ -69,6 +69,9 @@ public struct SuiteResult: Sendable {
     public var started: Date
     public var duration: Duration
     public var cases: [CaseResult]
+    /// The JUnit `<properties>`: target, baseURL, auth, file, gatecheck.version and the `--property` pairs
+    /// (empty: `target`, `file` and `gatecheck.version` are written).
+    public var properties: [NamedValue] = []
 
     public var passed: Int { cases.filter(\.isPassed).count }
     public var failed: Int { cases.filter(\.isFailed).count }

@@ -1,14 +1,33 @@
 import CurlHTTP
 import Foundation
+import HTTPMessage
 import JUnit
 import SourceDiagnostics
+import Stages
 
 /// Everything `gatecheck run` was asked to do.
 public struct RunConfiguration: Sendable {
     /// Suite files and directories (searched recursively for `*.yaml`/`*.yml`).
     public var paths: [String] = ["suites"]
-    /// Base URL every suite runs against (a stage prefix such as `/prod` is kept). Nil: the embedded emulator.
+    /// `--target`: a base URL every suite runs against (a stage prefix such as `/prod` is kept), or the name of a
+    /// target profile in `profilesPath`. Nil: the embedded emulator.
     public var target: String?
+    /// `--profiles`: where target profiles are read (`gatecheck.yaml` in the current directory by default).
+    public var profilesPath: String = TargetSelection.defaultProfilesPath
+    /// `--resolve host:port:address` entries, added to the profile's `resolve:`.
+    public var resolve: [String] = []
+    /// `--shard K/N`: run only this shard of the suites.
+    public var shard: ShardSpec?
+    /// `--shard-timings`: a previous JUnit report whose suite times balance the shards.
+    public var shardTimingsPath: String?
+    /// `--property NAME=VALUE` pairs added to every suite's JUnit `<properties>`.
+    public var properties: [NamedValue] = []
+    /// `--sigv4`: sign every request with SigV4 (standard credential chain) when the target has no auth of its own.
+    public var sigv4 = false
+    /// Where `~/.aws` is looked up for SigV4 credentials.
+    public var homeDirectory: String = NSHomeDirectory()
+    /// Suite ids (for sharding and the JUnit `file` property) are paths relative to this directory.
+    public var workingDirectory: String = FileManager.default.currentDirectoryPath
     /// JUnit report path; nil writes none.
     public var junitPath: String? = "reports/junit.xml"
     /// Suites run at the same time.
@@ -19,14 +38,16 @@ public struct RunConfiguration: Sendable {
     public var tags: [String] = []
     /// `--var k=v`.
     public var variables: [String: String] = [:]
-    /// Per-request timeout for cases that set none (neither in the case nor in the suite's defaults).
-    public var timeout: Duration = .seconds(30)
+    /// `--timeout`: per-request timeout for cases that set none (neither in the case nor in the suite's defaults).
+    /// Nil: the target profile's `timeout`, else 30 seconds.
+    public var timeout: Duration?
     /// Skip TLS verification.
     public var insecure = false
     /// A PEM file of CA certificates to trust instead of the system store (`--cacert`).
     public var caBundlePath: String?
     /// `--retries`: extra attempts for cases that set none (transport failures and 502/503/504 only).
-    public var retries = 0
+    /// Nil: the target profile's `retries`, else 0.
+    public var retries: Int?
     /// The first retry delay, doubled for each further retry (`--retry-backoff`).
     public var retryBackoff: Duration = .milliseconds(200)
     /// The exponential retry delay never grows past this.
@@ -73,7 +94,7 @@ public struct GatecheckRunner: Sendable {
     public func run() async -> RunSummary {
         let clock = ContinuousClock()
         let start = clock.now
-        let config = configuration
+        var config = configuration
         func invalid(_ diagnostics: [Diagnostic], _ message: String? = nil) -> RunSummary {
             config.errorOutput(ConsoleReport.diagnostics(diagnostics) + (message.map { $0 + "\n" } ?? ""))
             return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: diagnostics, duration: clock.now - start, junitPath: nil)
@@ -87,19 +108,40 @@ public struct GatecheckRunner: Sendable {
             }
         }
         guard config.jobs >= 1 else { return invalid([], "gatecheck: error: --jobs must be at least 1") }
-        if let target = config.target, let problem = Self.targetProblem(target) {
-            return invalid([], "gatecheck: error: invalid --target '\(target)': \(problem)")
+        // The target profile first: its variables are known to the suites (below --var).
+        var profile: TargetProfile?
+        do { profile = try RunTarget.selectProfile(config) } catch { return invalid(error.diagnostics, error.message) }
+        if let profile, !profile.warnings.isEmpty { config.errorOutput(ConsoleReport.diagnostics(profile.warnings)) }
+        if let profile {
+            config.variables = profile.variables.merging(config.variables) { _, commandLine in commandLine }
+            config.timeout = config.timeout ?? profile.timeout
+            config.retries = config.retries ?? profile.retries
+            if let cap = profile.concurrency { config.jobs = max(1, min(config.jobs, cap)) }
+        }
+        var shardTimings: [String: Double]?
+        if let path = config.shardTimingsPath {
+            do { shardTimings = try ShardTimings.load(junitPath: path) } catch {
+                return invalid([], "gatecheck: error: --shard-timings: \(error)")
+            }
         }
 
         let loaded = SuiteLoader.load(paths: config.paths,
                                       options: LoadOptions(variables: config.variables, environment: config.environment,
                                                            requireAPI: config.target == nil))
         var diagnostics = loaded.diagnostics
+        var suites = loaded.suites
+        if let shard = config.shard, !loaded.hasErrors {
+            let workingDirectory = config.workingDirectory
+            let ids = suites.map { SuiteIdentity.id(forFile: $0.file, workingDirectory: workingDirectory) }
+            let chosen = Set(ShardPlanner.assign(suites: ids, spec: shard, timings: shardTimings))
+            suites = zip(suites, ids).filter { chosen.contains($0.1) }.map(\.0)
+            config.output("shard \(shard): \(suites.count) of \(loaded.suites.count) suite\(loaded.suites.count == 1 ? "" : "s")\(shardTimings == nil ? "" : ", balanced by the timings in \(config.shardTimingsPath ?? "")")\n")
+        }
         if config.target == nil, !loaded.hasErrors {
             if let emulator = config.emulator {
-                for suite in loaded.suites { diagnostics += emulator.check(suite) }
+                for suite in suites { diagnostics += emulator.check(suite) }
             } else {
-                for suite in loaded.suites {
+                for suite in suites {
                     diagnostics.append(Diagnostic(file: suite.file, message: "the embedded emulator is not available in this build: pass --target URL"))
                 }
             }
@@ -112,6 +154,10 @@ public struct GatecheckRunner: Sendable {
         if loaded.suites.isEmpty {
             return invalid(diagnostics, "gatecheck: error: no suites found in \(config.paths.joined(separator: ", "))")
         }
+        let target: RunTarget
+        do { target = try RunTarget.prepare(config, profile: profile, suites: suites) } catch {
+            return invalid(error.diagnostics, error.message)  // the suites' warnings are already printed
+        }
 
         var writer: JUnitReportWriter?
         if let path = config.junitPath {
@@ -121,7 +167,9 @@ public struct GatecheckRunner: Sendable {
         }
 
         let chosen = selection
-        let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, caBundlePath: config.caBundlePath))
+        let runConfiguration = config
+        let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: target.resolve,
+                                                                           caBundlePath: config.caBundlePath))
         defer { client.shutdown() }
         let latch = config.failFast ? FailFastLatch() : nil
         let console = ConsoleReport(style: config.style)
@@ -132,13 +180,13 @@ public struct GatecheckRunner: Sendable {
         await withTaskGroup(of: SuiteEvent.self) { group in
             var next = 0
             func startNext() {
-                guard next < loaded.suites.count else { return }
+                guard next < suites.count else { return }
                 let index = next
-                let suite = loaded.suites[index]
+                let suite = suites[index]
                 next += 1
                 group.addTask {
-                    .finished(index, await Self.runSuite(suite, configuration: config, client: client, selection: chosen,
-                                                         latch: latch, interruption: interruption))
+                    .finished(index, await Self.runSuite(suite, configuration: runConfiguration, target: target, client: client,
+                                                         selection: chosen, latch: latch, interruption: interruption))
                 }
             }
             // After an interruption, requests still in flight get a grace period, then the suites are cancelled.
@@ -149,11 +197,11 @@ public struct GatecheckRunner: Sendable {
                 try? await Task.sleep(for: grace)
                 return .graceOver
             }
-            for _ in 0..<min(config.jobs, loaded.suites.count) { startNext() }
+            for _ in 0..<min(config.jobs, suites.count) { startNext() }
             // Reports are emitted in file order whatever order suites finish in.
             var pending: [Int: SuiteResult] = [:]
             var emitted = 0
-            if loaded.suites.isEmpty { group.cancelAll() }
+            if suites.isEmpty { group.cancelAll() }
             while let event = await group.next() {
                 guard case let .finished(index, result) = event else {
                     group.cancelAll()  // the grace period is over: abort what is still running
@@ -169,7 +217,7 @@ public struct GatecheckRunner: Sendable {
                     results.append(ready)
                     emitted += 1
                 }
-                if emitted == loaded.suites.count { group.cancelAll() }  // stops the grace watcher
+                if emitted == suites.count { group.cancelAll() }  // stops the grace watcher
             }
         }
 
@@ -201,17 +249,23 @@ public struct GatecheckRunner: Sendable {
         case graceOver
     }
 
-    static func runSuite(_ suite: Suite, configuration: RunConfiguration, client: CurlHTTPClient,
+    static func runSuite(_ suite: Suite, configuration: RunConfiguration, target: RunTarget, client: CurlHTTPClient,
                          selection: CaseSelection, latch: FailFastLatch?, interruption: RunInterruption) async -> SuiteResult {
+        let redactor = Redactor(secrets: target.secrets)
+        let shardID = SuiteIdentity.id(forFile: suite.file, workingDirectory: configuration.workingDirectory)
+        func notStarted(_ note: String, _ outcome: CaseResult.Outcome) -> SuiteResult {
+            var result = SuiteResult(name: suite.name, file: suite.file, target: target.profile?.displayBaseURL ?? note, started: Date(),
+                                     duration: .zero, cases: suite.cases.map { CaseResult(name: $0.name, outcome: outcome, duration: .zero) })
+            result.properties = target.reportProperties(for: suite, baseURL: note, shardID: shardID, redactor: redactor)
+            return result
+        }
         if interruption.isInterrupted || Task.isCancelled {
-            return SuiteResult(name: suite.name, file: suite.file, target: configuration.target ?? "embedded emulator (not started)",
-                               started: Date(), duration: .zero,
-                               cases: suite.cases.map { CaseResult(name: $0.name, outcome: .skipped(reason: "interrupted"), duration: .zero) })
+            return notStarted("embedded emulator (not started)", .skipped(reason: "interrupted"))
         }
         var instance: (any EmulatorInstance)?
         let baseURL: String
-        if let target = configuration.target {
-            baseURL = target
+        if let profile = target.profile {
+            baseURL = profile.baseURL
         } else if let emulator = configuration.emulator {
             do {
                 let started = try await emulator.start(for: suite)
@@ -220,19 +274,21 @@ public struct GatecheckRunner: Sendable {
             } catch {
                 latch?.trip()
                 let message = "the embedded emulator could not start: \(error.message)"
-                return SuiteResult(name: suite.name, file: suite.file, target: "embedded emulator (not started)", started: Date(),
-                                   duration: .zero,
-                                   cases: suite.cases.map { CaseResult(name: $0.name, outcome: .errored(message: message, type: "EmulatorError"), duration: .zero) })
+                return notStarted("embedded emulator (not started)", .errored(message: redactor.redact(message), type: "EmulatorError"))
             }
         } else {
             baseURL = "embedded emulator (unavailable)"
         }
         let executor = SuiteExecutor(suite: suite, baseURL: baseURL, client: client,
                                      commandLineVariables: configuration.variables, environment: configuration.environment,
-                                     defaultTimeout: configuration.timeout, selection: selection, failFast: latch,
-                                     reliability: ExecutionReliability(configuration: configuration, interruption: interruption))
-        let result = await executor.run()
+                                     defaultTimeout: configuration.timeout ?? .seconds(30), selection: selection, failFast: latch,
+                                     reliability: ExecutionReliability(configuration: configuration, interruption: interruption),
+                                     targetHeaders: target.profile?.headers ?? HTTPHeaders(), authorizer: target.authorizer(for: suite),
+                                     runSecrets: target.secrets)
+        var result = await executor.run()
         await instance?.stop()
+        if let profile = target.profile { result.target = redactor.redact(profile.displayBaseURL) }
+        result.properties = target.reportProperties(for: suite, baseURL: baseURL, shardID: shardID, redactor: redactor)
         return result
     }
 

@@ -2,6 +2,8 @@ import CurlHTTP
 import Foundation
 import HTTPMessage
 import JSONCore
+import SigV4
+import Stages
 import Synchronization
 
 /// Shared between concurrently running suites: set by the first failure when `--fail-fast` is on.
@@ -46,7 +48,7 @@ struct ExecutionReliability: Sendable {
     init() {}
 
     init(configuration: RunConfiguration, interruption: RunInterruption) {
-        retries = configuration.retries
+        retries = configuration.retries ?? 0
         backoff = configuration.retryBackoff
         maxBackoff = configuration.maxRetryBackoff
         maxRetryAfter = configuration.maxRetryAfter
@@ -78,13 +80,19 @@ struct SuiteExecutor {
     let selection: CaseSelection
     let failFast: FailFastLatch?
     var reliability = ExecutionReliability()
+    /// The target profile's default headers: a header the suite's `defaults` or the case sets wins.
+    var targetHeaders = HTTPHeaders()
+    /// Adds credentials (API key, bearer, SigV4) to each request as it is sent, after everything else.
+    var authorizer: (any RequestAuthorizer)?
+    /// Values redacted from everything this suite reports (profile and authorizer secrets).
+    var runSecrets: [String] = []
 
     func run() async -> SuiteResult {
         let started = Date()
         let clock = ContinuousClock()
         let start = clock.now
         var scope = VariableScope(commandLine: commandLineVariables, environment: environment, secretNames: suite.secrets)
-        var redactor = Redactor()
+        var redactor = Redactor(secrets: runSecrets)
         for name in suite.referencedVariableNames where name.hasPrefix("env.") {
             if let value = environment[String(name.dropFirst(4))] { redactor.add(value) }
         }
@@ -130,7 +138,7 @@ struct SuiteExecutor {
     func runCase(_ testCase: TestCase, scope: inout VariableScope, redactor: inout Redactor) async -> CaseResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let sent: SentRequest
+        var sent: SentRequest
         do {
             sent = try buildRequest(testCase.request, scope: scope)
         } catch {
@@ -139,9 +147,13 @@ struct SuiteExecutor {
                               duration: clock.now - start)
         }
         let timeout = testCase.request.timeout ?? suite.defaults.timeout ?? defaultTimeout
-        let request = HTTPRequest(method: sent.method, url: sent.url, headers: sent.headers,
-                                  body: sent.body.isEmpty && !Self.methodsWithBody.contains(sent.method) ? nil : sent.body,
-                                  timeout: timeout, followRedirects: false)
+        let unsigned = sent
+        do {
+            sent = try authorized(unsigned)
+        } catch {
+            return CaseResult(name: testCase.name, outcome: .errored(message: redactor.redact(error.description), type: "AuthorizationError"),
+                              duration: clock.now - start)
+        }
         let policy = reliability.policy(for: testCase, suite: suite)
         var earlier: [CaseAttempt] = []
         var polls = 0
@@ -150,7 +162,7 @@ struct SuiteExecutor {
 
         while true {
             polls += 1
-            let (transfer, stopped) = await sendWithRetries(request, sent: sent, testCase: testCase, policy: policy,
+            let (transfer, stopped) = await sendWithRetries(unsigned, signed: &sent, timeout: timeout, testCase: testCase, policy: policy,
                                                             earlier: &earlier, redactor: redactor)
             if stopped { return with(interrupted, duration: clock.now - start, earlier: earlier) }
             let response: HTTPResponse
@@ -238,10 +250,17 @@ struct SuiteExecutor {
     /// Sends the request, and sends it again while the policy says the outcome is transient. Each
     /// retried outcome is appended to `earlier`. `stopped` is true when the run was interrupted while
     /// waiting to retry (the case then did not finish).
-    func sendWithRetries(_ request: HTTPRequest, sent: SentRequest, testCase: TestCase, policy: RetryPolicy,
+    ///
+    /// Every attempt is authorised anew from `unsigned` (a SigV4 signature is dated), and `signed` is left holding
+    /// the request last sent (it starts as the first authorised one, used if authorising again fails).
+    func sendWithRetries(_ unsigned: SentRequest, signed sent: inout SentRequest, timeout: Duration, testCase: TestCase, policy: RetryPolicy,
                          earlier: inout [CaseAttempt], redactor: Redactor) async -> (Result<HTTPResponse, TransportError>, stopped: Bool) {
         var retry = 0
         while true {
+            if authorizer != nil, let fresh = try? authorized(unsigned) { sent = fresh }
+            let request = HTTPRequest(method: sent.method, url: sent.url, headers: sent.headers,
+                                      body: sent.body.isEmpty && !Self.methodsWithBody.contains(sent.method) ? nil : sent.body,
+                                      timeout: timeout, followRedirects: false)
             let transfer = await client.send(request)
             guard retry < policy.retries, policy.allowsRetry(method: sent.method), !Task.isCancelled else { return (transfer, false) }
             var retryAfter: Duration?
@@ -278,6 +297,15 @@ struct SuiteExecutor {
 
     static let methodsWithBody: Set<String> = ["POST", "PUT", "PATCH"]
 
+    /// The request with the target's credentials added last (nothing changes without an authorizer). SigV4 may
+    /// rewrite the URL into its wire form: the URL and headers returned are sent unchanged.
+    func authorized(_ request: SentRequest) throws(AuthorizationError) -> SentRequest {
+        guard let authorizer else { return request }
+        var signable = SignableRequest(method: request.method, url: request.url, headers: request.headers, body: request.body)
+        try authorizer.authorize(&signable)
+        return SentRequest(method: request.method, url: signable.url, headers: signable.headers, body: request.body)
+    }
+
     /// Renders the request: base URL + path + query, suite default headers overridden by the case's,
     /// and the body (JSON adds `Content-Type: application/json` unless a Content-Type is given).
     func buildRequest(_ spec: RequestSpec, scope: VariableScope) throws(UndefinedVariableError) -> SentRequest {
@@ -288,6 +316,10 @@ struct SuiteExecutor {
 
         var headers = HTTPHeaders()
         let caseNames = Set(spec.headers.map { $0.name.lowercased() })
+        let suiteNames = caseNames.union(suite.defaults.headers.map { $0.name.lowercased() })
+        for header in targetHeaders where !suiteNames.contains(header.name.lowercased()) {
+            headers.add(name: header.name, value: header.value)
+        }
         for header in suite.defaults.headers where !caseNames.contains(header.name.lowercased()) {
             headers.add(name: header.name, value: try scope.render(header.value))
         }

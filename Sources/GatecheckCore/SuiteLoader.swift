@@ -147,7 +147,7 @@ struct SuiteParser {
     }
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
-                            "stageVariables", "backends", "defaults", "cases"]
+                            "stageVariables", "backends", "defaults", "cases", "auth"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
@@ -271,9 +271,16 @@ struct SuiteParser {
             reader.warning("secret '\(secret)' is not a variable of this suite (define it in vars, a capture, or --var)", at: node)
         }
 
+        var auth = SuiteAuth.none
+        if let authNode = top["auth"], let value = reader.string(authNode, "auth") {
+            if let parsed = SuiteAuth(rawValue: value) { auth = parsed } else {
+                reader.error("unknown auth '\(value)' (expected 'sigv4' or 'none'; API keys and bearer tokens belong in a target profile of gatecheck.yaml)", at: authNode)
+            }
+        }
+
         return Suite(name: name, file: file, description: description, tags: tags, variables: variables,
                      secrets: secrets, api: api, apiType: apiType, stage: stage, stageVariables: stageVariables,
-                     backends: backends, defaults: defaults, cases: cases)
+                     backends: backends, defaults: defaults, cases: cases, auth: auth)
     }
 
     /// Which case (by display name) captures each variable, read leniently (errors come later).

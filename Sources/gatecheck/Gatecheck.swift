@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GatecheckCore
+import Stages
 import Synchronization
 
 /// `gatecheck`: a thin layer over GatecheckCore. It parses arguments, calls the library, and maps
@@ -15,7 +16,7 @@ struct Gatecheck: AsyncParsableCommand {
         (usage, suites, target), 130 interrupted by SIGINT, 143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
-        subcommands: [Run.self, Validate.self, List.self, Emulate.self],
+        subcommands: [Run.self, Validate.self, List.self, Emulate.self, MergeReports.self],
         defaultSubcommand: nil
     )
 
@@ -53,8 +54,26 @@ extension Gatecheck {
         @Argument(help: "Suite files or directories (searched recursively for *.yaml and *.yml).")
         var paths: [String] = ["suites"]
 
-        @Option(help: ArgumentHelp("Base URL every suite runs against, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod. Without it, suites run against the embedded emulator.", valueName: "url"))
+        @Option(help: ArgumentHelp("A target profile of gatecheck.yaml (e.g. staging), or a base URL such as https://abc.execute-api.eu-west-1.amazonaws.com/prod. Without it, suites run against the embedded emulator.", valueName: "name|url"))
         var target: String?
+
+        @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
+        var profiles: String = TargetSelection.defaultProfilesPath
+
+        @Option(name: .customLong("resolve"), help: ArgumentHelp("Connect requests for host:port to this address instead of resolving the host (curl's --resolve; repeatable).", valueName: "host:port:addr"))
+        var resolveEntries: [String] = []
+
+        @Option(help: ArgumentHelp("Run only the K-th of N parts of the suites (1-based), e.g. 2/4 in the second of four CI jobs.", valueName: "K/N"))
+        var shard: String?
+
+        @Option(help: ArgumentHelp("A JUnit report of an earlier run: balance the shards by its suite durations.", valueName: "file"))
+        var shardTimings: String?
+
+        @Option(name: .customLong("property"), help: ArgumentHelp("Add a property to every suite of the JUnit report, e.g. git.sha=$GITHUB_SHA (repeatable).", valueName: "name=value"))
+        var properties: [String] = []
+
+        @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
+        var sigv4 = false
 
         @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
         var junit = "reports/junit.xml"
@@ -70,8 +89,8 @@ extension Gatecheck {
 
         @OptionGroup var variableOptions: VariableOptions
 
-        @Option(help: ArgumentHelp("Request timeout for cases that set none.", valueName: "seconds"))
-        var timeout: Double = 30
+        @Option(help: ArgumentHelp("Request timeout for cases that set none (default: the target profile's, else 30).", valueName: "seconds"))
+        var timeout: Double?
 
         @Flag(help: "Do not verify TLS certificates.")
         var insecure = false
@@ -79,8 +98,8 @@ extension Gatecheck {
         @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
         var cacert: String?
 
-        @Option(help: ArgumentHelp("Send a request again up to N times after a transport failure or a 502/503/504 (idempotent methods only; cases may override).", valueName: "n"))
-        var retries: Int = 0
+        @Option(help: ArgumentHelp("Send a request again up to N times after a transport failure or a 502/503/504 (idempotent methods only; cases may override; default: the target profile's, else 0).", valueName: "n"))
+        var retries: Int?
 
         @Option(help: ArgumentHelp("First retry delay (doubled for each further retry, with jitter), e.g. 200ms or 1s.", valueName: "duration"))
         var retryBackoff: String = "200ms"
@@ -96,8 +115,16 @@ extension Gatecheck {
 
         func validate() throws {
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-            guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") }
-            guard (0...10).contains(retries) else { throw ValidationError("--retries must be between 0 and 10") }
+            if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
+            if let retries { guard (0...10).contains(retries) else { throw ValidationError("--retries must be between 0 and 10") } }
+            if let shard {
+                do { _ = try ShardSpec.parse(shard) } catch { throw ValidationError("--shard: \(error)") }
+            }
+            if shardTimings != nil, shard == nil { throw ValidationError("--shard-timings needs --shard K/N") }
+            for entry in resolveEntries {
+                if case let .failure(error) = ResolveEntry.parse(entry) { throw ValidationError("--resolve: \(error)") }
+            }
+            _ = try parsedProperties()
             guard DurationText.parse(retryBackoff) != nil else { throw ValidationError("--retry-backoff: invalid duration '\(retryBackoff)' (write e.g. 200ms or 1s)") }
             guard maxRetryAfter >= 0, maxRetryAfter.isFinite else { throw ValidationError("--max-retry-after must be a number of seconds, 0 or more") }
             guard gracePeriod >= 0, gracePeriod.isFinite else { throw ValidationError("--grace-period must be a number of seconds, 0 or more") }
@@ -116,7 +143,13 @@ extension Gatecheck {
             configuration.filter = filter
             configuration.tags = tags
             configuration.variables = try variableOptions.parsed()
-            configuration.timeout = .milliseconds(Int64((timeout * 1000).rounded()))
+            configuration.timeout = timeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }
+            configuration.profilesPath = profiles
+            configuration.resolve = resolveEntries
+            configuration.shard = try shard.map { text throws in try ShardSpec.parse(text) }
+            configuration.shardTimingsPath = shardTimings
+            configuration.properties = try parsedProperties()
+            configuration.sigv4 = sigv4
             configuration.insecure = insecure
             configuration.caBundlePath = cacert
             configuration.retries = retries
@@ -136,6 +169,37 @@ extension Gatecheck {
                 throw ExitCode(128 + signal)  // 130 for SIGINT, 143 for SIGTERM, as shells report them
             }
             throw ExitCode(summary.exitCode)
+        }
+
+        func parsedProperties() throws -> [NamedValue] {
+            try properties.map { argument in
+                do {
+                    let (name, value) = try ReportProperty.parse(argument)
+                    return NamedValue(name: name, value: value)
+                } catch {
+                    throw ValidationError("\(error)")
+                }
+            }
+        }
+    }
+
+    struct MergeReports: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "merge-reports",
+            abstract: "Merge the JUnit reports of several shards into one (exit 0, or 2 when an input is missing, malformed or overlaps another).")
+
+        @Argument(help: "The shards' JUnit reports.")
+        var inputs: [String] = []
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Where to write the merged report.", valueName: "file"))
+        var output: String
+
+        @Flag(help: "Keep a suite that appears in several inputs (by default that is an error: the shards overlapped).")
+        var allowDuplicates = false
+
+        func run() throws {
+            let status = GatecheckRunner.mergeReports(inputs, into: output, allowDuplicates: allowDuplicates)
+            throw ExitCode(status.rawValue)
         }
     }
 

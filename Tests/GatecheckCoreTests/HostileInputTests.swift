@@ -40,7 +40,7 @@ import TestSupport
         // The whole body's size and SHA-256 (computed here by sha256sum, not by gatecheck).
         let bodyPath = workspace.write("body.bin", "")
         try Data(body).write(to: URL(fileURLWithPath: bodyPath))
-        let digest = try runProcess("/usr/bin/env", ["sha256sum", bodyPath]).output.prefix(64)
+        let digest = try ReportValidation.run("/usr/bin/env", ["sha256sum", bodyPath]).output.prefix(64)
         #expect(digest.count == 64)
         let note = "... (52428800 bytes in total, first 4096 shown, sha256 \(digest))"
         let xml = try #require(run.junit)
@@ -65,7 +65,7 @@ import TestSupport
 
         """)
         // junitparser reads the transcript back as text, byte-exact escapes included.
-        let text = try runProcess("/usr/bin/env", ["python3", "-c", """
+        let text = try ReportValidation.run("/usr/bin/env", ["python3", "-c", """
             import sys
             from junitparser import JUnitXml
             case = next(iter(next(iter(JUnitXml.fromfile(sys.argv[1])))))

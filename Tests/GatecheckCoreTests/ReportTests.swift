@@ -3,48 +3,6 @@ import GatecheckCore
 import Testing
 import TestSupport
 
-/// Runs a program and returns its exit status and standard output (stderr is appended to it).
-func runProcess(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let environment { process.environment = environment }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-/// The Jenkins xUnit schema: `../shared/junit/junit-10.xsd` next to the package root, or `$GATECHECK_JUNIT_XSD`.
-func junitSchemaPath() -> String? {
-    if let path = ProcessInfo.processInfo.environment["GATECHECK_JUNIT_XSD"] { return path }
-    var directory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = directory.appendingPathComponent("../shared/junit/junit-10.xsd").standardizedFileURL.path
-        if FileManager.default.fileExists(atPath: candidate) { return candidate }
-        directory.deleteLastPathComponent()
-    }
-    return nil
-}
-
-/// What junitparser (PyPI) reads from a report: one line per suite and per case.
-func junitparserView(_ path: String) throws -> (status: Int32, output: String) {
-    let script = """
-    import sys
-    from junitparser import JUnitXml
-    xml = JUnitXml.fromfile(sys.argv[1])
-    for suite in xml:
-        print(f"suite {suite.name} tests={suite.tests} failures={suite.failures} errors={suite.errors} skipped={suite.skipped}")
-        for case in suite:
-            kinds = [type(r).__name__ for r in case.result]
-            print(f"case {case.classname} | {case.name} | {','.join(kinds) or 'passed'}")
-    """
-    return try runProcess("/usr/bin/env", ["python3", "-c", script, path])
-}
-
 @Suite struct ReportTests {
     static let mixedSuite = """
     name: mixed
@@ -75,11 +33,11 @@ func junitparserView(_ path: String) throws -> (status: Int32, output: String) {
         #expect(!xml.contains("\u{0}"))
         #expect(!xml.contains("\u{1B}"))
 
-        let schema = try #require(junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
-        let lint = try runProcess("/usr/bin/env", ["xmllint", "--noout", "--schema", schema, run.junitPath])
+        let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
+        let lint = try ReportValidation.xmllint(run.junitPath, schema: schema)
         #expect(lint.status == 0, "xmllint: \(lint.output)")
 
-        let parsed = try junitparserView(run.junitPath)
+        let parsed = try ReportValidation.junitparser(run.junitPath)
         #expect(parsed.status == 0, "junitparser: \(parsed.output)")
         #expect(parsed.output == """
         suite mixed tests=4 failures=1 errors=1 skipped=1

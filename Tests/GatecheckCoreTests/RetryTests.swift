@@ -85,10 +85,10 @@ func scriptedServer(_ script: [String: [LoopbackResponse]]) throws -> LoopbackHT
         #expect(xml.components(separatedBy: "<flakyFailure message=\"attempt ").count - 1 == 2)
         #expect(xml.components(separatedBy: "<flakyError message=\"attempt 1 of 3: curl error ").count - 1 == 1)
         #expect(!xml.contains("<failure"))
-        let schema = try #require(junitSchemaPath())
-        let lint = try runProcess("/usr/bin/env", ["xmllint", "--noout", "--schema", schema, run.junitPath])
+        let schema = try #require(ReportValidation.junitSchemaPath())
+        let lint = try ReportValidation.xmllint(run.junitPath, schema: schema)
         #expect(lint.status == 0, "xmllint: \(lint.output)")
-        let parsed = try junitparserView(run.junitPath)
+        let parsed = try ReportValidation.junitparser(run.junitPath)
         #expect(parsed.output.hasPrefix("suite flaky tests=3 failures=0 errors=0 skipped=0\n"), "\(parsed.output)")
     }
 
@@ -104,10 +104,10 @@ func scriptedServer(_ script: [String: [LoopbackResponse]]) throws -> LoopbackHT
         let xml = try #require(run.junit)
         #expect(xml.components(separatedBy: "<rerunFailure ").count - 1 == 2)
         #expect(xml.contains("<failure message=\"status: expected 200, got 503\""))
-        let schema = try #require(junitSchemaPath())
-        let lint = try runProcess("/usr/bin/env", ["xmllint", "--noout", "--schema", schema, run.junitPath])
+        let schema = try #require(ReportValidation.junitSchemaPath())
+        let lint = try ReportValidation.xmllint(run.junitPath, schema: schema)
         #expect(lint.status == 0, "xmllint: \(lint.output)")
-        let parsed = try junitparserView(run.junitPath)
+        let parsed = try ReportValidation.junitparser(run.junitPath)
         #expect(parsed.output == "suite down tests=1 failures=1 errors=0 skipped=0\ncase down | always 503 | Failure\n", "\(parsed.output)")
         #expect(run.console.contains("attempt 1 of 3: HTTP 503 Service Unavailable"))
         #expect(run.console.split(separator: "\n").last?.hasPrefix("0 passed, 1 failed") == true)
@@ -223,7 +223,8 @@ func scriptedServer(_ script: [String: [LoopbackResponse]]) throws -> LoopbackHT
         #expect(failures.first == "status: expected 200, got 404")
         #expect(failures.last?.hasPrefix("eventually: still not satisfied after ") == true, "\(failures)")
         let polled = server.requests.filter { $0.path == "/never" }.count
-        #expect(polled >= 2 && polled <= 7, "\(polled) requests in 300 ms, every 50 ms")
+        // At most one request per 50 ms in 300 ms (plus the first); a busy machine may manage fewer.
+        #expect(polled >= 1 && polled <= 7, "\(polled) requests in 300 ms, every 50 ms")
         #expect(run.summary.exitCode == 1)
     }
 

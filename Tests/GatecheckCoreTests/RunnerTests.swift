@@ -190,21 +190,21 @@ import TestSupport
         let junit = workspace.path + "/out/junit.xml"
         let environment = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]
 
-        let passed = try runProcess(binary, ["run", good, "--target", server.baseURL, "--junit", junit], environment: environment)
+        let passed = try ReportValidation.run(binary, ["run", good, "--target", server.baseURL, "--junit", junit], environment: environment)
         #expect(passed.status == 0, "\(passed.output)")
         let lastLine = passed.output.split(separator: "\n").last.map(String.init) ?? ""
         #expect(lastLine.hasPrefix("1 passed, 0 failed, 0 errors, 0 skipped in "), "\(passed.output)")
         #expect(!passed.output.contains("\u{1B}["), "no colour when stdout is a pipe")
         #expect(FileManager.default.fileExists(atPath: junit))
-        #expect(try runProcess(binary, ["run", bad, "--target", server.baseURL, "--junit", junit], environment: environment).status == 1)
-        let invalid = try runProcess(binary, ["run", broken, "--target", server.baseURL, "--junit", junit], environment: environment)
+        #expect(try ReportValidation.run(binary, ["run", bad, "--target", server.baseURL, "--junit", junit], environment: environment).status == 1)
+        let invalid = try ReportValidation.run(binary, ["run", broken, "--target", server.baseURL, "--junit", junit], environment: environment)
         #expect(invalid.status == 2)
         #expect(invalid.output.contains("broken.yaml:4:15: error: unknown key 'staus' in expect (did you mean 'status'?)"))
-        #expect(try runProcess(binary, ["run", good, "--jobs", "0"], environment: environment).status == 2)
-        #expect(try runProcess(binary, ["run", "--no-such-flag"], environment: environment).status == 2)
-        #expect(try runProcess(binary, ["validate", broken], environment: environment).status == 2)
-        #expect(try runProcess(binary, ["validate", good], environment: environment).status == 0)
-        let version = try runProcess(binary, ["--version"], environment: environment)
+        #expect(try ReportValidation.run(binary, ["run", good, "--jobs", "0"], environment: environment).status == 2)
+        #expect(try ReportValidation.run(binary, ["run", "--no-such-flag"], environment: environment).status == 2)
+        #expect(try ReportValidation.run(binary, ["validate", broken], environment: environment).status == 2)
+        #expect(try ReportValidation.run(binary, ["validate", good], environment: environment).status == 0)
+        let version = try ReportValidation.run(binary, ["--version"], environment: environment)
         #expect(version.status == 0)
         #expect(version.output == GatecheckVersion.string + "\n")
     }

@@ -13,10 +13,10 @@ func errorOf(_ run: RunOutput, _ name: String) -> (type: String, message: String
 
 /// Checks a report with the Jenkins schema and junitparser; returns junitparser's view.
 func checkReport(_ run: RunOutput) throws -> String {
-    let schema = try #require(junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
-    let lint = try runProcess("/usr/bin/env", ["xmllint", "--noout", "--schema", schema, run.junitPath])
+    let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
+    let lint = try ReportValidation.xmllint(run.junitPath, schema: schema)
     #expect(lint.status == 0, "xmllint: \(lint.output)")
-    let parsed = try junitparserView(run.junitPath)
+    let parsed = try ReportValidation.junitparser(run.junitPath)
     #expect(parsed.status == 0, "junitparser: \(parsed.output)")
     return parsed.output
 }
