@@ -71,6 +71,8 @@ let package = Package(
             "GatecheckCore", "Stages", "SigV4",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
+        .executableTarget(name: "gatecheck-bench", dependencies: ["VTL", "JSONCore", "Gateway", "Backends", "HTTPMessage"]),
         // Loopback servers for tests (a scriptable HTTP server and a fault injector).
         .target(name: "TestSupport", dependencies: ["HTTPMessage"]),
 

@@ -380,6 +380,21 @@ struct JSONPathParser {
         JSONPathError(message: message, expression: expression, offset: offset ?? position)
     }
 
+    /// The scalars in `range` as a String, encoded to UTF-8 in one buffer (appending scalars to a
+    /// `String.UnicodeScalarView` one by one dominated the compile time of short paths).
+    private func text(_ range: Range<Int>) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(range.count)
+        for scalar in scalars[range] {
+            if scalar.isASCII {
+                bytes.append(UInt8(truncatingIfNeeded: scalar.value))
+            } else if let encoded = UTF8.encode(scalar) {
+                bytes.append(contentsOf: encoded)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     private var atEnd: Bool { position >= scalars.count }
     private var current: Unicode.Scalar? { position < scalars.count ? scalars[position] : nil }
     private func peek(_ ahead: Int) -> Unicode.Scalar? {
@@ -456,9 +471,7 @@ struct JSONPathParser {
         let start = position
         while let scalar = current, Self.isNameScalar(scalar) { position += 1 }
         guard position > start else { throw unexpected("a name or '*' after '\(prefix)'") }
-        var name = String.UnicodeScalarView()
-        name.append(contentsOf: scalars[start..<position])
-        return .name(String(name))
+        return .name(text(start..<position))
     }
 
     /// Parses `[ ... ]` starting at '['.
@@ -513,9 +526,7 @@ struct JSONPathParser {
             if position > start { throw unexpected("a digit after '-'") }
             return nil
         }
-        var text = String.UnicodeScalarView()
-        text.append(contentsOf: scalars[start..<position])
-        guard let value = Int(String(text)) else { throw error("integer out of range", at: start) }
+        guard let value = Int(text(start..<position)) else { throw error("integer out of range", at: start) }
         return value
     }
 

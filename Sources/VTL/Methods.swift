@@ -548,53 +548,60 @@ extension Renderer {
 
 /// The string functions behind `$util`, matching the Java libraries AWS uses.
 enum GatewayUtil {
-    private static let upperHex: [Character] = Array("0123456789ABCDEF")
 
     /// commons-lang 2 `StringEscapeUtils.escapeJavaScript`: `'` `"` `\` `/` backslash-escaped,
     /// `\b \n \t \f \r`, other control characters and everything above 0x7F as `\uXXXX` (uppercase hex,
     /// UTF-16 units, so astral characters become two escapes).
     static func escapeJavaScript(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count)
+        // Output is ASCII: built as bytes (appending scalars to a String one by one dominated template renders).
+        // A text with nothing to escape (the usual case) is returned as it is.
+        if !text.utf8.contains(where: needsJavaScriptEscape) { return text }
+        var result: [UInt8] = []
+        result.reserveCapacity(text.utf8.count + 16)
         for unit in text.utf16 {
             switch unit {
-            case 0x08: result += "\\b"
-            case 0x0A: result += "\\n"
-            case 0x09: result += "\\t"
-            case 0x0C: result += "\\f"
-            case 0x0D: result += "\\r"
-            case 0x27: result += "\\'"
-            case 0x22: result += "\\\""
-            case 0x5C: result += "\\\\"
-            case 0x2F: result += "\\/"
+            case 0x08: result.append(.backslash); result.append(UInt8(ascii: "b"))
+            case 0x0A: result.append(.backslash); result.append(UInt8(ascii: "n"))
+            case 0x09: result.append(.backslash); result.append(UInt8(ascii: "t"))
+            case 0x0C: result.append(.backslash); result.append(UInt8(ascii: "f"))
+            case 0x0D: result.append(.backslash); result.append(UInt8(ascii: "r"))
+            case 0x27, 0x22, 0x5C, 0x2F: result.append(.backslash); result.append(UInt8(unit))
             case 0..<0x20, 0x80...:
-                result += "\\u"
+                result.append(.backslash)
+                result.append(UInt8(ascii: "u"))
                 for shift in stride(from: 12, through: 0, by: -4) {
-                    result.append(upperHex[Int((unit >> UInt16(shift)) & 0xF)])
+                    result.append(upperHexBytes[Int((unit >> UInt16(shift)) & 0xF)])
                 }
             default:
-                result.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+                result.append(UInt8(unit))
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
+
+    /// A UTF-8 byte `escapeJavaScript` changes: a control character, `'` `"` `\` `/`, or part of a non-ASCII character.
+    private static func needsJavaScriptEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte >= 0x80 || byte == 0x27 || byte == 0x22 || byte == 0x5C || byte == 0x2F
+    }
+
+    private static let upperHexBytes: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     /// `java.net.URLEncoder.encode(s, "UTF-8")`: `a-zA-Z0-9.-*_` kept, space as `+`, the rest `%XX`.
     static func urlEncode(_ text: String) -> String {
-        var result = ""
+        var result: [UInt8] = []
         result.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
             if byte.isLetterOrDigit || byte == .dot || byte == .minus || byte == .star || byte == .underscore {
-                result.unicodeScalars.append(Unicode.Scalar(byte))
+                result.append(byte)
             } else if byte == .space {
-                result += "+"
+                result.append(UInt8(ascii: "+"))
             } else {
-                result += "%"
-                result.append(upperHex[Int(byte >> 4)])
-                result.append(upperHex[Int(byte & 0xF)])
+                result.append(UInt8(ascii: "%"))
+                result.append(upperHexBytes[Int(byte >> 4)])
+                result.append(upperHexBytes[Int(byte & 0xF)])
             }
         }
-        return result
+        return String(decoding: result, as: UTF8.self)
     }
 
     /// `java.net.URLDecoder.decode(s, "UTF-8")`: `+` is a space; nil for a malformed `%` escape.

@@ -84,8 +84,19 @@ let headersDroppedFromHTTPProxy: Set<String> = ["connection", "content-encoding"
 
 /// Looks up `a.b.c` in a JSON object tree.
 func jsonLookup(_ dottedPath: String, in value: JSONValue) -> JSONValue? {
+    // Walks the path's components without building an array of them (this runs several times per request).
     var current = value
-    for key in dottedPath.split(separator: ".") {
+    var rest = Substring(dottedPath)
+    while !rest.isEmpty {
+        let key: Substring
+        if let dot = rest.utf8.firstIndex(of: UInt8(ascii: ".")) {
+            key = rest[..<dot]
+            rest = rest[rest.utf8.index(after: dot)...]
+        } else {
+            key = rest
+            rest = ""
+        }
+        if key.isEmpty { continue }  // `a..b` is `a.b`, as `split` omits empty components
         guard case let .object(object) = current, let next = object[String(key)] else { return nil }
         current = next
     }
