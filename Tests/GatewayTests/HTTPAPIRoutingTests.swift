@@ -148,7 +148,7 @@ import Testing
 
     @Test func fastBackendWithinTheTimeoutIsNotAffected() async throws {
         // A deadline far above any scheduling delay: this checks the race's correctness, not speed.
-        let api = try Support.load(Support.document([("get", "/fast", Support.lambdaIntegration("fast", extra: "timeoutInMillis: 10000"))]))
+        let api = try Support.load(Support.document([("get", "/fast", Support.lambdaIntegration("fast", extra: "timeoutInMillis: 30000"))]))
         let gateway = HTTPAPIGateway(api: api, backends: BackendRegistry(lambdas: ["fast": HTTPAPIClosureLambda.returning(#"{"ok":true}"#)]))
         for _ in 0..<20 {
             let outcome = await gateway.handle(Support.request("GET", "/fast"))

@@ -5,12 +5,6 @@ import HTTPMessage
 import JSONCore
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The definition of done, end to end: real HTTP/1.1 requests over loopback through `GatewayServer`
 /// to an `HTTPAPIGateway`, asserting the status line, every header on the wire, and the exact body bytes.
 @Suite struct HTTPAPIServerTests {
@@ -54,22 +48,15 @@ import Darwin
     func withServer(_ body: (Int) async throws -> Void) async throws {
         let api = try Support.load(Self.document)
         let gateway = HTTPAPIGateway(api: api, stageVariables: ["env": "wire"], backends: BackendRegistry(lambdas: Self.lambdas))
-        let server = try await GatewayServer.start(handler: gateway)
-        do {
-            try await body(server.port)
-        } catch {
-            await server.shutdown()
-            throw error
-        }
-        await server.shutdown()
+        try await withGatewayServer(gateway, body)
     }
 
-    func get(_ port: Int, _ target: String, method: String = "GET", headers: [(String, String)] = [], body: String = "") async throws -> HTTPAPIWireResponse {
+    func get(_ port: Int, _ target: String, method: String = "GET", headers: [(String, String)] = [], body: String = "") async throws -> WireResponse {
         var request = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUser-Agent: gatecheck-wire/1\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { request += "Content-Length: \(body.utf8.count)\r\n" }
         request += "\r\n" + body
-        return try await HTTPAPIWireResponse(HTTPAPIWire.exchange(port: port, Array(request.utf8)))
+        return try await WireResponse(rawExchange(port: port, request, reading: .untilContentLength))
     }
 
     @Test func v2ObjectWithoutStatusCode() async throws {
@@ -189,93 +176,7 @@ import Darwin
     }
 }
 
-/// A blocking loopback HTTP/1.1 exchange run on its own thread (blocking I/O must not occupy the concurrency pool).
-enum HTTPAPIWire {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
-    }
-
-    static func exchange(port: Int, _ bytes: [UInt8]) async throws -> [UInt8] {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
-            Thread { continuation.resume(with: Result { try blockingExchange(port: port, bytes) }) }.start()
-        }
-    }
-
-    /// Sends the request, then reads the head and exactly `content-length` body bytes.
-    private static func blockingExchange(port: Int, _ bytes: [UInt8]) throws -> [UInt8] {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw Failure(description: "socket() failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure(description: "connect() to 127.0.0.1:\(port) failed") }
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw Failure(description: "send() failed") }
-            sent += n
-        }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            if let (headEnd, length) = HTTPAPIWireResponse.framing(received), received.count >= headEnd + length { break }
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n == 0 { break }
-            guard n > 0 else { throw Failure(description: "recv() failed or timed out") }
-            received += buffer[0..<n]
-        }
-        return received
-    }
-}
-
-/// A response as read from the wire.
-struct HTTPAPIWireResponse {
-    var status: Int
-    var headers: [(String, String)]
-    var body: [UInt8]
-
-    var text: String { String(decoding: body, as: UTF8.self) }
-
-    /// (index after the blank line, content-length) once the head is complete.
-    static func framing(_ bytes: [UInt8]) -> (Int, Int)? {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        guard bytes.count >= 4, let end = (0...(bytes.count - 4)).first(where: { bytes[$0..<($0 + 4)].elementsEqual(separator) }) else {
-            return nil
-        }
-        let head = String(decoding: bytes[..<end], as: UTF8.self).lowercased()
-        let length = head.components(separatedBy: "\r\n").first { $0.hasPrefix("content-length:") }
-            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-        return (end + 4, length)
-    }
-
-    init(_ bytes: [UInt8]) throws {
-        guard let (bodyStart, length) = Self.framing(bytes) else {
-            throw HTTPAPIWire.Failure(description: "incomplete response: \(String(decoding: bytes, as: UTF8.self))")
-        }
-        let lines = String(decoding: bytes[..<(bodyStart - 4)], as: UTF8.self).components(separatedBy: "\r\n")
-        let statusParts = lines[0].split(separator: " ")
-        guard statusParts.count >= 2, statusParts[0] == "HTTP/1.1", let status = Int(statusParts[1]) else {
-            throw HTTPAPIWire.Failure(description: "bad status line '\(lines[0])'")
-        }
-        self.status = status
-        headers = lines.dropFirst().map { line in
-            let colon = line.firstIndex(of: ":") ?? line.endIndex
-            return (String(line[..<colon]), String(line[colon...].dropFirst().drop { $0 == " " }))
-        }
-        body = Array(bytes[bodyStart..<min(bytes.count, bodyStart + length)])
-    }
-
+extension WireResponse {
     /// The headers on the wire, exactly: `date`, `content-type`, `content-length`, `connection`, `middle`, `apigw-requestid`.
     func expectHeaders(contentType: String?, middle: [(String, String)] = [], sourceLocation: SourceLocation = #_sourceLocation) {
         var fields = HTTPHeaders()

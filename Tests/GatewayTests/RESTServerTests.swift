@@ -4,100 +4,13 @@ import GatewayServer
 import JSONCore
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// A raw HTTP/1.1 exchange over a real loopback socket, done on its own thread (blocking I/O must not occupy the
-/// Swift concurrency pool the server's handler runs on). Sends `request` and reads until the server closes.
-func rawExchange(port: Int, _ request: String, body: [UInt8] = []) async throws -> [UInt8] {
-    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8], any Error>) in
-        let thread = Thread {
-            continuation.resume(with: Result { try blockingExchange(port: port, Array(request.utf8) + body) })
-        }
-        thread.start()
-    }
-}
-
-struct SocketError: Error, CustomStringConvertible {
-    var description: String
-}
-
-private func blockingExchange(port: Int, _ bytes: [UInt8]) throws -> [UInt8] {
-    #if canImport(Glibc)
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    #else
-    let fd = socket(AF_INET, SOCK_STREAM, 0)
-    #endif
-    guard fd >= 0 else { throw SocketError(description: "socket() failed") }
-    defer { close(fd) }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { throw SocketError(description: "connect() to 127.0.0.1:\(port) failed") }
-    var sent = 0
-    while sent < bytes.count {
-        let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { throw SocketError(description: "send() failed") }
-        sent += n
-    }
-    var received: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        if n == 0 { break }
-        guard n > 0 else { throw SocketError(description: "recv() failed or timed out") }
-        received += buffer[0..<n]
-    }
-    return received
-}
-
-/// A response as read from the wire: status line, header lines in order, body bytes.
-struct WireResponse {
-    var statusLine: String
-    var headers: [(String, String)]
-    var body: [UInt8]
-
-    init(_ bytes: [UInt8]) throws {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else {
-            throw SocketError(description: "no end of headers in \(String(decoding: bytes, as: UTF8.self))")
-        }
-        let lines = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        statusLine = lines[0]
-        headers = lines.dropFirst().map { line in
-            let colon = line.firstIndex(of: ":")!
-            return (String(line[..<colon]), String(line[line.index(after: colon)...].dropFirst()))
-        }
-        body = Array(bytes[(end + 4)...])
-    }
-
-    var headerNames: [String] { headers.map(\.0) }
-    func value(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
-}
-
 /// The REST pipeline behind the real SwiftNIO server, checked on the wire.
 @Suite struct RESTServerTests {
     func withServer(lambdas: [String: any LambdaBackend] = [:], hosts: [String: any HTTPBackend] = [:],
                     _ body: (Int) async throws -> Void) async throws {
         let api = try RESTAPILoader.load(path: Fixtures.path("rest-api.yaml"))
         let gateway = RESTGateway(api: api, stage: StageSettings(name: "test"), backends: BackendRegistry(lambdas: lambdas, httpHosts: hosts))
-        let server = try await GatewayServer.start(handler: gateway)
-        do {
-            try await body(server.port)
-        } catch {
-            await server.shutdown()
-            throw error
-        }
-        await server.shutdown()
+        try await withGatewayServer(gateway, body)
     }
 
     @Test func lambdaErrorMappedTo400OnTheWire() async throws {

@@ -42,7 +42,7 @@ public struct HTTPAPIDefinition: Sendable {
     public var referencedHosts: Set<String> {
         var hosts: Set<String> = []
         for route in allRoutes {
-            if case let .http(url)? = route.integration?.target, let host = HTTPAPIURL.host(of: url), !host.contains("${") {
+            if case let .http(url)? = route.integration?.target, let host = httpHostKey(of: url, rules: .httpAPI), !host.contains("${") {
                 hosts.insert(host)
             }
         }
@@ -218,24 +218,4 @@ public enum HTTPAPIMappingVariable: Sendable, Hashable {
     case context(String)
     /// `$stageVariables.name`.
     case stageVariable(String)
-}
-
-/// Minimal URL inspection for integration URIs (no percent-decoding, no validation beyond the scheme).
-enum HTTPAPIURL {
-    /// `host` or `host:port`, lower-cased, for `http://` and `https://` URLs.
-    static func host(of url: String) -> String? {
-        let lowered = url.lowercased()
-        let rest: Substring
-        if lowered.hasPrefix("http://") {
-            rest = url.dropFirst(7)
-        } else if lowered.hasPrefix("https://") {
-            rest = url.dropFirst(8)
-        } else {
-            return nil
-        }
-        let end = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
-        var authority = rest[..<end]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        return authority.isEmpty ? nil : authority.lowercased()
-    }
 }

@@ -37,7 +37,7 @@ public struct HTTPAPIGateway: GatewayHandler {
 
     public func rejection(_ reason: RequestRejection) -> GatewayResponse {
         let clock = HTTPAPIClock.now()
-        let requestID = HTTPAPIIdentifiers.requestID()
+        let requestID = GatewayIdentifiers.httpAPIRequestID()
         switch reason {
         case .bodyTooLarge: return Self.errorResponse(413, ErrorBody.requestEntityTooLarge, requestID: requestID, clock: clock)
         case .headersTooLarge: return Self.errorResponse(431, ErrorBody.headerFieldsTooLarge, requestID: requestID, clock: clock)
@@ -47,7 +47,7 @@ public struct HTTPAPIGateway: GatewayHandler {
 
     public func handle(_ request: GatewayRequest) async -> GatewayOutcome {
         let clock = HTTPAPIClock.now()
-        let requestID = HTTPAPIIdentifiers.requestID()
+        let requestID = GatewayIdentifiers.httpAPIRequestID()
         func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String) -> GatewayOutcome {
             GatewayOutcome(response: Self.errorResponse(status, body, requestID: requestID, clock: clock),
                            log: GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail))
@@ -67,7 +67,7 @@ public struct HTTPAPIGateway: GatewayHandler {
             return failure(404, ErrorBody.notFound, route: route, detail: "route '\(route.routeKey)' has no integration")
         }
 
-        let traceID = HTTPAPIIdentifiers.traceID(epochSeconds: clock.epochSeconds)
+        let traceID = clock.traceID
         let original = HTTPAPIRequestView(request: request, pathParameters: match.pathParameters, traceID: traceID)
         let context = HTTPAPIRequestContext(requestID: requestID, apiID: api.apiID, stage: stage, route: route,
                                             requestPath: innerPath, clock: clock, host: request.headers["host"],
@@ -121,8 +121,8 @@ public struct HTTPAPIGateway: GatewayHandler {
 
     private func invokeLambda(_ function: HTTPAPILambdaFunction, integration: HTTPAPIIntegration, view: HTTPAPIRequestView,
                               context: HTTPAPIRequestContext) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
-        let name = httpAPISubstituteStageVariables(function.name, stageVariables)
-        let qualifier = function.qualifier.map { httpAPISubstituteStageVariables($0, stageVariables) }.flatMap { $0.isEmpty ? nil : $0 }
+        let name = substituteStageVariables(in: function.name, stageVariables)
+        let qualifier = function.qualifier.map { substituteStageVariables(in: $0, stageVariables) }.flatMap { $0.isEmpty ? nil : $0 }
         guard !name.isEmpty, let backend = backends.lambda(named: name) else {
             return .failure(.internalError("no Lambda backend is registered for function '\(name)'"))
         }
@@ -130,8 +130,8 @@ public struct HTTPAPIGateway: GatewayHandler {
             ? HTTPAPIEvent.v2(view, context: context, stageVariables: stageVariables)
             : HTTPAPIEvent.v1(view, context: context, stageVariables: stageVariables)
         let invocation = LambdaInvocation(functionName: name, qualifier: qualifier, payload: Array(event.serialized(.compact).utf8),
-                                          requestID: HTTPAPIIdentifiers.lambdaRequestID())
-        guard let result = await HTTPAPITimeout.run(milliseconds: integration.timeoutMilliseconds, { await backend.invoke(invocation) }) else {
+                                          requestID: GatewayIdentifiers.requestID())
+        guard let result = await IntegrationDeadline.run(milliseconds: integration.timeoutMilliseconds, { await backend.invoke(invocation) }) else {
             return .failure(.timedOut("function '\(name)' did not answer within \(integration.timeoutMilliseconds) ms"))
         }
         switch result {
@@ -150,7 +150,7 @@ public struct HTTPAPIGateway: GatewayHandler {
 
     private func callHTTP(_ urlTemplate: String, integration: HTTPAPIIntegration, route: HTTPAPIRoute, view: HTTPAPIRequestView,
                           innerPath: String, pathOverridden: Bool) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
-        var url = httpAPISubstituteStageVariables(urlTemplate, stageVariables)
+        var url = substituteStageVariables(in: urlTemplate, stageVariables)
         for (name, value) in view.pathParameters {
             url = url.replacingOccurrences(of: "{\(name)}", with: value)
         }
@@ -159,7 +159,7 @@ public struct HTTPAPIGateway: GatewayHandler {
             if let origin = Self.origin(of: url) { url = origin + (pathOverridden ? innerPath : Self.pathPart(of: url).dropTrailingSlash + innerPath) }
         }
         if !view.rawQueryString.isEmpty { url += (url.contains("?") ? "&" : "?") + view.rawQueryString }
-        guard let host = HTTPAPIURL.host(of: url), let backend = backends.http(forHost: host) else {
+        guard let host = httpHostKey(of: url, rules: .httpAPI), let backend = backends.http(forHost: host) else {
             return .failure(.internalError("no HTTP backend is registered for the host of '\(url)'"))
         }
         var headers = view.headers
@@ -167,7 +167,7 @@ public struct HTTPAPIGateway: GatewayHandler {
         let method = integration.httpMethod.flatMap { $0 == "ANY" ? nil : $0 } ?? view.method
         let upstream = UpstreamRequest(method: method, url: url, headers: headers, body: view.body,
                                        timeoutMilliseconds: integration.timeoutMilliseconds)
-        guard let result = await HTTPAPITimeout.run(milliseconds: integration.timeoutMilliseconds, { await backend.send(upstream) }) else {
+        guard let result = await IntegrationDeadline.run(milliseconds: integration.timeoutMilliseconds, { await backend.send(upstream) }) else {
             return .failure(.timedOut("\(url) did not answer within \(integration.timeoutMilliseconds) ms"))
         }
         switch result {
@@ -250,11 +250,7 @@ struct HTTPAPIMappingEvaluator: Sendable {
 
     /// Renders a JSON selection as mapping text: strings raw, everything else compact JSON, missing -> "".
     static func text(of selection: JSONValue?) -> String {
-        switch selection {
-        case nil, .null?: return ""
-        case let .string(text)?: return text
-        case let other?: return other.serialized(.compact)
-        }
+        selection.map(headerText) ?? ""
     }
 
     func evaluate(_ value: HTTPAPIMappingValue, response: HTTPAPIIntegrationOutput? = nil, responseJSON: JSONValue? = nil) -> String {
@@ -284,7 +280,7 @@ struct HTTPAPIMappingEvaluator: Sendable {
 
     private func contextValue(_ name: String, response: HTTPAPIIntegrationOutput?) -> String {
         switch name {
-        case "accountId": return HTTPAPIEnvironment.accountID
+        case "accountId": return EmulatorEnvironment.accountID
         case "apiId": return context.apiID
         case "domainName": return context.domainName
         case "domainPrefix": return context.domainPrefix
@@ -329,7 +325,7 @@ struct HTTPAPIMappingEvaluator: Sendable {
             }
         }
         if queryChanged {
-            view.rawQueryString = view.queryPairs.map { "\(HTTPAPIEncoding.percentEncode($0.name))=\(HTTPAPIEncoding.percentEncode($0.value))" }
+            view.rawQueryString = view.queryPairs.map { "\(URLCoding.encodeQueryComponent($0.name, rules: .httpAPI))=\(URLCoding.encodeQueryComponent($0.value, rules: .httpAPI))" }
                 .joined(separator: "&")
         }
         return (view, pathOverride)
@@ -357,14 +353,5 @@ struct HTTPAPIMappingEvaluator: Sendable {
             }
         }
         return .success(mapped)
-    }
-}
-
-/// Races an operation against a deadline; the operation is cancelled when the deadline passes first.
-enum HTTPAPITimeout {
-    /// The operation's result, or nil when `milliseconds` elapsed first (or the caller was cancelled).
-    /// Does not wait for an operation that ignores cancellation.
-    static func run<T: Sendable>(milliseconds: Int, _ operation: @escaping @Sendable () async -> T) async -> T? {
-        await IntegrationDeadline.run(milliseconds: milliseconds, operation)
     }
 }

@@ -20,22 +20,13 @@ public enum HTTPAPIDocumentKind: Sendable, Hashable {
 public enum HTTPAPILoader {
     /// Loads a definition file. Warnings are returned on `HTTPAPIDefinition.diagnostics`.
     public static func load(path: String, displayName: String? = nil) throws(DiagnosticsError) -> HTTPAPIDefinition {
-        let name = displayName ?? path
-        switch YAMLSource.readText(path: path, displayName: name) {
-        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-        case let .success(text): return try load(text: text, file: name)
-        }
+        try DefinitionDocument.loadFile(path: path, displayName: displayName) { (text, file) throws(DiagnosticsError) in try load(text: text, file: file) }
     }
 
     /// Loads a definition from text; `file` is the name used in diagnostics.
     public static func load(text: String, file: String) throws(DiagnosticsError) -> HTTPAPIDefinition {
         let sink = DiagnosticSink(file: file)
-        let root: Node
-        switch YAMLSource.parse(text, file: file) {
-        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-        case .success(nil): throw DiagnosticsError([Diagnostic(file: file, message: "empty document: expected an OpenAPI 3.0 definition of an HTTP API")])
-        case let .success(node?): root = node
-        }
+        let root = try DefinitionDocument.root(of: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition of an HTTP API")
         var builder = HTTPAPIDefinitionBuilder(reader: YAMLReader(sink: sink))
         let definition = builder.build(root: root)
         try sink.throwIfErrors()
@@ -229,7 +220,7 @@ struct HTTPAPIDefinitionBuilder {
                 }
             }
         }
-        return HTTPAPIDefinition(title: title, file: reader.file, apiID: HTTPAPIIdentifiers.apiID(seed: title),
+        return HTTPAPIDefinition(title: title, file: reader.file, apiID: GatewayIdentifiers.stableID(title, length: 10, rules: .httpAPI),
                                  routes: routes, defaultRoute: defaultRoute)
     }
 
@@ -472,7 +463,7 @@ struct HTTPAPIDefinitionBuilder {
         }
         if let uriNode = reader.require(fields, "uri", context), let uri = readURI(uriNode) {
             if isLambda {
-                if let reference = HTTPAPILambdaARN.parse(uri) {
+                if let reference = LambdaFunctionReference.parse(functionOrInvocationARN: uri) {
                     target = .lambda(HTTPAPILambdaFunction(name: reference.name, qualifier: reference.qualifier))
                 } else {
                     reader.error("uri '\(uri)' is not a Lambda function ARN (arn:aws:lambda:{region}:{account}:function:{name}) "
@@ -481,7 +472,7 @@ struct HTTPAPIDefinitionBuilder {
                 }
             } else if vpcLink {
                 target = .unsupported("VPC link integration")
-            } else if HTTPAPIURL.host(of: uri) != nil {
+            } else if httpHostKey(of: uri, rules: .httpAPI) != nil {
                 target = .http(uri)
             } else {
                 reader.error("uri '\(uri)' of an http_proxy integration must be an absolute http:// or https:// URL", at: uriNode)
@@ -573,13 +564,14 @@ struct HTTPAPIDefinitionBuilder {
             return nil
         }
         guard let template else { return nil }
-        switch HTTPAPIFnSub.resolve(template, variables: variables) {
-        case let .success(text): return text
-        case .failure(.unclosedReference):
+        let resolution = CloudFormationSub.resolve(template, variables: variables, rules: .httpAPI)
+        if resolution.hasUnclosedReference {
             reader.error("Fn::Sub string has an unclosed '${'", at: sub)
-        case let .failure(.unsupported(name)):
+        } else if let name = resolution.unresolved.first {
             reader.error("Fn::Sub reference '${\(name)}' cannot be resolved by the emulator (supported: AWS::Region, "
                          + "AWS::AccountId, AWS::Partition, AWS::URLSuffix, Logical.Arn, Logical, stageVariables.x)", at: sub)
+        } else {
+            return resolution.text
         }
         return nil
     }

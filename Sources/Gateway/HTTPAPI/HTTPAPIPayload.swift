@@ -30,7 +30,7 @@ struct HTTPAPIRequestView: Sendable {
         method = request.method
         rawPath = request.path
         rawQueryString = request.rawQuery
-        queryPairs = HTTPAPIEncoding.queryPairs(request.rawQuery)
+        queryPairs = URLCoding.queryPairs(request.rawQuery, rules: .httpAPI)
         var headers = HTTPHeaders()
         for field in request.headers where !Self.droppedClientHeaders.contains(field.name.lowercased()) {
             headers.add(name: field.name, value: field.value)
@@ -46,7 +46,7 @@ struct HTTPAPIRequestView: Sendable {
         headers.replaceOrAdd(name: "x-forwarded-port", value: port)
         headers.replaceOrAdd(name: "x-forwarded-proto", value: "http")
         self.headers = headers
-        self.pathParameters = pathParameters.map { ($0.name, HTTPAPIEncoding.percentDecode(Substring($0.value), plusAsSpace: false)) }
+        self.pathParameters = pathParameters.map { ($0.name, URLCoding.percentDecode(Substring($0.value), plusAsSpace: false)) }
         body = request.body
         sourceIP = request.sourceIP
         httpProtocol = request.httpVersion
@@ -95,7 +95,7 @@ struct HTTPAPIRequestContext: Sendable {
         routeKey = route.routeKey
         resourcePath = route.isDefault ? requestPath : route.path
         self.clock = clock
-        domainName = host ?? "\(apiID).execute-api.\(HTTPAPIEnvironment.region).amazonaws.com"
+        domainName = host ?? "\(apiID).execute-api.\(EmulatorEnvironment.region).amazonaws.com"
         domainPrefix = String(domainName.split(separator: ".").first ?? Substring(domainName))
         self.userAgent = userAgent ?? ""
     }
@@ -151,7 +151,7 @@ enum HTTPAPIEvent {
         event.append(("headers", stringMap(headers)))
         if !query.isEmpty { event.append(("queryStringParameters", stringMap(query))) }
         event.append(("requestContext", object([
-            ("accountId", .string(HTTPAPIEnvironment.accountID)),
+            ("accountId", .string(EmulatorEnvironment.accountID)),
             ("apiId", .string(context.apiID)),
             ("domainName", .string(context.domainName)),
             ("domainPrefix", .string(context.domainPrefix)),
@@ -200,7 +200,7 @@ enum HTTPAPIEvent {
             ("queryStringParameters", single(queryGroups)),
             ("multiValueQueryStringParameters", multi(queryGroups)),
             ("requestContext", object([
-                ("accountId", .string(HTTPAPIEnvironment.accountID)),
+                ("accountId", .string(EmulatorEnvironment.accountID)),
                 ("apiId", .string(context.apiID)),
                 ("domainName", .string(context.domainName)),
                 ("domainPrefix", .string(context.domainPrefix)),

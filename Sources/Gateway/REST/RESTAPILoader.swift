@@ -10,24 +10,13 @@ import Yams
 public enum RESTAPILoader {
     /// Reads and compiles the API definition at `path`; `displayName` is the file name used in diagnostics.
     public static func load(path: String, displayName: String? = nil) throws(DiagnosticsError) -> RESTAPIDefinition {
-        let file = displayName ?? path
-        switch YAMLSource.readText(path: path, displayName: file) {
-        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-        case let .success(text): return try load(text: text, file: file)
-        }
+        try DefinitionDocument.loadFile(path: path, displayName: displayName) { (text, file) throws(DiagnosticsError) in try load(text: text, file: file) }
     }
 
     /// Compiles an API definition given as text; `file` is the name used in diagnostics.
     public static func load(text: String, file: String) throws(DiagnosticsError) -> RESTAPIDefinition {
         let sink = DiagnosticSink(file: file)
-        let node: Node?
-        switch YAMLSource.parse(text, file: file) {
-        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-        case let .success(parsed): node = parsed
-        }
-        guard let node else {
-            throw DiagnosticsError([Diagnostic(file: file, message: "empty document: expected an OpenAPI 3.0 definition")])
-        }
+        let node = try DefinitionDocument.root(of: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition")
         var builder = Builder(reader: YAMLReader(sink: sink), sourceLines: text.split(separator: "\n", omittingEmptySubsequences: false))
         let definition = builder.build(node)
         try sink.throwIfErrors()
@@ -53,10 +42,6 @@ private let integrationKeys = ["type", "uri", "httpMethod", "requestTemplates", 
                                "payloadFormatVersion"]
 private let integrationResponseKeys = ["statusCode", "responseParameters", "responseTemplates", "contentHandling"]
 private let gatewayResponseKeys = ["statusCode", "responseParameters", "responseTemplates"]
-
-/// Reserved by CloudFormation pseudo parameters in `Fn::Sub`.
-private let pseudoParameters = ["AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
-                                "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "gatecheck"]
 
 private struct Builder {
     let reader: YAMLReader
@@ -137,7 +122,7 @@ private struct Builder {
             let name = value.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             if !name.isEmpty, !name.contains("/") { exportedStageName = name }
         }
-        let apiID = stableID(title, length: 10)
+        let apiID = GatewayIdentifiers.stableID(title, length: 10, rules: .restAPI)
         if let paths = top["paths"] {
             if let mapping = reader.mapping(paths, "paths") {
                 for entry in mapping.entries { readPath(entry, apiID: apiID) }
@@ -229,7 +214,7 @@ private struct Builder {
         let path = entry.key
         guard validatePath(path, at: entry.keyNode) else { return }
         guard let item = reader.mapping(entry.value, "paths.\(path)") else { return }
-        let resourceID = stableID(path, length: 6)
+        let resourceID = GatewayIdentifiers.stableID(path, length: 6, rules: .restAPI)
         var pathParameters: [Node] = []
         if let node = item["parameters"], let list = reader.sequence(node, "paths.\(path).parameters") { pathParameters = list }
         var methods: [RESTMethod] = []
@@ -374,7 +359,7 @@ private struct Builder {
                         ok = false
                     }
                 case .http, .httpProxy:
-                    if httpHostKey(of: uri.replacingOccurrences(of: "${stageVariables.", with: "x").replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")) == nil {
+                    if httpHostKey(of: uri.replacingOccurrences(of: "${stageVariables.", with: "x").replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: ""), rules: .restAPI) == nil {
                         error("integration uri '\(uri)' of \(context) is not an absolute http(s) URL", at: uriNode)
                         ok = false
                     }
@@ -497,27 +482,15 @@ private struct Builder {
         }
     }
 
-    /// Applies `Fn::Sub` substitutions; nil (with an error reported) when a reference cannot be resolved.
+    /// Applies `Fn::Sub` substitutions (REST rules, see `CloudFormationSub`); nil (with an error reported for
+    /// each reference) when a reference cannot be resolved.
     func substituteCloudFormation(_ template: String, variables: [String: String], at node: Node) -> String? {
-        var result = ""
-        var resolved = true
-        var rest = Substring(template)
-        while let open = rest.range(of: "${") {
-            result += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { result += rest[open.lowerBound...]; return result }
-            let name = String(rest[open.upperBound..<close])
-            rest = rest[rest.index(after: close)...]
-            if name.hasPrefix("stageVariables.") { result += "${\(name)}"; continue }
-            if let value = variables[name] ?? pseudoParameters[name] { result += value; continue }
-            if name.hasSuffix(".Arn") {
-                result += "arn:aws:lambda:us-east-1:123456789012:function:\(name.dropLast(4))"
-                continue
-            }
+        let resolution = CloudFormationSub.resolve(template, variables: variables, rules: .restAPI)
+        for name in resolution.unresolved {
             error("cannot resolve '${\(name)}' in Fn::Sub: only AWS pseudo parameters, ${Logical.Arn} and ${stageVariables.x} are known to the emulator", at: node)
-            resolved = false
         }
-        result += rest
-        return resolved ? result : nil
+        // As it always did, a template ending in an unclosed `${` still yields its text (the errors fail the load).
+        return resolution.unresolved.isEmpty || resolution.hasUnclosedReference ? resolution.text : nil
     }
 
     func readTemplates(_ node: Node, context: String) -> [(String, CompiledTemplate)] {
@@ -661,20 +634,4 @@ private struct Builder {
         }
         return GatewayResponseCustomization(statusCode: status, responseParameters: parameters, responseTemplates: templates)
     }
-}
-
-/// A short lower-case alphanumeric id derived from `text` (FNV-1a), stable across runs.
-func stableID(_ text: String, length: Int) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
-    }
-    let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
-    var result = ""
-    for _ in 0..<length {
-        result.append(alphabet[Int(hash % 36)])
-        hash = hash / 36 &+ (hash &* 0x9e37_79b9_7f4a_7c15 >> 7)
-    }
-    return result
 }

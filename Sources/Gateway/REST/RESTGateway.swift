@@ -13,7 +13,7 @@ public struct RESTGateway: GatewayHandler {
     public let iamCredentials: [String: String]
 
     /// The account id shown in `$context.accountId` and `requestContext.accountId`.
-    public static let accountID = "123456789012"
+    public static let accountID = EmulatorEnvironment.accountID
 
     public init(api: RESTAPIDefinition, stage: StageSettings = StageSettings(), backends: BackendRegistry,
                 iamCredentials: [String: String] = [:]) {
@@ -64,7 +64,7 @@ public struct RESTGateway: GatewayHandler {
             self.request = request
             self.stageName = stage.name
             self.stageVariables = stage.variables
-            self.queryParameters = parseQuery(request.rawQuery)
+            self.queryParameters = URLCoding.queryPairs(request.rawQuery, rules: .restAPI)
         }
 
         var method: RESTMethod? { match?.method }
@@ -129,7 +129,7 @@ public struct RESTGateway: GatewayHandler {
     // MARK: - Context
 
     private func domainName(_ request: GatewayRequest) -> String {
-        request.headers["Host"] ?? "\(api.apiID).execute-api.us-east-1.amazonaws.com"
+        request.headers["Host"] ?? "\(api.apiID).execute-api.\(EmulatorEnvironment.region).\(EmulatorEnvironment.urlSuffix)"
     }
 
     private func identity(_ request: GatewayRequest) -> JSONValue {
@@ -161,7 +161,7 @@ public struct RESTGateway: GatewayHandler {
             ("requestId", .string(exchange.requestID)),
             ("identity", identity(request)),
             ("domainName", .string(domain)),
-            ("deploymentId", .string(stableID(api.apiID + stage.name, length: 6))),
+            ("deploymentId", .string(GatewayIdentifiers.stableID(api.apiID + stage.name, length: 6, rules: .restAPI))),
             ("apiId", .string(api.apiID)),
         ])
     }
@@ -352,7 +352,7 @@ public struct RESTGateway: GatewayHandler {
 
     /// Sends an upstream request to the HTTP backend registered for the URL's host.
     private func callHTTP(_ upstream: UpstreamRequest, _ integration: Integration) async throws(GatewayError) -> UpstreamResponse {
-        guard let host = httpHostKey(of: upstream.url) else {
+        guard let host = httpHostKey(of: upstream.url, rules: .restAPI) else {
             throw GatewayError.internalError("Execution failed due to configuration error: invalid endpoint address '\(upstream.url)'")
         }
         guard let backend = backends.http(forHost: host) else {
@@ -378,7 +378,7 @@ public struct RESTGateway: GatewayHandler {
         for (name, value) in exchange.pathParameters { url = url.replacingOccurrences(of: "{\(name)}", with: value) }
         var parts: [String] = []
         if let rawClientQuery, !rawClientQuery.isEmpty { parts.append(rawClientQuery) }
-        parts += query.map { "\(percentEncodeQueryComponent($0.0))=\(percentEncodeQueryComponent($0.1))" }
+        parts += query.map { "\(URLCoding.encodeQueryComponent($0.0, rules: .restAPI))=\(URLCoding.encodeQueryComponent($0.1, rules: .restAPI))" }
         if !parts.isEmpty { url += (url.contains("?") ? "&" : "?") + parts.joined(separator: "&") }
         return url
     }
@@ -477,7 +477,7 @@ public struct RESTGateway: GatewayHandler {
         if !mapped.query.isEmpty {
             let mappedNames = Set(mapped.query.map(\.0))
             clientQuery = exchange.request.rawQuery.split(separator: "&").filter { pair in
-                let name = formDecode(pair.split(separator: "=", maxSplits: 1).first ?? "")
+                let name = URLCoding.decodeQueryComponent(pair.split(separator: "=", maxSplits: 1).first ?? "", rules: .restAPI)
                 return !mappedNames.contains(name)
             }.joined(separator: "&")
         }

@@ -55,7 +55,7 @@ public struct RESTAPIDefinition: Sendable {
         for method in allMethods {
             guard case let .http(uri)? = method.integration.target else { continue }
             if uri.contains("${stageVariables."), stageVariables == nil { continue }
-            if let host = httpHostKey(of: substituteStageVariables(in: uri, stageVariables ?? [:])) { hosts.insert(host) }
+            if let host = httpHostKey(of: substituteStageVariables(in: uri, stageVariables ?? [:]), rules: .restAPI) { hosts.insert(host) }
         }
         return hosts
     }
@@ -175,54 +175,4 @@ public struct StageSettings: Sendable {
         self.name = name
         self.variables = variables
     }
-}
-
-/// A Lambda function named by an integration URI.
-struct LambdaFunctionReference: Equatable {
-    var name: String
-    var qualifier: String?
-
-    /// Parses `arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations`.
-    static func parse(invocationURI uri: String) -> LambdaFunctionReference? {
-        guard let functionsRange = uri.range(of: ":lambda:path/2015-03-31/functions/"), uri.hasSuffix("/invocations") else { return nil }
-        let start = functionsRange.upperBound
-        let end = uri.index(uri.endIndex, offsetBy: -"/invocations".count)
-        guard start < end else { return nil }
-        let functionARN = String(uri[start..<end])
-        if functionARN.hasPrefix("arn:") {
-            let parts = functionARN.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-            // arn:aws:lambda:region:account:function:name[:qualifier]
-            guard parts.count >= 7, parts[2] == "lambda", parts[5] == "function", !parts[6].isEmpty else { return nil }
-            return LambdaFunctionReference(name: parts[6], qualifier: parts.count > 7 && !parts[7].isEmpty ? parts[7] : nil)
-        }
-        let parts = functionARN.split(separator: ":", maxSplits: 1).map(String.init)
-        guard let name = parts.first, !name.isEmpty, !name.contains("/") else { return nil }
-        return LambdaFunctionReference(name: name, qualifier: parts.count > 1 ? parts[1] : nil)
-    }
-}
-
-/// Replaces `${stageVariables.x}` by the variable's value (undefined -> empty, as API Gateway does).
-func substituteStageVariables(in text: String, _ variables: [String: String]) -> String {
-    guard text.contains("${stageVariables.") else { return text }
-    var result = ""
-    var rest = Substring(text)
-    while let open = rest.range(of: "${stageVariables.") {
-        result += rest[..<open.lowerBound]
-        guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
-            result += rest[open.lowerBound...]
-            return result
-        }
-        result += variables[String(rest[open.upperBound..<close])] ?? ""
-        rest = rest[rest.index(after: close)...]
-    }
-    result += rest
-    return result
-}
-
-/// The `BackendRegistry.httpHosts` key of an absolute URL: `host` or `host:port`, lower-cased.
-func httpHostKey(of url: String) -> String? {
-    guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty,
-          let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https" else { return nil }
-    if let port = components.port { return "\(host.lowercased()):\(port)" }
-    return host.lowercased()
 }

@@ -2,32 +2,6 @@ import Foundation
 import HTTPMessage
 import JSONCore
 
-/// Form-decoding (`+` is a space, then percent-decoding) as API Gateway applies to query strings.
-func formDecode(_ text: Substring) -> String {
-    // Fast path (the usual case, same result without Foundation's bridging): nothing to decode.
-    if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
-    let spaced = text.replacingOccurrences(of: "+", with: " ")
-    return spaced.removingPercentEncoding ?? spaced
-}
-
-/// Splits a raw query string into decoded (name, value) pairs in order; `a` alone is `("a", "")`.
-func parseQuery(_ raw: String) -> [(String, String)] {
-    guard !raw.isEmpty else { return [] }
-    return raw.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-        if let equals = pair.firstIndex(of: "=") {
-            return (formDecode(pair[..<equals]), formDecode(pair[pair.index(after: equals)...]))
-        }
-        return (formDecode(pair), "")
-    }
-}
-
-/// Percent-encodes a query component (RFC 3986 unreserved characters kept).
-func percentEncodeQueryComponent(_ text: String) -> String {
-    var allowed = CharacterSet.alphanumerics
-    allowed.insert(charactersIn: "-._~")
-    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-}
-
 /// The MIME type of a Content-Type / Accept entry without parameters, lower-cased (`application/json`).
 func mediaType(_ value: String) -> String {
     let base = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
@@ -101,15 +75,6 @@ func jsonLookup(_ dottedPath: String, in value: JSONValue) -> JSONValue? {
         current = next
     }
     return current
-}
-
-/// A JSON value as a header or parameter text: strings raw, everything else compact JSON.
-func headerText(_ value: JSONValue) -> String {
-    switch value {
-    case let .string(text): return text
-    case .null: return ""
-    default: return value.serialized(.compact)
-    }
 }
 
 /// Sets `value` at `path` inside a JSON object tree, creating objects on the way.

@@ -27,6 +27,16 @@ public enum GatewayIdentifiers {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// An HTTP API's `apigw-requestid` / `requestContext.requestId`: 16 characters of base64 (11 random bytes),
+    /// e.g. `JTHoQiQDIAMESHw=`.
+    static func httpAPIRequestID() -> String {
+        // Two 64-bit draws instead of a system call per byte.
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        let bytes = (0..<11).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> UInt64((index % 8) * 8)) }
+        return Data(bytes).base64EncodedString()
+    }
+
     /// An opaque id as in `x-amz-apigw-id` / `extendedRequestId`: 15 base64 letters and `=`, like `Q8k7fHlmoAMEbKA=`.
     public static func extendedRequestID() -> String {
         var generator = SystemRandomNumberGenerator()
@@ -60,6 +70,30 @@ public enum GatewayIdentifiers {
             word >>= 4
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// A short lower-case alphanumeric id derived from `text` (FNV-1a, then base 36), stable across runs: API ids,
+    /// resource ids, deployment ids. After each digit REST remixes the hash, HTTP API divides it by 36 and reseeds
+    /// it when it runs out, so the same text gives different ids in the two pipelines (`PipelineRules`).
+    static func stableID(_ text: String, length: Int, rules: PipelineRules) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var result = ""
+        for _ in 0..<length {
+            result.append(alphabet[Int(hash % 36)])
+            switch rules {
+            case .restAPI:
+                hash = hash / 36 &+ (hash &* 0x9e37_79b9_7f4a_7c15 >> 7)
+            case .httpAPI:
+                hash /= 36
+                if hash == 0 { hash = 0x9e37_79b9_7f4a_7c15 }
+            }
+        }
+        return result
     }
 
     private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]

@@ -1,0 +1,15 @@
+/// The fixed AWS environment the emulator pretends to run in: used by `Fn::Sub` resolution, Lambda ARNs,
+/// `requestContext.accountId` and default domain names, in both the REST and HTTP API pipelines.
+enum EmulatorEnvironment {
+    static let region = "us-east-1"
+    static let accountID = "123456789012"
+    static let partition = "aws"
+    static let urlSuffix = "amazonaws.com"
+    /// `AWS::StackName` (known to the REST loader's `Fn::Sub` only).
+    static let stackName = "gatecheck"
+
+    /// `arn:aws:lambda:us-east-1:123456789012:function:{name}`, what `${Logical.Arn}` stands for.
+    static func lambdaFunctionARN(_ name: Substring) -> String {
+        "arn:\(partition):lambda:\(region):\(accountID):function:\(name)"
+    }
+}
