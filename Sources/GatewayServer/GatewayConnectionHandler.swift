@@ -283,7 +283,12 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     private func writeFinal(_ final: FinalResponse, context: ChannelHandlerContext) {
-        let written = ResponseWriter.serialize(final.response, includeBody: true, extraConnectionHeader: "close",
+        // The connection closes after this response whatever the handler said, so say so (keeping the field's casing).
+        var response = final.response
+        if let name = response.headers.fields.first(where: { $0.name.lowercased() == "connection" })?.name {
+            response.headers.replaceOrAdd(name: name, value: "close")
+        }
+        let written = ResponseWriter.serialize(response, includeBody: true, extraConnectionHeader: "close",
                                                allocator: context.channel.allocator)
         if let log = shared.log {
             log("\(final.logSummary) -> \(final.response.status) \(ResponseWriter.formatDuration(nanoseconds: (NIODeadline.now() - final.started).nanoseconds))")

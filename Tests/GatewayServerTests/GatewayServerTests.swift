@@ -10,6 +10,8 @@ import Testing
 struct EchoHandler: GatewayHandler {
     /// Receives the target of every request as the handler starts on it.
     var started: AsyncStream<String>.Continuation?
+    /// A `Connection` value the rejections carry (API Gateway's own responses say `keep-alive`).
+    var rejectionConnection: String?
 
     func handle(_ request: GatewayRequest) async -> GatewayOutcome {
         started?.yield(request.target)
@@ -56,7 +58,9 @@ struct EchoHandler: GatewayHandler {
         case .headersTooLarge:
             return GatewayResponse(status: 431, body: Array("headers too large".utf8))
         case .uriTooLong:
-            return GatewayResponse(status: 414, body: Array("uri too long".utf8))
+            var response = GatewayResponse(status: 414, body: Array("uri too long".utf8))
+            if let rejectionConnection { response.headers.add(name: "connection", value: rejectionConnection) }
+            return response
         }
     }
 }
@@ -272,6 +276,19 @@ struct GatewayServerTests {
             let response = try await client.readResponse()
             #expect(response.status == 200)
             #expect(response.header("Connection") == "close")
+            #expect(try await client.readUntilClosed().isEmpty)
+        }
+    }
+
+    @Test("a rejection that says keep-alive is sent with Connection: close, since the server closes after it")
+    func rejectionSaysClose() async throws {
+        try await withServer(EchoHandler(rejectionConnection: "keep-alive"), configure: { $0.maxURIBytes = 64 }) { server in
+            let client = try await RawClient.connect(port: server.port)
+            try await client.send("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 414)
+            #expect(response.head.contains("\r\nconnection: close\r\n"), "\(response.head)")
+            #expect(!response.head.lowercased().contains("keep-alive"))
             #expect(try await client.readUntilClosed().isEmpty)
         }
     }
