@@ -37,6 +37,7 @@ public struct ConsoleReport: Sendable {
                 for attempt in result.earlierAttempts { lines.append("      " + style.dim(attempt.message)) }
             case .passed:
                 lines.append("  \(style.green("✓")) \(result.name) \(style.dim("(\(time))"))")
+                for note in result.notes { lines.append("      " + style.yellow(note)) }
             case let .failed(failures):
                 lines.append("  \(style.red("✗")) \(result.name) \(style.dim("(\(time))"))")
                 for attempt in result.earlierAttempts { lines.append("      " + style.dim(attempt.message)) }
@@ -44,6 +45,7 @@ public struct ConsoleReport: Sendable {
                     lines.append("      " + style.red(failure.summary))
                     for detail in failure.details { lines.append("        " + detail) }
                 }
+                for note in result.notes { lines.append("      " + style.yellow(note)) }
                 lines.append(contentsOf: indented(result.consoleTranscript))
             case let .errored(message, _):
                 lines.append("  \(style.yellow("!")) \(result.name) \(style.dim("(error)"))")

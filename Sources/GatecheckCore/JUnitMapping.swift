@@ -5,8 +5,10 @@ import JUnit
 public enum JUnitMapping {
     public static func testSuite(_ suite: SuiteResult) -> JUnitTestSuite {
         let cases = suite.cases.map { result in
-            JUnitTestCase(classname: suite.name, name: result.name, time: result.duration.seconds, result: junitResult(result),
-                          flakyAttempts: result.earlierAttempts.map(flakyAttempt))
+            var testCase = JUnitTestCase(classname: suite.name, name: result.name, time: result.duration.seconds, result: junitResult(result),
+                                         flakyAttempts: result.earlierAttempts.map(flakyAttempt))
+            if !result.notes.isEmpty { testCase.systemOut = result.notes.joined(separator: "\n") }
+            return testCase
         }
         let properties = suite.properties.isEmpty
             ? [("target", suite.target), ("file", suite.file), ("gatecheck.version", GatecheckVersion.string)]

@@ -25,6 +25,10 @@ public struct Suite: Sendable {
     /// `auth: sigv4`: sign every request of the suite with AWS SigV4 when the target has no auth of its own
     /// (the embedded emulator, `--target URL`, a profile with `auth: none`). A profile's `auth` wins.
     public var auth: SuiteAuth = .none
+    /// `parity:`: headers and JSON paths not compared by `--compare` (and snapshot assertions).
+    public var parity = ParitySettings()
+    /// `snapshot: true`: every case's response is asserted against its recorded snapshot (see `Snapshots`).
+    public var snapshot = false
 }
 
 /// How a suite asks for its requests to be authorised (`auth:` at the top of a suite).
@@ -191,6 +195,8 @@ public struct Expectation: Sendable {
     public var headers: [HeaderExpectation] = []
     public var body: [BodyExpectation] = []
     public var maxTime: Duration?
+    /// `snapshot: true`: the response must match the case's recorded snapshot (after normalisation).
+    public var snapshot = false
 }
 
 public enum StatusExpectation: Sendable, Hashable, CustomStringConvertible {

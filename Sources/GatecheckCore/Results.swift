@@ -24,6 +24,11 @@ public struct CaseResult: Sendable {
     /// Earlier attempts that were retried (transport failures, gateway errors), oldest first.
     /// A passed case with earlier attempts is *flaky*.
     public var earlierAttempts: [CaseAttempt] = []
+    /// What the client received (the last attempt), kept while the suite runs for parity and snapshots; nil when
+    /// no response arrived. Not redacted: never printed as is.
+    public var response: ObservedResponse? = nil
+    /// Remarks shown under the case, e.g. a parity difference accepted by the allowlist and why.
+    public var notes: [String] = []
 
     /// How many times the request was sent (retries included, polling not counted).
     public var attempts: Int { earlierAttempts.count + 1 }

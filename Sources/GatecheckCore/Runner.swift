@@ -72,6 +72,16 @@ public struct RunConfiguration: Sendable {
     public var errorOutput: @Sendable (String) -> Void = StandardStreams.writeError
     /// Starts the embedded emulator when there is no `target`.
     public var emulator: (any EmulatorProvider)?
+    /// `--compare NAME|URL|emulator`: every case is also sent to this second target and the two responses are
+    /// compared (after normalisation); each case gets a `parity: <case>` result. `--target` is the first side.
+    public var compare: String?
+    /// `--parity-allow FILE`: known differences that do not fail. Nil: `parity-allow.yaml` in `workingDirectory`,
+    /// when it exists.
+    public var parityAllowPath: String?
+    /// The day allowlist expiry dates are checked against. Replaceable in tests.
+    public var today: Date = Date()
+    /// `gatecheck record`: store each case's response as its snapshot (snapshot assertions are not checked).
+    public var record: SnapshotRecording?
 
     public init() {}
 }
@@ -108,10 +118,40 @@ public struct GatecheckRunner: Sendable {
             }
         }
         guard config.jobs >= 1 else { return invalid([], "gatecheck: error: --jobs must be at least 1") }
+        // `emulator` names the embedded emulator on either side of a comparison.
+        if config.target == ParityRun.emulatorName { config.target = nil }
         // The target profile first: its variables are known to the suites (below --var).
         var profile: TargetProfile?
         do { profile = try RunTarget.selectProfile(config) } catch { return invalid(error.diagnostics, error.message) }
         if let profile, !profile.warnings.isEmpty { config.errorOutput(ConsoleReport.diagnostics(profile.warnings)) }
+        var compareConfiguration: RunConfiguration?
+        var compareProfile: TargetProfile?
+        if let compare = config.compare {
+            var other = config
+            other.target = compare == ParityRun.emulatorName ? nil : compare
+            if other.target == nil, config.target == nil {
+                return invalid([], "gatecheck: error: --compare emulator needs a --target that is not the emulator")
+            }
+            do { compareProfile = try RunTarget.selectProfile(other) } catch {
+                return invalid(error.diagnostics, error.message.map { $0.replacingOccurrences(of: "--target", with: "--compare") })
+            }
+            if let compareProfile, !compareProfile.warnings.isEmpty { config.errorOutput(ConsoleReport.diagnostics(compareProfile.warnings)) }
+            compareConfiguration = other
+        }
+        var allowlist = ParityAllowlist()
+        if config.compare != nil {
+            let explicit = config.parityAllowPath
+            let inCurrentDirectory = config.workingDirectory == FileManager.default.currentDirectoryPath
+            let path = explicit ?? (inCurrentDirectory ? ParityAllowlist.defaultPath
+                : (config.workingDirectory as NSString).appendingPathComponent(ParityAllowlist.defaultPath))
+            if explicit != nil || FileManager.default.fileExists(atPath: path) {
+                let (loadedList, found) = ParityAllowlist.load(path: path)
+                guard let loadedList else { return invalid(found, "gatecheck: error: cannot use the parity allowlist \(path); nothing was run") }
+                if !found.isEmpty { config.errorOutput(ConsoleReport.diagnostics(found)) }
+                allowlist = loadedList
+            }
+        }
+        let usesEmulator = config.target == nil || compareConfiguration?.target == nil && config.compare != nil
         if let profile {
             config.variables = profile.variables.merging(config.variables) { _, commandLine in commandLine }
             config.timeout = config.timeout ?? profile.timeout
@@ -127,7 +167,7 @@ public struct GatecheckRunner: Sendable {
 
         let loaded = SuiteLoader.load(paths: config.paths,
                                       options: LoadOptions(variables: config.variables, environment: config.environment,
-                                                           requireAPI: config.target == nil))
+                                                           requireAPI: usesEmulator))
         var diagnostics = loaded.diagnostics
         var suites = loaded.suites
         if let shard = config.shard, !loaded.hasErrors {
@@ -137,7 +177,7 @@ public struct GatecheckRunner: Sendable {
             suites = zip(suites, ids).filter { chosen.contains($0.1) }.map(\.0)
             config.output("shard \(shard): \(suites.count) of \(loaded.suites.count) suite\(loaded.suites.count == 1 ? "" : "s")\(shardTimings == nil ? "" : ", balanced by the timings in \(config.shardTimingsPath ?? "")")\n")
         }
-        if config.target == nil, !loaded.hasErrors {
+        if usesEmulator, !loaded.hasErrors {
             if let emulator = config.emulator {
                 for suite in suites { diagnostics += emulator.check(suite) }
             } else {
@@ -158,6 +198,17 @@ public struct GatecheckRunner: Sendable {
         do { target = try RunTarget.prepare(config, profile: profile, suites: suites) } catch {
             return invalid(error.diagnostics, error.message)  // the suites' warnings are already printed
         }
+        var parity: ParityRun?
+        if let compareConfiguration {
+            do {
+                let other = try RunTarget.prepare(compareConfiguration, profile: compareProfile, suites: suites)
+                parity = ParityRun(target: other, allowlist: allowlist, today: config.today,
+                                   leftName: config.target ?? ParityRun.emulatorName,
+                                   rightName: compareConfiguration.target ?? ParityRun.emulatorName)
+            } catch {
+                return invalid(error.diagnostics, error.message)
+            }
+        }
 
         var writer: JUnitReportWriter?
         if let path = config.junitPath {
@@ -168,7 +219,10 @@ public struct GatecheckRunner: Sendable {
 
         let chosen = selection
         let runConfiguration = config
-        let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: target.resolve,
+        let comparison = parity
+        var resolveEntries = target.resolve
+        for entry in parity?.target.resolve ?? [] where !resolveEntries.contains(entry) { resolveEntries.append(entry) }
+        let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: resolveEntries,
                                                                            caBundlePath: config.caBundlePath))
         defer { client.shutdown() }
         let latch = config.failFast ? FailFastLatch() : nil
@@ -186,7 +240,7 @@ public struct GatecheckRunner: Sendable {
                 next += 1
                 group.addTask {
                     .finished(index, await Self.runSuite(suite, configuration: runConfiguration, target: target, client: client,
-                                                         selection: chosen, latch: latch, interruption: interruption))
+                                                         selection: chosen, latch: latch, interruption: interruption, parity: comparison))
                 }
             }
             // After an interruption, requests still in flight get a grace period, then the suites are cancelled.
@@ -250,8 +304,32 @@ public struct GatecheckRunner: Sendable {
     }
 
     static func runSuite(_ suite: Suite, configuration: RunConfiguration, target: RunTarget, client: CurlHTTPClient,
-                         selection: CaseSelection, latch: FailFastLatch?, interruption: RunInterruption) async -> SuiteResult {
-        let redactor = Redactor(secrets: target.secrets)
+                         selection: CaseSelection, latch: FailFastLatch?, interruption: RunInterruption,
+                         parity: ParityRun? = nil) async -> SuiteResult {
+        var result = await execute(suite, configuration: configuration, target: target, client: client, selection: selection,
+                                   latch: latch, interruption: interruption, secrets: target.secrets + (parity?.target.secrets ?? []))
+        if let parity {
+            // The second side runs the same cases in the same order (its own captures); its assertions do not count.
+            let other = await execute(suite, configuration: configuration, target: parity.target, client: client, selection: selection,
+                                      latch: nil, interruption: interruption, secrets: target.secrets + parity.target.secrets)
+            let redactor = Redactor(secrets: target.secrets + parity.target.secrets)
+            result.cases = parity.interleave(suite: suite, left: result.cases, right: other.cases, redactor: redactor)
+            if result.cases.contains(where: { $0.name.hasPrefix(ParityRun.casePrefix) && ($0.isFailed || $0.isErrored) }) { latch?.trip() }
+        }
+        if let mode = configuration.record {
+            let notes = Snapshots.record(result.cases, suite: suite, mode: mode,
+                                         redactor: Redactor(secrets: target.secrets + (parity?.target.secrets ?? [])))
+            for index in result.cases.indices { result.cases[index].notes += notes[result.cases[index].name] ?? [] }
+        }
+        for index in result.cases.indices { result.cases[index].response = nil }
+        return result
+    }
+
+    /// Runs the suite's cases against one target (starting an emulator instance for it when the target has no profile).
+    static func execute(_ suite: Suite, configuration: RunConfiguration, target: RunTarget, client: CurlHTTPClient,
+                        selection: CaseSelection, latch: FailFastLatch?, interruption: RunInterruption,
+                        secrets: [String]) async -> SuiteResult {
+        let redactor = Redactor(secrets: secrets)
         let shardID = SuiteIdentity.id(forFile: suite.file, workingDirectory: configuration.workingDirectory)
         func notStarted(_ note: String, _ outcome: CaseResult.Outcome) -> SuiteResult {
             var result = SuiteResult(name: suite.name, file: suite.file, target: target.profile?.displayBaseURL ?? note, started: Date(),
@@ -284,7 +362,7 @@ public struct GatecheckRunner: Sendable {
                                      defaultTimeout: configuration.timeout ?? .seconds(30), selection: selection, failFast: latch,
                                      reliability: ExecutionReliability(configuration: configuration, interruption: interruption),
                                      targetHeaders: target.profile?.headers ?? HTTPHeaders(), authorizer: target.authorizer(for: suite),
-                                     runSecrets: target.secrets)
+                                     runSecrets: secrets, checksSnapshots: configuration.record == nil)
         var result = await executor.run()
         await instance?.stop()
         if let profile = target.profile { result.target = redactor.redact(profile.displayBaseURL) }

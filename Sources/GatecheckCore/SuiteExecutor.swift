@@ -86,6 +86,8 @@ struct SuiteExecutor {
     var authorizer: (any RequestAuthorizer)?
     /// Values redacted from everything this suite reports (profile and authorizer secrets).
     var runSecrets: [String] = []
+    /// Whether `snapshot: true` is asserted (not while `gatecheck record` is writing the snapshots).
+    var checksSnapshots = true
 
     func run() async -> SuiteResult {
         let started = Date()
@@ -197,6 +199,9 @@ struct SuiteExecutor {
                 evaluationError = error.message
             }
             failures += captureFailures
+            if checksSnapshots, evaluationError == nil, testCase.expect.snapshot || suite.snapshot {
+                failures += Snapshots.check(observed, suite: suite, caseName: testCase.name)
+            }
             let holds = evaluationError == nil && failures.isEmpty
 
             // `eventually:` re-sends until the assertions hold or the time is up.
@@ -220,6 +225,7 @@ struct SuiteExecutor {
             } else if failures.isEmpty {
                 var result = CaseResult(name: testCase.name, outcome: .passed, duration: duration)
                 result.earlierAttempts = earlier
+                result.response = observed
                 return result
             } else {
                 if let pollingNote { failures.append(AssertionFailure(pollingNote)) }
@@ -236,6 +242,7 @@ struct SuiteExecutor {
                                     consoleTranscript: transcript(Transcript.consoleBodyLimit),
                                     reportTranscript: transcript(Transcript.reportBodyLimit))
             result.earlierAttempts = earlier
+            result.response = observed
             return result
         }
     }

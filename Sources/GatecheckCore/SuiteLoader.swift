@@ -147,12 +147,12 @@ struct SuiteParser {
     }
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
-                            "stageVariables", "backends", "defaults", "cases", "auth"]
+                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
     static let requestBodyKeys = ["text", "json", "base64"]
-    static let expectKeys = ["status", "headers", "body", "maxTime"]
+    static let expectKeys = ["status", "headers", "body", "maxTime", "snapshot"]
     static let headerCheckKeys = ["equals", "matches", "contains", "present", "absent", "values"]
     static let bodyKeys = ["text", "empty", "contains", "matches", "json", "jsonSubset", "jsonPath", "base64"]
     static let jsonPathCheckKeys = ["equals", "matches", "exists", "absent", "length", "type", "contains"]
@@ -278,9 +278,13 @@ struct SuiteParser {
             }
         }
 
+        var parity = ParitySettings()
+        if let parityNode = top["parity"] { parity = paritySettings(parityNode) }
+        let snapshot = top["snapshot"].flatMap { reader.bool($0, "snapshot") } ?? false
+
         return Suite(name: name, file: file, description: description, tags: tags, variables: variables,
                      secrets: secrets, api: api, apiType: apiType, stage: stage, stageVariables: stageVariables,
-                     backends: backends, defaults: defaults, cases: cases, auth: auth)
+                     backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
     }
 
     /// Which case (by display name) captures each variable, read leniently (errors come later).
@@ -495,6 +499,25 @@ struct SuiteParser {
         return nil
     }
 
+    /// `parity: { ignoreHeaders: [...], ignoreJSONPaths: [...] }`.
+    func paritySettings(_ node: Node) -> ParitySettings {
+        var settings = ParitySettings()
+        guard let mapping = reader.mapping(node, "parity") else { return settings }
+        reader.checkKeys(mapping, allowed: Self.parityKeys, "parity")
+        if let headersNode = mapping["ignoreHeaders"], let names = reader.stringList(headersNode, "parity.ignoreHeaders") {
+            settings.ignoreHeaders = names
+        }
+        if let pathsNode = mapping["ignoreJSONPaths"], let items = reader.sequence(pathsNode, "parity.ignoreJSONPaths") {
+            for (index, item) in items.enumerated() {
+                guard let text = reader.string(item, "parity.ignoreJSONPaths[\(index)]") else { continue }
+                do throws(ParityPathError) { settings.ignoreJSONPaths.append(try ParityPathPattern(text)) } catch { reader.error(error.description, at: item) }
+            }
+        }
+        return settings
+    }
+
+    static let parityKeys = ["ignoreHeaders", "ignoreJSONPaths"]
+
     // MARK: Expectations
 
     func expectation(_ node: Node, context: String) -> Expectation {
@@ -511,6 +534,7 @@ struct SuiteParser {
         }
         if let bodyNode = mapping["body"] { result.body = bodyExpectations(bodyNode, context: "\(context).body") }
         if let maxTimeNode = mapping["maxTime"] { result.maxTime = duration(maxTimeNode, "\(context).maxTime") }
+        if let snapshotNode = mapping["snapshot"] { result.snapshot = reader.bool(snapshotNode, "\(context).snapshot") ?? false }
         return result
     }
 

@@ -16,7 +16,7 @@ struct Gatecheck: AsyncParsableCommand {
         (usage, suites, target), 130 interrupted by SIGINT, 143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
-        subcommands: [Run.self, Validate.self, List.self, Emulate.self, MergeReports.self],
+        subcommands: [Run.self, Record.self, Validate.self, List.self, Emulate.self, MergeReports.self],
         defaultSubcommand: nil
     )
 
@@ -54,8 +54,14 @@ extension Gatecheck {
         @Argument(help: "Suite files or directories (searched recursively for *.yaml and *.yml).")
         var paths: [String] = ["suites"]
 
-        @Option(help: ArgumentHelp("A target profile of gatecheck.yaml (e.g. staging), or a base URL such as https://abc.execute-api.eu-west-1.amazonaws.com/prod. Without it, suites run against the embedded emulator.", valueName: "name|url"))
+        @Option(help: ArgumentHelp("A target profile of gatecheck.yaml (e.g. staging), or a base URL such as https://abc.execute-api.eu-west-1.amazonaws.com/prod. Without it (or with 'emulator'), suites run against the embedded emulator.", valueName: "name|url|emulator"))
         var target: String?
+
+        @Option(help: ArgumentHelp("A second target (profile name, URL, or 'emulator'): every case also runs there, and each difference in status, headers or body fails a 'parity: <case>' test case.", valueName: "name|url|emulator"))
+        var compare: String?
+
+        @Option(name: .customLong("parity-allow"), help: ArgumentHelp("Known differences that do not fail --compare (default: parity-allow.yaml, if present).", valueName: "file"))
+        var parityAllow: String?
 
         @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
         var profiles: String = TargetSelection.defaultProfilesPath
@@ -121,6 +127,7 @@ extension Gatecheck {
                 do { _ = try ShardSpec.parse(shard) } catch { throw ValidationError("--shard: \(error)") }
             }
             if shardTimings != nil, shard == nil { throw ValidationError("--shard-timings needs --shard K/N") }
+            if parityAllow != nil, compare == nil { throw ValidationError("--parity-allow needs --compare") }
             for entry in resolveEntries {
                 if case let .failure(error) = ResolveEntry.parse(entry) { throw ValidationError("--resolve: \(error)") }
             }
@@ -138,6 +145,8 @@ extension Gatecheck {
             var configuration = RunConfiguration()
             configuration.paths = paths
             configuration.target = target
+            configuration.compare = compare
+            configuration.parityAllowPath = parityAllow
             configuration.junitPath = junit
             configuration.jobs = jobs
             configuration.filter = filter
@@ -180,6 +189,77 @@ extension Gatecheck {
                     throw ValidationError("\(error)")
                 }
             }
+        }
+    }
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run suites and store what each case received as its snapshot (SUITE.snapshots/CASE.yaml next to the suite).",
+            discussion: "A snapshot that already exists is compared first: how it changes is printed before it is overwritten. With --dry-run nothing is written. Cases assert `snapshot: true` against these files on any target.")
+
+        @Argument(help: "Suite files or directories.")
+        var paths: [String] = ["suites"]
+
+        @Option(help: ArgumentHelp("The target to record from: a profile of gatecheck.yaml, a base URL, or 'emulator' (the default).", valueName: "name|url"))
+        var target: String?
+
+        @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
+        var profiles: String = TargetSelection.defaultProfilesPath
+
+        @Flag(help: "Print what would change, write no snapshot.")
+        var dryRun = false
+
+        @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
+        var junit = "reports/junit.xml"
+
+        @Option(help: ArgumentHelp("Run only cases whose 'suite/case' name matches this regular expression.", valueName: "regex"))
+        var filter: String?
+
+        @Option(name: .customLong("tag"), help: ArgumentHelp("Run only cases with this tag (repeatable).", valueName: "tag"))
+        var tags: [String] = []
+
+        @OptionGroup var variableOptions: VariableOptions
+
+        @Option(help: ArgumentHelp("Request timeout for cases that set none.", valueName: "seconds"))
+        var timeout: Double?
+
+        @Flag(help: "Sign every request with AWS SigV4, unless the target profile has its own auth.")
+        var sigv4 = false
+
+        @Flag(help: "Do not verify TLS certificates.")
+        var insecure = false
+
+        @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
+        var cacert: String?
+
+        func validate() throws {
+            if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
+            _ = try variableOptions.parsed()
+        }
+
+        func run() async throws {
+            var configuration = RunConfiguration()
+            configuration.paths = paths
+            configuration.target = target
+            configuration.profilesPath = profiles
+            configuration.junitPath = junit
+            configuration.filter = filter
+            configuration.tags = tags
+            configuration.variables = try variableOptions.parsed()
+            configuration.timeout = timeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }
+            configuration.sigv4 = sigv4
+            configuration.insecure = insecure
+            configuration.caBundlePath = cacert
+            configuration.record = dryRun ? .dryRun : .write
+            configuration.style = ConsoleStyle.detect()
+            configuration.emulator = Gatecheck.emulatorProvider
+            let interruption = RunInterruption()
+            configuration.interruption = interruption
+            let handler = Interruption.install(junitPath: junit) { interruption.interrupt() }
+            let summary = await GatecheckRunner(configuration: configuration).run()
+            handler.cancel()
+            if summary.exitStatus == .interrupted, let signal = handler.firstSignal { throw ExitCode(128 + signal) }
+            throw ExitCode(summary.exitCode)
         }
     }
 
