@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "gatecheck", targets: ["gatecheck"]),
         .library(name: "GatecheckCore", targets: ["GatecheckCore"]),
+        // The fuzz entry points, for the libFuzzer executables of the Fuzz/ package (`make fuzz`).
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -73,6 +75,8 @@ let package = Package(
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
         .executableTarget(name: "gatecheck-bench", dependencies: ["VTL", "JSONCore", "Gateway", "Backends", "HTTPMessage"]),
+        // Fuzz entry points (VTL, JSONPath, JSON, suite loader, emulator request parsing): libFuzzer and the smoke test.
+        .target(name: "FuzzTargets", dependencies: ["VTL", "JSONCore", "GatecheckCore", "GatewayServer", "Gateway"]),
         // Loopback servers for tests (a scriptable HTTP server and a fault injector).
         .target(name: "TestSupport", dependencies: ["HTTPMessage"]),
 
@@ -85,6 +89,10 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "GatecheckCore", "JSONCore"]),
+        .testTarget(name: "EmulatorReliabilityTests", dependencies: [
+            "Gateway", "GatewayServer", "Backends", "JSONCore",
+        ], exclude: ["Fixtures"]),
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
