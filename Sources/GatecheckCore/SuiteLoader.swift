@@ -46,14 +46,16 @@ public enum SuiteLoader {
             case let .failure(diagnostic):
                 diagnostics.append(diagnostic)
             case let .success(text):
-                if isNotASuite(text, file: file) {
+                // Parsed once: the same tree tells whether this is a suite and, if so, is read as one.
+                let parsed = YAMLSource.parse(text, file: file)
+                if case let .success(node?) = parsed, isNotASuite(node) {
                     if explicit {
                         diagnostics.append(Diagnostic(file: file, line: 1, column: 1,
                                                       message: "this is an API definition or a backends file, not a suite: name it in a suite's 'api:' or 'backends:' ('gatecheck validate' checks it on its own)"))
                     }
                     continue
                 }
-                let (suite, found) = parse(text: text, file: file, options: options)
+                let (suite, found) = parse(parsed, file: file, options: options)
                 diagnostics.append(contentsOf: found)
                 guard var suite else { continue }
                 if let other = seenNames[suite.name] {
@@ -105,7 +107,12 @@ public enum SuiteLoader {
     /// API definitions (`openapi:`/`swagger:`) and backends files (`lambdas:`/`http:` without `cases:`)
     /// found while searching a directory are not suites.
     static func isNotASuite(_ text: String, file: String) -> Bool {
-        guard case let .success(node?) = YAMLSource.parse(text, file: file), case let .mapping(mapping) = node else { return false }
+        guard case let .success(node?) = YAMLSource.parse(text, file: file) else { return false }
+        return isNotASuite(node)
+    }
+
+    static func isNotASuite(_ node: Node) -> Bool {
+        guard case let .mapping(mapping) = node else { return false }
         let keys = Set(mapping.keys.compactMap(\.scalar?.string))
         if keys.contains("cases") { return false }
         return !keys.isDisjoint(with: ["openapi", "swagger", "lambdas", "http", "x-amazon-apigateway-policy"])
@@ -113,9 +120,14 @@ public enum SuiteLoader {
 
     /// Parses one suite text. Returns the suite only when no error was found.
     public static func parse(text: String, file: String, options: LoadOptions) -> (Suite?, [Diagnostic]) {
+        parse(YAMLSource.parse(text, file: file), file: file, options: options)
+    }
+
+    /// Reads a suite from an already parsed YAML document.
+    static func parse(_ parsed: Result<Node?, Diagnostic>, file: String, options: LoadOptions) -> (Suite?, [Diagnostic]) {
         let sink = DiagnosticSink(file: file)
         let node: Node
-        switch YAMLSource.parse(text, file: file) {
+        switch parsed {
         case let .failure(diagnostic):
             return (nil, [diagnostic])
         case .success(nil):
