@@ -28,7 +28,7 @@ final class WireConnection {
     private let descriptor: Int32
     private var buffered: [UInt8] = []
 
-    init(port: Int, timeoutSeconds: Int = 20) throws {
+    init(port: Int, timeoutSeconds: Int = 60) throws {
         #if canImport(Glibc)
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else

@@ -56,7 +56,8 @@ private func blockingExchange(port: Int, _ bytes: [UInt8], reading: WireReading)
     #endif
     guard fd >= 0 else { throw WireFailure(description: "socket() failed") }
     defer { close(fd) }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    // A hang guard: tests share two cores with CPU-bound neighbours, so answers can take seconds.
+    var timeout = timeval(tv_sec: 60, tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
