@@ -47,24 +47,94 @@ struct VariableOptions: ParsableArguments {
     }
 }
 
+/// What `run` and `record` share: which suites, against which target, and how requests are sent.
+struct SharedRunOptions: ParsableArguments {
+    @Argument(help: "Suite files or directories (searched recursively for *.yaml and *.yml).")
+    var paths: [String] = ["suites"]
+
+    @Option(help: ArgumentHelp("A target profile of gatecheck.yaml (e.g. staging), or a base URL such as https://abc.execute-api.eu-west-1.amazonaws.com/prod. Without it (or with 'emulator'), suites run against the embedded emulator.", valueName: "name|url|emulator"))
+    var target: String?
+
+    @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
+    var profiles: String = TargetSelection.defaultProfilesPath
+
+    @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
+    var junit = "reports/junit.xml"
+
+    @Option(help: ArgumentHelp("Run only cases whose 'suite/case' name matches this regular expression.", valueName: "regex"))
+    var filter: String?
+
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Run only cases with this tag (repeatable; suite tags count).", valueName: "tag"))
+    var tags: [String] = []
+
+    @OptionGroup var variableOptions: VariableOptions
+
+    @Option(help: ArgumentHelp("Request timeout for cases that set none (default: the target profile's, else 30).", valueName: "seconds"))
+    var timeout: Double?
+
+    @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
+    var sigv4 = false
+
+    @Flag(help: "Do not verify TLS certificates.")
+    var insecure = false
+
+    @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
+    var cacert: String?
+
+    func validate() throws {
+        if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
+        if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
+            throw ValidationError("--cacert: cannot read '\(cacert)'")
+        }
+        _ = try variableOptions.parsed()
+    }
+
+    /// A run configuration with these options, the console style and the embedded emulator applied.
+    func configuration() throws -> RunConfiguration {
+        var configuration = RunConfiguration()
+        configuration.paths = paths
+        configuration.target = target
+        configuration.profilesPath = profiles
+        configuration.junitPath = junit
+        configuration.filter = filter
+        configuration.tags = tags
+        configuration.variables = try variableOptions.parsed()
+        configuration.timeout = timeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }
+        configuration.sigv4 = sigv4
+        configuration.insecure = insecure
+        configuration.caBundlePath = cacert
+        configuration.style = ConsoleStyle.detect()
+        configuration.emulator = Gatecheck.emulatorProvider
+        return configuration
+    }
+}
+
+extension Gatecheck {
+    /// Runs with Ctrl-C/SIGTERM handling and exits with the documented code
+    /// (130 for SIGINT and 143 for SIGTERM, as shells report them).
+    static func execute(_ configuration: RunConfiguration) async throws -> Never {
+        var configuration = configuration
+        let interruption = RunInterruption()
+        configuration.interruption = interruption
+        let handler = Interruption.install(junitPath: configuration.junitPath ?? "reports/junit.xml") { interruption.interrupt() }
+        let summary = await GatecheckRunner(configuration: configuration).run()
+        handler.cancel()
+        if summary.exitStatus == .interrupted, let signal = handler.firstSignal { throw ExitCode(128 + signal) }
+        throw ExitCode(summary.exitCode)
+    }
+}
+
 extension Gatecheck {
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Run suites and write a JUnit report.")
 
-        @Argument(help: "Suite files or directories (searched recursively for *.yaml and *.yml).")
-        var paths: [String] = ["suites"]
-
-        @Option(help: ArgumentHelp("A target profile of gatecheck.yaml (e.g. staging), or a base URL such as https://abc.execute-api.eu-west-1.amazonaws.com/prod. Without it (or with 'emulator'), suites run against the embedded emulator.", valueName: "name|url|emulator"))
-        var target: String?
+        @OptionGroup var shared: SharedRunOptions
 
         @Option(help: ArgumentHelp("A second target (profile name, URL, or 'emulator'): every case also runs there, and each difference in status, headers or body fails a 'parity: <case>' test case.", valueName: "name|url|emulator"))
         var compare: String?
 
         @Option(name: .customLong("parity-allow"), help: ArgumentHelp("Known differences that do not fail --compare (default: parity-allow.yaml, if present).", valueName: "file"))
         var parityAllow: String?
-
-        @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
-        var profiles: String = TargetSelection.defaultProfilesPath
 
         @Option(name: .customLong("resolve"), help: ArgumentHelp("Connect requests for host:port to this address instead of resolving the host (curl's --resolve; repeatable).", valueName: "host:port:addr"))
         var resolveEntries: [String] = []
@@ -78,31 +148,8 @@ extension Gatecheck {
         @Option(name: .customLong("property"), help: ArgumentHelp("Add a property to every suite of the JUnit report, e.g. git.sha=$GITHUB_SHA (repeatable).", valueName: "name=value"))
         var properties: [String] = []
 
-        @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
-        var sigv4 = false
-
-        @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
-        var junit = "reports/junit.xml"
-
         @Option(help: "Suites run at the same time (the default is the number of cores).")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-
-        @Option(help: ArgumentHelp("Run only cases whose 'suite/case' name matches this regular expression.", valueName: "regex"))
-        var filter: String?
-
-        @Option(name: .customLong("tag"), help: ArgumentHelp("Run only cases with this tag (repeatable; suite tags count).", valueName: "tag"))
-        var tags: [String] = []
-
-        @OptionGroup var variableOptions: VariableOptions
-
-        @Option(help: ArgumentHelp("Request timeout for cases that set none (default: the target profile's, else 30).", valueName: "seconds"))
-        var timeout: Double?
-
-        @Flag(help: "Do not verify TLS certificates.")
-        var insecure = false
-
-        @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
-        var cacert: String?
 
         @Option(help: ArgumentHelp("Send a request again up to N times after a transport failure or a 502/503/504 (idempotent methods only; cases may override; default: the target profile's, else 0).", valueName: "n"))
         var retries: Int?
@@ -121,7 +168,6 @@ extension Gatecheck {
 
         func validate() throws {
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-            if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
             if let retries { guard (0...10).contains(retries) else { throw ValidationError("--retries must be between 0 and 10") } }
             if let shard {
                 do { _ = try ShardSpec.parse(shard) } catch { throw ValidationError("--shard: \(error)") }
@@ -135,49 +181,23 @@ extension Gatecheck {
             guard DurationText.parse(retryBackoff) != nil else { throw ValidationError("--retry-backoff: invalid duration '\(retryBackoff)' (write e.g. 200ms or 1s)") }
             guard maxRetryAfter >= 0, maxRetryAfter.isFinite else { throw ValidationError("--max-retry-after must be a number of seconds, 0 or more") }
             guard gracePeriod >= 0, gracePeriod.isFinite else { throw ValidationError("--grace-period must be a number of seconds, 0 or more") }
-            if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
-                throw ValidationError("--cacert: cannot read '\(cacert)'")
-            }
-            _ = try variableOptions.parsed()
         }
 
         func run() async throws {
-            var configuration = RunConfiguration()
-            configuration.paths = paths
-            configuration.target = target
+            var configuration = try shared.configuration()
             configuration.compare = compare
             configuration.parityAllowPath = parityAllow
-            configuration.junitPath = junit
             configuration.jobs = jobs
-            configuration.filter = filter
-            configuration.tags = tags
-            configuration.variables = try variableOptions.parsed()
-            configuration.timeout = timeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }
-            configuration.profilesPath = profiles
             configuration.resolve = resolveEntries
             configuration.shard = try shard.map { text throws in try ShardSpec.parse(text) }
             configuration.shardTimingsPath = shardTimings
             configuration.properties = try parsedProperties()
-            configuration.sigv4 = sigv4
-            configuration.insecure = insecure
-            configuration.caBundlePath = cacert
             configuration.retries = retries
             configuration.retryBackoff = DurationText.parse(retryBackoff) ?? .milliseconds(200)
             configuration.maxRetryAfter = .milliseconds(Int64((maxRetryAfter * 1000).rounded()))
             configuration.interruptGracePeriod = .milliseconds(Int64((gracePeriod * 1000).rounded()))
             configuration.failFast = failFast
-            configuration.style = ConsoleStyle.detect()
-            configuration.emulator = Gatecheck.emulatorProvider
-            let interruption = RunInterruption()
-            configuration.interruption = interruption
-            let runner = GatecheckRunner(configuration: configuration)
-            let handler = Interruption.install(junitPath: junit) { interruption.interrupt() }
-            let summary = await runner.run()
-            handler.cancel()
-            if summary.exitStatus == .interrupted, let signal = handler.firstSignal {
-                throw ExitCode(128 + signal)  // 130 for SIGINT, 143 for SIGTERM, as shells report them
-            }
-            throw ExitCode(summary.exitCode)
+            try await Gatecheck.execute(configuration)
         }
 
         func parsedProperties() throws -> [NamedValue] {
@@ -197,69 +217,15 @@ extension Gatecheck {
             abstract: "Run suites and store what each case received as its snapshot (SUITE.snapshots/CASE.yaml next to the suite).",
             discussion: "A snapshot that already exists is compared first: how it changes is printed before it is overwritten. With --dry-run nothing is written. Cases assert `snapshot: true` against these files on any target.")
 
-        @Argument(help: "Suite files or directories.")
-        var paths: [String] = ["suites"]
-
-        @Option(help: ArgumentHelp("The target to record from: a profile of gatecheck.yaml, a base URL, or 'emulator' (the default).", valueName: "name|url"))
-        var target: String?
-
-        @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
-        var profiles: String = TargetSelection.defaultProfilesPath
+        @OptionGroup var shared: SharedRunOptions
 
         @Flag(help: "Print what would change, write no snapshot.")
         var dryRun = false
 
-        @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
-        var junit = "reports/junit.xml"
-
-        @Option(help: ArgumentHelp("Run only cases whose 'suite/case' name matches this regular expression.", valueName: "regex"))
-        var filter: String?
-
-        @Option(name: .customLong("tag"), help: ArgumentHelp("Run only cases with this tag (repeatable).", valueName: "tag"))
-        var tags: [String] = []
-
-        @OptionGroup var variableOptions: VariableOptions
-
-        @Option(help: ArgumentHelp("Request timeout for cases that set none.", valueName: "seconds"))
-        var timeout: Double?
-
-        @Flag(help: "Sign every request with AWS SigV4, unless the target profile has its own auth.")
-        var sigv4 = false
-
-        @Flag(help: "Do not verify TLS certificates.")
-        var insecure = false
-
-        @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
-        var cacert: String?
-
-        func validate() throws {
-            if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
-            _ = try variableOptions.parsed()
-        }
-
         func run() async throws {
-            var configuration = RunConfiguration()
-            configuration.paths = paths
-            configuration.target = target
-            configuration.profilesPath = profiles
-            configuration.junitPath = junit
-            configuration.filter = filter
-            configuration.tags = tags
-            configuration.variables = try variableOptions.parsed()
-            configuration.timeout = timeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }
-            configuration.sigv4 = sigv4
-            configuration.insecure = insecure
-            configuration.caBundlePath = cacert
+            var configuration = try shared.configuration()
             configuration.record = dryRun ? .dryRun : .write
-            configuration.style = ConsoleStyle.detect()
-            configuration.emulator = Gatecheck.emulatorProvider
-            let interruption = RunInterruption()
-            configuration.interruption = interruption
-            let handler = Interruption.install(junitPath: junit) { interruption.interrupt() }
-            let summary = await GatecheckRunner(configuration: configuration).run()
-            handler.cancel()
-            if summary.exitStatus == .interrupted, let signal = handler.firstSignal { throw ExitCode(128 + signal) }
-            throw ExitCode(summary.exitCode)
+            try await Gatecheck.execute(configuration)
         }
     }
 
