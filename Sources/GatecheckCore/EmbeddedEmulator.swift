@@ -53,9 +53,6 @@ public struct EmbeddedEmulator: EmulatorProvider {
     }
 
     public func check(_ suite: Suite) -> [Diagnostic] {
-        for path in [suite.api, suite.backends.flatMap { if case let .file(path) = $0 { path } else { nil } }].compactMap({ $0 }) {
-            if let tooBig = Self.budgetProblem(path: path) { return [tooBig] }
-        }
         let spec: EmulatorSpec
         do { spec = try Self.spec(for: suite) } catch { return error.diagnostics }
         var diagnostics = EmulatorLauncher.checkBackends(spec)
@@ -68,17 +65,8 @@ public struct EmbeddedEmulator: EmulatorProvider {
         return diagnostics
     }
 
-    /// An alias bomb in an API definition or backends file, found before the loaders walk it.
-    static func budgetProblem(path: String) -> Diagnostic? {
-        guard case let .success(text) = YAMLSource.readText(path: path), case let .success(node?) = YAMLSource.parse(text, file: path) else {
-            return nil  // the loaders report unreadable files themselves
-        }
-        return YAMLBudget.check(node, file: path)
-    }
-
     public func checkDefinition(path: String, text: String) -> [Diagnostic]? {
         guard case let .success(node?) = YAMLSource.parse(text, file: path), case let .mapping(mapping) = node else { return nil }
-        if let tooBig = YAMLBudget.check(node, file: path) { return [tooBig] }
         let keys = Set(mapping.keys.compactMap(\.scalar?.string))
         do {
             if keys.contains("openapi") || keys.contains("swagger") {

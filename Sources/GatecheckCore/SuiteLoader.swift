@@ -135,7 +135,6 @@ public enum SuiteLoader {
         case let .success(parsed?):
             node = parsed
         }
-        if let tooBig = YAMLBudget.check(node, file: file) { return (nil, [tooBig]) }
         var parser = SuiteParser(reader: YAMLReader(sink: sink), options: options, file: file)
         let suite = parser.suite(node)
         return (sink.hasErrors ? nil : suite, sink.diagnostics)

@@ -30,10 +30,13 @@ public enum YAMLSource {
         return .success(text)
     }
 
-    /// Parses one YAML document. An empty document yields nil.
+    /// Parses one YAML document. An empty document yields nil; one that expands past `YAMLBudget.maxNodes`
+    /// (an alias bomb) is a diagnostic, so no loader ever walks it.
     public static func parse(_ text: String, file: String) -> Result<Node?, Diagnostic> {
         do {
-            return .success(try Yams.compose(yaml: text))
+            let node = try Yams.compose(yaml: text)
+            if let node, let tooBig = YAMLBudget.check(node, file: file) { return .failure(tooBig) }
+            return .success(node)
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, file: file))
         } catch {

@@ -1,9 +1,9 @@
-import SourceDiagnostics
 import Yams
 
 /// Refuses YAML documents that expand to an absurd number of nodes, as an "alias bomb" does
 /// (`b: &b [*a, *a, ...]` nine levels deep is 9^9 nodes from a 600-byte file). Yams resolves aliases
-/// to shared nodes, so parsing is cheap, but any walk over the document would take forever.
+/// to shared nodes, so parsing is cheap, but any walk over the document would take forever. `YAMLSource.parse`
+/// applies it to every document, so suites, API definitions and backends files are all guarded.
 public enum YAMLBudget {
     /// More nodes than any suite, API definition or backends file has.
     public static let maxNodes = 200_000
