@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
         .testTarget(name: "VTLTests", dependencies: ["VTL", "JSONCore"]),
-        .testTarget(name: "JUnitTests", dependencies: ["JUnit"]),
+        .testTarget(name: "JUnitTests", dependencies: ["JUnit", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "GatewayServer", "Backends", "CurlHTTP", "JSONCore", "TestSupport", "SigV4",
         ], exclude: ["Fixtures"]),

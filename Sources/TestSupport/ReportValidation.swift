@@ -27,11 +27,16 @@ public enum ReportValidation {
         return URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
     }
 
-    /// The Jenkins xUnit schema: `$GATECHECK_JUNIT_XSD`, or `../shared/junit/junit-10.xsd` beside the package root.
+    /// The Jenkins xUnit schema: `$GATECHECK_JUNIT_XSD`, else `../shared/junit/junit-10.xsd` beside the package
+    /// root (where CI keeps the reference copy), else the copy vendored in `Tests/Fixtures/junit-10.xsd`.
     public static func junitSchemaPath(from file: String = #filePath) -> String? {
         if let path = ProcessInfo.processInfo.environment["GATECHECK_JUNIT_XSD"] { return path }
-        let candidate = packageRoot(from: file).appendingPathComponent("../shared/junit/junit-10.xsd").standardizedFileURL.path
-        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+        let root = packageRoot(from: file)
+        for candidate in ["../shared/junit/junit-10.xsd", "Tests/Fixtures/junit-10.xsd"] {
+            let path = root.appendingPathComponent(candidate).standardizedFileURL.path
+            if FileManager.default.fileExists(atPath: path) { return path }
+        }
+        return nil
     }
 
     /// `xmllint --noout --schema junit-10.xsd FILE`.

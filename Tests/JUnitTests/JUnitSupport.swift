@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import JUnit
 
 /// What junitparser (PyPI) read back from a report.
@@ -76,13 +77,9 @@ enum ExternalTool {
                       stderr: String(decoding: try Data(contentsOf: stderrURL), as: UTF8.self))
     }
 
-    /// The Jenkins xUnit schema, found from this file's real location: `<package root>/../shared/junit/junit-10.xsd`.
+    /// The Jenkins xUnit schema (see `ReportValidation.junitSchemaPath`).
     static func schemaPath() throws -> String {
-        let thisFile = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        let packageRoot = thisFile.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let schema = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/junit/junit-10.xsd").path
-        try #require(FileManager.default.fileExists(atPath: schema), "JUnit schema not found at \(schema)")
-        return schema
+        try #require(ReportValidation.junitSchemaPath(), "JUnit schema not found; set GATECHECK_JUNIT_XSD")
     }
 
     /// Fails the test with xmllint's complaint unless `path` validates against the schema.

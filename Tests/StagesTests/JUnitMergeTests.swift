@@ -1,9 +1,10 @@
 import Foundation
 import Stages
 import Testing
+import TestSupport
 
 struct JUnitMergeTests {
-    static let schema = "/work/shared/junit/junit-10.xsd"
+    static let schema = ReportValidation.junitSchemaPath() ?? "junit-10.xsd (not found: set GATECHECK_JUNIT_XSD)"
 
     static let shardOne = """
         <?xml version="1.0" encoding="UTF-8"?>
