@@ -115,7 +115,7 @@ public struct GatecheckRunner: Sendable {
         if let path = config.junitPath {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                config.errorOutput("gatecheck: error: --junit \(path) is a directory; give a file path such as \(path)/junit.xml\n")
+                config.errorOutput("gatecheck: error: --junit \(path) is a directory; give a file path such as \((path as NSString).appendingPathComponent("junit.xml"))\n")
                 return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
             }
             do { writer = try JUnitReportWriter(path: path) } catch {

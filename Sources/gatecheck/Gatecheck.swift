@@ -86,6 +86,12 @@ struct SharedRunOptions: ParsableArguments {
     var cacert: String?
 
     func validate() throws {
+        if junit.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--junit needs a file path, e.g. --junit reports/junit.xml")
+        }
+        if let empty = tags.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--tag '\(empty)': a tag cannot be empty")
+        }
         if let timeout {
             guard let parsed = DurationText.parse(timeout), parsed > .zero else {
                 throw ValidationError("--timeout: invalid duration '\(timeout)' (write e.g. 5s, 500ms or 5)")

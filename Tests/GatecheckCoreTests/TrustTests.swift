@@ -231,6 +231,10 @@ import TestSupport
         (["--junit", "/proc/gatecheck-cannot-write/junit.xml"], "cannot write the JUnit report"),
         (["--target", "http://127.0.0.1:99999"], "not between 1 and 65535"),
         (["--timeout", "0s"], "--timeout"),
+        (["--junit", ""], "--junit needs a file path"),
+        (["--tag", " "], "a tag cannot be empty"),
+        (["--compare", "http://127.0.0.1:70000"], "invalid --compare"),
+        (["--filter", "("], "invalid --filter"),
     ])
     func badOptionsAreRefusedBeforeAnythingIsSent(arguments: [String], message: String) async throws {
         let server = try makeDemoServer()
