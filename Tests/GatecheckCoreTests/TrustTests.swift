@@ -264,4 +264,16 @@ import TestSupport
         #expect(status == 0)
         #expect(!child.output.contains("the default is the number of cores). (default:"), "\(child.output)")
     }
+
+    // MARK: messages that send people the wrong way
+
+    @Test func aLargeDocumentWithoutAliasesIsNotRefused() async throws {
+        // 40,000 one-line cases are 320,000 YAML nodes, more than the alias budget: only expansion counts.
+        let workspace = Workspace()
+        let cases = (0..<40_000).map { "  - { name: c\($0), request: { path: /p\($0) }, expect: { status: 200 } }" }
+        let path = workspace.write("suites/big.yaml", "name: big\ncases:\n" + cases.joined(separator: "\n") + "\n")
+        let (child, status) = try await spawn(["validate", path], in: workspace)
+        #expect(status == 0, "\(child.errors)")
+        #expect(child.output.contains("1 suite, 40000 cases: valid"), "\(child.output)")
+    }
 }
