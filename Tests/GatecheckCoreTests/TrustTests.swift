@@ -276,4 +276,21 @@ import TestSupport
         #expect(status == 0, "\(child.errors)")
         #expect(child.output.contains("1 suite, 40000 cases: valid"), "\(child.output)")
     }
+
+    @Test func aBrokenAPIDefinitionReportsItsOwnDiagnostics() async throws {
+        let workspace = Workspace()
+        workspace.write("suites/apis/broken.yaml", """
+            openapi: 3.0.1
+            info: { title: broken, version: "1" }
+            paths:
+              /f:
+                get:
+                  x-amazon-apigateway-integration: { type: lambda_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:F/invocations" }
+            """)
+        let suitePath = workspace.write("suites/a.yaml", "name: a\napi: apis/broken.yaml\ncases:\n  - name: one\n    request: { path: /f }\n")
+        let (child, status) = try await spawn(["run", suitePath, "--junit", workspace.path + "/reports/junit.xml"], in: workspace)
+        #expect(status == 2)
+        #expect(child.errors.contains("apis/broken.yaml:6:48: error: unknown integration type 'lambda_proxy'"), "\(child.errors)")
+        #expect(!child.errors.contains("error: cannot tell whether"), "\(child.errors)")
+    }
 }
