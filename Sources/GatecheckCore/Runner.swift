@@ -82,6 +82,10 @@ public struct RunConfiguration: Sendable {
     public var today: Date = Date()
     /// `gatecheck record`: store each case's response as its snapshot (snapshot assertions are not checked).
     public var record: SnapshotRecording?
+    /// `--record-secrets`: snapshots keep a secret the server echoed (by default it is stored as `***`).
+    public var recordSecrets = false
+    /// `--allow-empty`: a `--filter`/`--tag` that selects no case exits 0 instead of `noCaseSelected` (5).
+    public var allowEmpty = false
 
     public init() {}
 }
@@ -105,9 +109,36 @@ public struct GatecheckRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var config = configuration
+        // The report first: an unusable --junit is refused before anything is loaded or sent, and invalid input
+        // is then reported in it too (one <error> case per invalid file), so CI publishers show why.
+        var writer: JUnitReportWriter?
+        if let path = config.junitPath {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                config.errorOutput("gatecheck: error: --junit \(path) is a directory; give a file path such as \((path as NSString).appendingPathComponent("junit.xml"))\n")
+                return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
+            }
+            do { writer = try JUnitReportWriter(path: path) } catch {
+                config.errorOutput("gatecheck: error: cannot write the JUnit report: \(error)\n")
+                return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
+            }
+        }
+        var runRedactor = Redactor()
         func invalid(_ diagnostics: [Diagnostic], _ message: String? = nil) -> RunSummary {
-            config.errorOutput(ConsoleReport.diagnostics(diagnostics) + (message.map { $0 + "\n" } ?? ""))
-            return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: diagnostics, duration: clock.now - start, junitPath: nil)
+            let text = runRedactor.redact(ConsoleReport.diagnostics(diagnostics) + (message.map { $0 + "\n" } ?? ""))
+            config.errorOutput(text)
+            var written: String?
+            if let writer {
+                do {
+                    try writer.write(InvalidInputReport.testSuite(diagnostics: diagnostics, message: message, redactor: runRedactor))
+                    try writer.finish()
+                    written = writer.path
+                } catch {
+                    writer.abandon()
+                    config.errorOutput("gatecheck: error: cannot write the JUnit report: \(error)\n")
+                }
+            }
+            return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: diagnostics, duration: clock.now - start, junitPath: written)
         }
 
         // Command-line input first: nothing is loaded or sent when it is wrong.
@@ -168,6 +199,12 @@ public struct GatecheckRunner: Sendable {
         let loaded = SuiteLoader.load(paths: config.paths,
                                       options: LoadOptions(variables: config.variables, environment: config.environment,
                                                            requireAPI: usesEmulator))
+        // Run-level output goes through the run-wide redactor from here on (see `RunRedaction`).
+        let redaction = RunRedaction.forRun(suites: loaded.suites, commandLineVariables: config.variables,
+                                            environment: config.environment, targetSecrets: Array(profile?.secrets ?? []))
+        runRedactor = redaction.redactor
+        config.output = redaction.sink(config.output)
+        config.errorOutput = redaction.sink(config.errorOutput)
         var diagnostics = loaded.diagnostics
         var suites = loaded.suites
         if let shard = config.shard, !loaded.hasErrors {
@@ -209,14 +246,18 @@ public struct GatecheckRunner: Sendable {
                 return invalid(error.diagnostics, error.message)
             }
         }
-
-        var writer: JUnitReportWriter?
-        if let path = config.junitPath {
-            do { writer = try JUnitReportWriter(path: path) } catch {
-                return invalid(diagnostics, "gatecheck: error: cannot write the JUnit report: \(error)")
-            }
+        // Authorizer secrets are known now: run-level output is redacted of them too.
+        let targetSecrets = target.secrets + (parity?.target.secrets ?? [])
+        if !targetSecrets.isEmpty {
+            runRedactor = runRedactor.merging(targetSecrets)
+            let more = RunRedaction(redactor: Redactor(secrets: targetSecrets))
+            config.output = more.sink(config.output)
+            config.errorOutput = more.sink(config.errorOutput)
         }
 
+        let selectedCases = suites.reduce(0) { count, suite in
+            count + suite.cases.filter { selection.exclusionReason(suite: suite, testCase: $0) == nil }.count
+        }
         let chosen = selection
         let runConfiguration = config
         let comparison = parity
@@ -288,6 +329,13 @@ public struct GatecheckRunner: Sendable {
                                  duration: clock.now - start, junitPath: junitPath)
         let interrupted = Task.isCancelled || interruption.isInterrupted
         summary.exitStatus = interrupted ? .interrupted : summary.failed + summary.errors > 0 ? .failed : .passed
+        if selectedCases == 0, selection.filter != nil || !selection.tags.isEmpty, !config.allowEmpty, !interrupted {
+            var what: [String] = []
+            if let filter = config.filter { what.append("--filter '\(filter)'") }
+            if !config.tags.isEmpty { what.append("--tag " + config.tags.map { "'\($0)'" }.joined(separator: ", ")) }
+            config.errorOutput("gatecheck: error: no case matched \(what.joined(separator: " and ")) (pass --allow-empty to accept an empty selection)\n")
+            summary.exitStatus = .noCaseSelected
+        }
         if let reportError {
             config.errorOutput("gatecheck: error: cannot write the JUnit report: \(reportError)\n")
             summary.exitStatus = .invalidInput
@@ -308,21 +356,27 @@ public struct GatecheckRunner: Sendable {
                          parity: ParityRun? = nil) async -> SuiteResult {
         var result = await execute(suite, configuration: configuration, target: target, client: client, selection: selection,
                                    latch: latch, interruption: interruption, secrets: target.secrets + (parity?.target.secrets ?? []))
+        var redactor = Redactor(secrets: target.secrets + (parity?.target.secrets ?? []) + result.learnedSecrets)
         if let parity {
             // The second side runs the same cases in the same order (its own captures); its assertions do not count.
             let other = await execute(suite, configuration: configuration, target: parity.target, client: client, selection: selection,
                                       latch: nil, interruption: interruption, secrets: target.secrets + parity.target.secrets)
-            let redactor = Redactor(secrets: target.secrets + parity.target.secrets)
-            result.cases = parity.interleave(suite: suite, left: result.cases, right: other.cases, redactor: redactor)
+            redactor = redactor.merging(other.learnedSecrets)
+            // Responses are compared redacted: a diff cell or body excerpt never shows (part of) a secret.
+            func redactingResponses(_ cases: [CaseResult]) -> [CaseResult] {
+                cases.map { var copy = $0; copy.response = $0.response?.redacted(by: redactor); return copy }
+            }
+            result.cases = parity.interleave(suite: suite, left: redactingResponses(result.cases), right: redactingResponses(other.cases),
+                                             redactor: redactor)
+            result.learnedSecrets = redactor.secrets
             if result.cases.contains(where: { $0.name.hasPrefix(ParityRun.casePrefix) && ($0.isFailed || $0.isErrored) }) { latch?.trip() }
         }
         if let mode = configuration.record {
-            let notes = Snapshots.record(result.cases, suite: suite, mode: mode,
-                                         redactor: Redactor(secrets: target.secrets + (parity?.target.secrets ?? [])))
+            let notes = Snapshots.record(result.cases, suite: suite, mode: mode, redactor: redactor, keepSecrets: configuration.recordSecrets)
             for index in result.cases.indices { result.cases[index].notes += notes[result.cases[index].name] ?? [] }
         }
-        for index in result.cases.indices { result.cases[index].response = nil }
-        return result
+        // The one redaction pass (see `RunRedaction`): nothing reads a result before this.
+        return result.redacted(by: redactor)
     }
 
     /// Runs the suite's cases against one target (starting an emulator instance for it when the target has no profile).
@@ -377,6 +431,7 @@ public struct GatecheckRunner: Sendable {
         }
         guard scheme == "http" || scheme == "https" else { return "the scheme must be http or https, not '\(scheme)'" }
         guard let host = components.host, !host.isEmpty else { return "the URL has no host" }
+        if let port = components.port, !(1...65535).contains(port) { return "the port \(port) is not between 1 and 65535" }
         if components.query != nil || components.fragment != nil { return "the base URL must not have a query or fragment" }
         return nil
     }

@@ -133,8 +133,10 @@ struct SuiteExecutor {
             if result.isFailed || result.isErrored { failFast?.trip() }
             results.append(result)
         }
-        return SuiteResult(name: suite.name, file: suite.file, target: redactor.redact(baseURL), started: started,
-                           duration: clock.now - start, cases: results)
+        var result = SuiteResult(name: suite.name, file: suite.file, target: redactor.redact(baseURL), started: started,
+                                 duration: clock.now - start, cases: results)
+        result.learnedSecrets = redactor.secrets
+        return result
     }
 
     func runCase(_ testCase: TestCase, scope: inout VariableScope, redactor: inout Redactor) async -> CaseResult {
@@ -200,7 +202,7 @@ struct SuiteExecutor {
             }
             failures += captureFailures
             if checksSnapshots, evaluationError == nil, testCase.expect.snapshot || suite.snapshot {
-                failures += Snapshots.check(observed, suite: suite, caseName: testCase.name)
+                failures += Snapshots.check(observed, suite: suite, caseName: testCase.name, redactor: attemptRedactor)
             }
             let holds = evaluationError == nil && failures.isEmpty
 

@@ -13,7 +13,8 @@ struct Gatecheck: AsyncParsableCommand {
         abstract: "Contract and conformance tests for Amazon API Gateway APIs, from declarative YAML suites.",
         discussion: """
         Exit codes: 0 every case passed (or was skipped), 1 a case failed or errored, 2 invalid input \
-        (usage, suites, target), 130 interrupted by SIGINT, 143 terminated by SIGTERM.
+        (usage, suites, target), 5 --filter/--tag selected no case (unless --allow-empty), 130 interrupted by SIGINT, \
+        143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
         subcommands: [Run.self, Record.self, Validate.self, List.self, Emulate.self, MergeReports.self],
@@ -69,8 +70,11 @@ struct SharedRunOptions: ParsableArguments {
 
     @OptionGroup var variableOptions: VariableOptions
 
-    @Option(help: ArgumentHelp("Request timeout for cases that set none (default: the target profile's, else 30).", valueName: "seconds"))
-    var timeout: Double?
+    @Option(help: ArgumentHelp("Request timeout for cases that set none, e.g. 5s, 500ms or 5 (seconds); default: the target profile's, else 30s.", valueName: "duration"))
+    var timeout: String?
+
+    @Flag(help: "Exit 0 when --filter or --tag selects no case (by default that exits 5, so a CI gate cannot pass with no test).")
+    var allowEmpty = false
 
     @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
     var sigv4 = false
@@ -82,7 +86,17 @@ struct SharedRunOptions: ParsableArguments {
     var cacert: String?
 
     func validate() throws {
-        if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
+        if junit.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--junit needs a file path, e.g. --junit reports/junit.xml")
+        }
+        if let empty = tags.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--tag '\(empty)': a tag cannot be empty")
+        }
+        if let timeout {
+            guard let parsed = DurationText.parse(timeout), parsed > .zero else {
+                throw ValidationError("--timeout: invalid duration '\(timeout)' (write e.g. 5s, 500ms or 5)")
+            }
+        }
         if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
             throw ValidationError("--cacert: cannot read '\(cacert)'")
         }
@@ -99,7 +113,8 @@ struct SharedRunOptions: ParsableArguments {
         configuration.filter = filter
         configuration.tags = tags
         configuration.variables = try variableOptions.parsed()
-        configuration.timeout = timeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }
+        configuration.timeout = timeout.flatMap(DurationText.parse)
+        configuration.allowEmpty = allowEmpty
         configuration.sigv4 = sigv4
         configuration.insecure = insecure
         configuration.caBundlePath = cacert
@@ -148,7 +163,7 @@ extension Gatecheck {
         @Option(name: .customLong("property"), help: ArgumentHelp("Add a property to every suite of the JUnit report, e.g. git.sha=$GITHUB_SHA (repeatable).", valueName: "name=value"))
         var properties: [String] = []
 
-        @Option(help: "Suites run at the same time (the default is the number of cores).")
+        @Option(help: "Suites run at the same time, by default one per core.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: ArgumentHelp("Send a request again up to N times after a transport failure or a 502/503/504 (idempotent methods only; cases may override; default: the target profile's, else 0).", valueName: "n"))
@@ -222,9 +237,13 @@ extension Gatecheck {
         @Flag(help: "Print what would change, write no snapshot.")
         var dryRun = false
 
+        @Flag(help: "Store a secret the server echoes in the snapshot as is (by default it is replaced by *** with a warning).")
+        var recordSecrets = false
+
         func run() async throws {
             var configuration = try shared.configuration()
             configuration.record = dryRun ? .dryRun : .write
+            configuration.recordSecrets = recordSecrets
             try await Gatecheck.execute(configuration)
         }
     }
