@@ -28,6 +28,13 @@ final class Transfer {
     private var bodyBytesReceived = 0
     /// Started when the body first goes past `bodyLimit`: the digest of every byte received.
     private var bodyHasher: SHA256?
+    /// When the request's timeout runs out, counted from when the transfer was created (as libcurl counts it).
+    /// Checked as each piece of the response arrives, so a server that never stops sending cannot keep the
+    /// exchange alive past its timeout however fast the bytes come.
+    private let deadline: ContinuousClock.Instant?
+    /// Set when a callback stopped the transfer because `deadline` passed: it ends as a timeout (28), not as the
+    /// write error (23) libcurl reports for a callback that refuses data.
+    private var stoppedAtDeadline = false
 
     /// Creates the easy handle and applies every option; throws when libcurl refuses one.
     init(submission: Submission, configuration: HTTPClientConfiguration, resolveList: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
@@ -37,6 +44,7 @@ final class Transfer {
         self.submission = submission
         self.easy = easy
         self.bodyLimit = configuration.maxResponseBodyBytes
+        self.deadline = submission.request.timeout.map { ContinuousClock.now + $0 }
         self.errorBuffer = .allocate(capacity: Int(gc_error_size))
         errorBuffer.initialize(repeating: 0, count: Int(gc_error_size))
         do {
@@ -84,6 +92,7 @@ final class Transfer {
             let length = size * count
             guard let userData else { return 0 }
             let transfer = Unmanaged<Transfer>.fromOpaque(userData).takeUnretainedValue()
+            guard !transfer.isPastDeadline() else { return 0 }
             transfer.head.consume(line: UnsafeRawBufferPointer(start: buffer, count: length))
             return length
         }, option: "CURLOPT_HEADERFUNCTION")
@@ -92,6 +101,7 @@ final class Transfer {
             let length = size * count
             guard let userData else { return 0 }
             let transfer = Unmanaged<Transfer>.fromOpaque(userData).takeUnretainedValue()
+            guard !transfer.isPastDeadline() else { return 0 }
             transfer.receive(UnsafeRawBufferPointer(start: buffer, count: length))
             return length
         }, option: "CURLOPT_WRITEFUNCTION")
@@ -165,6 +175,13 @@ final class Transfer {
         if let resolveList { try set(CURLOPT_RESOLVE, list: resolveList) }
     }
 
+    /// Whether the request's timeout has run out; records it so the transfer ends as a timeout.
+    private func isPastDeadline() -> Bool {
+        guard let deadline, ContinuousClock.now >= deadline else { return false }
+        stoppedAtDeadline = true
+        return true
+    }
+
     /// Keeps body bytes up to the limit; past it, counts and hashes them only.
     private func receive(_ bytes: UnsafeRawBufferPointer) {
         bodyBytesReceived += bytes.count
@@ -205,6 +222,12 @@ final class Transfer {
 
     /// The outcome once libcurl reports the transfer done with `code`.
     func result(code: CURLcode) -> Result<HTTPResponse, TransportError> {
+        if stoppedAtDeadline, code == CURLE_WRITE_ERROR, let timeout = submission.request.timeout {
+            return .failure(TransportError(
+                code: Int(CURLE_OPERATION_TIMEDOUT.rawValue),
+                detail: "Operation timed out after \(Self.milliseconds(timeout)) milliseconds with \(bodyBytesReceived) bytes received"
+            ))
+        }
         guard code == CURLE_OK else { return .failure(transportError(code: Int(code.rawValue))) }
         var responseCode = 0
         _ = gc_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &responseCode)

@@ -56,6 +56,21 @@ struct BoundedTransferTests {
         #expect(error.name == "CURLE_OPERATION_TIMEDOUT")
     }
 
+    @Test("an endless body kept whole still ends at the timeout, reported as a timeout", .timeLimit(.minutes(1)))
+    func endlessUnlimitedBodyTimesOut() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            .endlessChunkedBody(headers: ["Content-Type": "text/plain"], chunk: Array(repeating: UInt8(ascii: "y"), count: 16_384))
+        }
+        defer { server.stop() }
+        let client = CurlHTTPClient(configuration: .init(maxResponseBodyBytes: nil))
+        defer { client.shutdown() }
+        let error = try #require(await client.send(HTTPRequest(url: server.baseURL + "/endless", timeout: .milliseconds(300))).failure)
+        // Whichever sees the deadline first (libcurl's timer or the client's check as bytes arrive), the user sees
+        // a timeout, never the write error libcurl reports for a transfer its callback stopped.
+        #expect(error.code == 28 && error.name == "CURLE_OPERATION_TIMEDOUT", "\(error)")
+        #expect(error.detail.hasPrefix("Operation timed out after"), "\(error)")
+    }
+
     @Test("two faults in a row on one reused connection each report their own detail text")
     func errorTextIsPerTransfer() async throws {
         // Connection 1 answers /ok, then resets when asked for /fault: libcurl retries /fault on a fresh connection,
