@@ -25,7 +25,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         // HTTP client over libcurl: one curl_multi loop on a dedicated thread.
-        .target(name: "CurlHTTP", dependencies: ["CCurl", "HTTPMessage"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "HTTPMessage", .product(name: "Crypto", package: "swift-crypto")]),
         // Value types shared by the client, the emulator and the runner (ordered, case-preserving headers).
         .target(name: "HTTPMessage"),
         // Order-preserving JSON values, parser, serializer and the one JSONPath implementation.
@@ -80,7 +80,7 @@ let package = Package(
         // Loopback servers for tests (a scriptable HTTP server and a fault injector).
         .target(name: "TestSupport", dependencies: ["HTTPMessage"]),
 
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
         .testTarget(name: "VTLTests", dependencies: ["VTL", "JSONCore"]),
         .testTarget(name: "JUnitTests", dependencies: ["JUnit", "TestSupport"]),

@@ -45,6 +45,9 @@ public struct RunConfiguration: Sendable {
     public var insecure = false
     /// A PEM file of CA certificates to trust instead of the system store (`--cacert`).
     public var caBundlePath: String?
+    /// `--max-body-size`: most bytes kept of each response body (the rest is counted and hashed, and the case's
+    /// body assertions fail as not checked); nil keeps everything.
+    public var maxResponseBodyBytes: Int? = HTTPClientConfiguration.defaultMaxResponseBodyBytes
     /// `--retries`: extra attempts for cases that set none (transport failures and 502/503/504 only).
     /// Nil: the target profile's `retries`, else 0.
     public var retries: Int?
@@ -264,7 +267,8 @@ public struct GatecheckRunner: Sendable {
         var resolveEntries = target.resolve
         for entry in parity?.target.resolve ?? [] where !resolveEntries.contains(entry) { resolveEntries.append(entry) }
         let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: resolveEntries,
-                                                                           caBundlePath: config.caBundlePath))
+                                                                           caBundlePath: config.caBundlePath,
+                                                                           maxResponseBodyBytes: config.maxResponseBodyBytes))
         defer { client.shutdown() }
         let latch = config.failFast ? FailFastLatch() : nil
         let console = ConsoleReport(style: config.style)

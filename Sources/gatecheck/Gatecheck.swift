@@ -85,6 +85,9 @@ struct SharedRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
     var cacert: String?
 
+    @Option(name: .customLong("max-body-size"), help: ArgumentHelp("Keep at most this much of each response body, e.g. 512K, 10MB, 1GiB (binary units; default 10MB). The rest is counted and hashed; body assertions on a longer body fail as not checked.", valueName: "size"))
+    var maxBodySize: String?
+
     func validate() throws {
         if junit.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ValidationError("--junit needs a file path, e.g. --junit reports/junit.xml")
@@ -96,6 +99,9 @@ struct SharedRunOptions: ParsableArguments {
             guard let parsed = DurationText.parse(timeout), parsed > .zero else {
                 throw ValidationError("--timeout: invalid duration '\(timeout)' (write e.g. 5s, 500ms or 5)")
             }
+        }
+        if let maxBodySize, ByteSize.parse(maxBodySize) == nil {
+            throw ValidationError("--max-body-size: '\(maxBodySize)' is not a size; expected a positive number of bytes, optionally with K, M or G (e.g. 512K, 10MB)")
         }
         if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
             throw ValidationError("--cacert: cannot read '\(cacert)'")
@@ -118,6 +124,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.sigv4 = sigv4
         configuration.insecure = insecure
         configuration.caBundlePath = cacert
+        if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
         configuration.emulator = Gatecheck.emulatorProvider
         return configuration
