@@ -6,8 +6,9 @@ import NIOHTTP1
 /// One client connection: assembles requests from NIO's decoder, hands them to the `GatewayHandler` one at a time
 /// (pipelined requests wait in a short queue and are answered in order), and writes the responses as raw bytes.
 ///
-/// Everything here runs on the connection's event loop except the handler call, which runs in a `Task`
-/// and hops back with `eventLoop.execute`.
+/// Everything here runs on the connection's event loop. The handler call runs in a `Task` that prefers the loop as
+/// its executor (`EventLoopTaskExecutor`), so a request that never waits for real I/O is handled and answered on
+/// this thread; one that does resumes here when its I/O completes.
 final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
@@ -39,6 +40,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private let maxURIBytes: Int
 
     private var context: ChannelHandlerContext?
+    private var executor: EventLoopTaskExecutor?
     private var sourceIP = "127.0.0.1"
 
     // The request being received.
@@ -65,6 +67,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.executor = EventLoopTaskExecutor(eventLoop: context.eventLoop)
         if let address = context.channel.remoteAddress?.ipAddress { sourceIP = address }
     }
 
@@ -236,12 +239,20 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         let eventLoop = context.eventLoop
         let boundSelf = NIOLoopBound(self, eventLoop: eventLoop)
         let request = pending.request
-        let task = Task {
-            let outcome = await handler.handle(request)
-            eventLoop.execute {
+        let executor = executor
+        let task = Task(executorPreference: executor) {
+            let outcome = await GatewayExecution.$preferredExecutor.withValue(executor) {
+                await handler.handle(request)
+            }
+            if eventLoop.inEventLoop {
                 boundSelf.value.handlerFinished(outcome)
-                // Counted down on the loop, so shutdown cannot stop the loop before this closure has run.
                 tracker.end()
+            } else {
+                eventLoop.execute {
+                    boundSelf.value.handlerFinished(outcome)
+                    // Counted down on the loop, so shutdown cannot stop the loop before this closure has run.
+                    tracker.end()
+                }
             }
         }
         inFlight = (pending, task)

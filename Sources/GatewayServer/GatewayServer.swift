@@ -9,7 +9,8 @@ import Synchronization
 /// byte for byte (header order and case kept, `Content-Length` added only when the handler left it out).
 ///
 /// Keep-alive and pipelining are supported (pipelined requests are handled one after another and answered in order);
-/// idle connections are closed after `idleTimeoutSeconds`. The handler runs in a Swift task, never on the event loop.
+/// idle connections are closed after `idleTimeoutSeconds`. The handler runs in a Swift task whose executor is the
+/// connection's event loop, so a request that never waits for real I/O stays on one thread from read to write.
 public final class GatewayServer: Sendable {
     /// The port actually bound (useful when the configuration asked for port 0).
     public let port: Int

@@ -22,7 +22,8 @@ public struct GatewayServerConfiguration: Sendable {
     public var maxURIBytes: Int
     /// A connection with no traffic for this long (and no request being answered) is closed.
     public var idleTimeoutSeconds: Double
-    /// Number of event-loop threads (the handler itself runs on Swift concurrency's pool).
+    /// Number of event-loop threads. Requests are handled on their connection's loop; work that waits for real I/O
+    /// (handler workers, HTTP forwarding) suspends there without blocking it.
     public var eventLoopThreads: Int
 
     public init(host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 10_485_760,
