@@ -41,6 +41,8 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private var context: ChannelHandlerContext?
     private var executor: EventLoopTaskExecutor?
+    /// Times each request head and polices blank lines before it; told when a head is complete.
+    var headGuard: RequestHeadGuard?
     private var sourceIP = "127.0.0.1"
 
     // The request being received.
@@ -94,6 +96,20 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             if inFlight == nil && queue.isEmpty { context.close(promise: nil) }
             return
         }
+        if let headEvent = event as? RequestHeadGuard.RequestHeadEvent {
+            guard !discardingInput else { return }
+            let response: GatewayResponse, summary: String
+            switch headEvent {
+            case .timedOut:
+                response = ResponseWriter.requestTimeout()
+                summary = "request head not complete within the header timeout"
+            case .tooManyBlankLines:
+                response = ResponseWriter.badRequest()
+                summary = "malformed request (more than \(RequestHeadGuard.maxLeadingBlankLines) blank lines before the request line)"
+            }
+            finish(with: FinalResponse(response: response, logSummary: summary, started: .now()), context: context)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -113,6 +129,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         case .end:
             guard let head = currentHead, !discardingInput else { return }
             currentHead = nil
+            headGuard?.awaitingHead()
             let request = GatewayRequest(method: head.method.rawValue, target: head.uri,
                                          headers: Self.gatewayHeaders(head.headers), body: currentBody,
                                          sourceIP: sourceIP, httpVersion: Self.versionString(head.version))
@@ -128,6 +145,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard !discardingInput else { return }
+        headGuard?.headReceived()
         currentHead = head
         currentStarted = .now()
         if head.uri.utf8.count > maxURIBytes {
@@ -190,6 +208,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Stops taking requests; once every earlier request is answered, `final` is written and the connection closes.
     private func finish(with final: FinalResponse, context: ChannelHandlerContext) {
         discardingInput = true
+        headGuard?.stop()
         currentHead = nil
         currentBody = []
         finalResponse = final

@@ -453,6 +453,59 @@ struct GatewayServerTests {
         }
     }
 
+    @Test("a request head not complete within the header timeout gets 408 and the connection closes")
+    func headerTimeout() async throws {
+        let log = LogCollector()
+        // The idle timeout is far away: only the header timer can end these connections.
+        try await withServer(log: log, configure: { $0.headerTimeoutSeconds = 0.2; $0.idleTimeoutSeconds = 600 }) { server in
+            let stalled = try await RawClient.connect(port: server.port)
+            try await stalled.send("GET /stalled HTTP/1.1\r\nHost: x\r\n")
+            let response = try await stalled.readResponse()
+            #expect(response.status == 408)
+            #expect(response.header("Connection") == "close")
+            #expect(try await stalled.readUntilClosed().isEmpty)
+
+            // Slowloris: a byte at a time keeps the connection busy, but the head still has to finish in time.
+            let slow = try await RawClient.connect(port: server.port)
+            let trickle = Array("GET /slowloris HTTP/1.1\r\nHost: x\r\n".utf8) + Array(repeating: UInt8(ascii: "a"), count: 100_000)
+            var answer: [UInt8] = []
+            for byte in trickle {
+                do { try await slow.send([byte]) } catch { break }  // the server closed its side: stop sending
+                if let early = try await slow.readAvailable(), !early.isEmpty { answer = early; break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            answer += try await slow.readUntilClosed()
+            #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+
+            // A keep-alive connection that waits between requests is not cut by the header timer.
+            let patient = try await RawClient.connect(port: server.port)
+            try await patient.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await patient.readResponse().status == 200)
+            try await Task.sleep(for: .milliseconds(500))
+            try await patient.send("GET /second HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await patient.readResponse().status == 200)
+        }
+        #expect(log.all.contains { $0.hasPrefix("request head not complete within the header timeout -> 408") }, "\(log.all)")
+    }
+
+    @Test("a few blank lines before a request line are ignored; a flood of them gets 400 and the connection closes")
+    func blankLines() async throws {
+        try await withServer(configure: { $0.idleTimeoutSeconds = 600 }) { server in
+            let tolerated = try await RawClient.connect(port: server.port)
+            try await tolerated.send("\r\n\r\n\nGET /after-blank-lines HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try Echo(try await tolerated.readResponse().body).requestLine.hasPrefix("GET /after-blank-lines "))
+
+            for flood in [String(repeating: "\r\n", count: 1_000), String(repeating: "\n", count: 1_000)] {
+                let client = try await RawClient.connect(port: server.port)
+                try await client.send(flood)
+                let response = try await client.readResponse()
+                #expect(response.status == 400)
+                #expect(response.header("Connection") == "close")
+                #expect(try await client.readUntilClosed().isEmpty)
+            }
+        }
+    }
+
     @Test("one log line per request with route, integration, selected response, duration and detail")
     func logLines() async throws {
         let log = LogCollector()
