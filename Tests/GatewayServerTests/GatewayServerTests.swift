@@ -525,6 +525,45 @@ struct GatewayServerTests {
         #expect(lines[2].wholeMatch(of: #/POST /big rejected \(bodyTooLarge\) -> 413 \d+\.\d\dms/#) != nil, "\(lines[2])")
     }
 
+    @Test("the buffered request log keeps every line, in order, under load from many connections")
+    func bufferedLogUnderLoad() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-log-\(UUID().uuidString).txt").path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        defer { close(descriptor); unlink(path) }
+        let writer = BufferedLogWriter(fileDescriptor: descriptor)
+        let connections = 8, requestsPerConnection = 250
+        var configuration = GatewayServerConfiguration(eventLoopThreads: 2)
+        configuration.idleTimeoutSeconds = 600
+        let server = try await GatewayServer.start(handler: EchoHandler(), configuration: configuration,
+                                                   log: { writer.write($0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for connection in 0..<connections {
+                group.addTask {
+                    let client = try await RawClient.connect(port: server.port)
+                    var burst = ""
+                    for index in 0..<requestsPerConnection { burst += "GET /c\(connection)/r\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }
+                    try await client.send(burst)
+                    for _ in 0..<requestsPerConnection { #expect(try await client.readResponse().status == 200) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        await server.shutdown()
+        writer.close()
+
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == connections * requestsPerConnection)
+        var next = [Int](repeating: 0, count: connections)
+        for line in lines {
+            let match = try #require(line.wholeMatch(of: #/GET /c(\d+)/r(\d+) \[ANY /\{proxy\+\}\] -> 200 MOCK integration=default \d+\.\d\dms/#), "\(line)")
+            let connection = Int(match.1)!, index = Int(match.2)!
+            #expect(index == next[connection], "connection \(connection): line for request \(index) after \(next[connection] - 1)")
+            next[connection] = index + 1
+        }
+        #expect(next == [Int](repeating: requestsPerConnection, count: connections))
+    }
+
     @Test("listening beyond loopback logs a warning")
     func nonLoopbackWarning() async throws {
         let log = LogCollector()
