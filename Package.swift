@@ -70,7 +70,7 @@ let package = Package(
         ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore", "Stages", "SigV4",
+            "GatecheckCore", "GatewayServer", "Stages", "SigV4",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
