@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libcurl, seen from Swift: the system library plus typed, non-variadic wrappers.
@@ -53,9 +54,15 @@ let package = Package(
         .target(name: "Backends", dependencies: [
             "Gateway", "JSONCore", "HTTPMessage", "CurlHTTP", "SourceDiagnostics", "Yams",
         ]),
+        // What a report shows of a run: plain, redacted values (the HTML report's input), and run-to-run comparison.
+        .target(name: "ReportModel"),
+        // The self-contained HTML report (Mustache templates), and reading earlier HTML/JUnit reports.
+        .target(name: "HTMLReport", dependencies: [
+            "ReportModel", "JSONCore", .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         // Suites, variables, assertions, the runner, console and JUnit reporting.
         .target(name: "GatecheckCore", dependencies: [
-            "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics",
+            "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics", "ReportModel", "HTMLReport",
             "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -96,6 +103,9 @@ let package = Package(
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
+        .testTarget(name: "HTMLReportTests", dependencies: [
+            "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",
+        ]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
             "GatecheckCore", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
         ], exclude: ["Fixtures"]),

@@ -111,6 +111,8 @@ public struct RunSummary: Sendable {
     public var duration: Duration
     /// Where the JUnit report was written, if it was.
     public var junitPath: String?
+    /// Where the HTML report was written, if it was.
+    public var htmlPath: String? = nil
 
     public var exitCode: Int32 { exitStatus.rawValue }
     public var passed: Int { suites.reduce(0) { $0 + $1.passed } }

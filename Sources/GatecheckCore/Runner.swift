@@ -1,7 +1,9 @@
 import CurlHTTP
 import Foundation
+import HTMLReport
 import HTTPMessage
 import JUnit
+import ReportModel
 import SourceDiagnostics
 import Stages
 
@@ -89,6 +91,10 @@ public struct RunConfiguration: Sendable {
     public var recordSecrets = false
     /// `--allow-empty`: a `--filter`/`--tag` that selects no case exits 0 instead of `noCaseSelected` (5).
     public var allowEmpty = false
+    /// `--html FILE`: also write the self-contained HTML report there (from the same results as the JUnit report).
+    public var htmlPath: String?
+    /// `--html-previous FILE`: an earlier HTML or JUnit report; the HTML report shows what changed since.
+    public var htmlPreviousPath: String?
 
     public init() {}
 }
@@ -258,6 +264,15 @@ public struct GatecheckRunner: Sendable {
             config.errorOutput = more.sink(config.errorOutput)
         }
 
+        var previousOutcomes: [String: CaseOutcome]?
+        if let previous = config.htmlPreviousPath {
+            do { previousOutcomes = try HTMLReportFile.previousOutcomes(path: previous) } catch {
+                return invalid(diagnostics, "gatecheck: error: --html-previous: \(error)")
+            }
+        }
+        let startDate = Date()
+        var htmlSuites: [SuiteReport] = []
+
         let selectedCases = suites.reduce(0) { count, suite in
             count + suite.cases.filter { selection.exclusionReason(suite: suite, testCase: $0) == nil }.count
         }
@@ -314,6 +329,7 @@ public struct GatecheckRunner: Sendable {
                         do { try writer.write(JUnitMapping.testSuite(ready)) } catch { reportError = "\(error)" }
                     }
                     results.append(ready)
+                    if config.htmlPath != nil { htmlSuites.append(HTMLReportMapping.suite(ready, source: suites[emitted])) }
                     emitted += 1
                 }
                 if emitted == suites.count { group.cancelAll() }  // stops the grace watcher
@@ -343,6 +359,17 @@ public struct GatecheckRunner: Sendable {
         if let reportError {
             config.errorOutput("gatecheck: error: cannot write the JUnit report: \(reportError)\n")
             summary.exitStatus = .invalidInput
+        }
+        if let htmlPath = config.htmlPath {
+            let report = HTMLReportMapping.run(summary, suites: htmlSuites, usesEmulator: config.target == nil, started: startDate)
+            let comparison = previousOutcomes.map { RunComparison(previous: $0, current: report, source: config.htmlPreviousPath ?? "") }
+            do {
+                try HTMLReportFile.write(report, comparison: comparison, to: htmlPath)
+                summary.htmlPath = htmlPath
+            } catch {
+                config.errorOutput("gatecheck: error: \(error)\n")
+                summary.exitStatus = .invalidInput
+            }
         }
         if summary.exitStatus == .interrupted { config.errorOutput("gatecheck: interrupted; cases not run are reported as skipped\n") }
         config.output("\n" + console.summary(summary))

@@ -48,6 +48,22 @@ struct VariableOptions: ParsableArguments {
     }
 }
 
+/// `--html` and `--html-previous` (run and merge-reports).
+struct HTMLReportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report (no network needed to view it), e.g. reports/report.html.", valueName: "file"))
+    var html: String?
+
+    @Option(name: .customLong("html-previous"), help: ArgumentHelp("An earlier HTML or JUnit report: the HTML report shows what is newly failing, fixed and still failing since.", valueName: "file"))
+    var htmlPrevious: String?
+
+    func validate() throws {
+        if htmlPrevious != nil, html == nil { throw ValidationError("--html-previous needs --html FILE") }
+        if let htmlPrevious, !FileManager.default.isReadableFile(atPath: htmlPrevious) {
+            throw ValidationError("--html-previous: cannot read '\(htmlPrevious)'")
+        }
+    }
+}
+
 /// What `run` and `record` share: which suites, against which target, and how requests are sent.
 struct SharedRunOptions: ParsableArguments {
     @Argument(help: "Suite files or directories (searched recursively for *.yaml and *.yml).")
@@ -188,6 +204,8 @@ extension Gatecheck {
         @Flag(help: "Skip every remaining case after the first failure or error.")
         var failFast = false
 
+        @OptionGroup var html: HTMLReportOptions
+
         func validate() throws {
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
             if let retries { guard (0...10).contains(retries) else { throw ValidationError("--retries must be between 0 and 10") } }
@@ -219,6 +237,8 @@ extension Gatecheck {
             configuration.maxRetryAfter = .milliseconds(Int64((maxRetryAfter * 1000).rounded()))
             configuration.interruptGracePeriod = .milliseconds(Int64((gracePeriod * 1000).rounded()))
             configuration.failFast = failFast
+            configuration.htmlPath = html.html
+            configuration.htmlPreviousPath = html.htmlPrevious
             try await Gatecheck.execute(configuration)
         }
 
@@ -269,8 +289,11 @@ extension Gatecheck {
         @Flag(help: "Keep a suite that appears in several inputs (by default that is an error: the shards overlapped).")
         var allowDuplicates = false
 
+        @OptionGroup var html: HTMLReportOptions
+
         func run() throws {
-            let status = GatecheckRunner.mergeReports(inputs, into: output, allowDuplicates: allowDuplicates)
+            let status = GatecheckRunner.mergeReports(inputs, into: output, allowDuplicates: allowDuplicates,
+                                                      htmlPath: html.html, htmlPreviousPath: html.htmlPrevious)
             throw ExitCode(status.rawValue)
         }
     }
