@@ -625,6 +625,8 @@ def main() -> None:
 
         # 3. runner: its own section (runner_benchmark)
         runner_section = runner_benchmark(args.gatecheck, work, quick)
+        log("HTML report: 10,000 cases, size and opening time in headless Chromium")
+        html_rows = html_report_bench(args.gatecheck, os.path.join(BENCH_DIR, "mock-api.yaml"), work, runs=1 if quick else 3)
 
         # 5. in-process
         log("in-process: VTL render, JSON parse, pipeline")
@@ -674,6 +676,7 @@ def main() -> None:
     rows.append(f"| 5 | VTL render, {vtl.get('vtl.template_lines', '30')}-line template over a {int(vtl.get('vtl.body_bytes', '0')):,} B body (in-process) | {fmt(vtl_us, 1)} µs | | | |")
     rows.append(f"| - | JSON parse / serialize of the same body (in-process) | {fmt(float(json_fields['json-parse.median_us']), 1)} µs / {fmt(float(json_fields['json-serialize.median_us']), 1)} µs | | | |")
     rows.append(f"| - | REST pipeline, MOCK + VTL, no sockets (in-process) | {fmt(float(pipeline['pipeline.median_us']), 1)} µs per request | | | |")
+    rows += html_rows
 
     header = [
         f"Machine: {machine['nproc']} cores ({machine['cpu']}), {machine['memory']} RAM; "
@@ -692,6 +695,58 @@ def main() -> None:
     log("cold start runs (ms): " + ", ".join(f"{c:.1f}" for c in cold))
     log("emulator RSS before stop (KiB): " + str(emulator_rss_now))
     log("soak RSS samples (emulator KiB, workers KiB): " + " ".join(f"{a}/{b}" for a, b in samples))
+
+
+# --------------------------------------------------------------------------------------------
+# 6. HTML report (issue 22): size and opening time of the report of 10,000 cases
+
+
+def html_report_bench(gatecheck: str, mock_api: str, work: str, runs: int = 3) -> list[str]:
+    """Rows for the report of 10,000 cases (20 suites, 1 in 20 failing with its transcript): its size (< 10 MB) and
+    how long headless Chromium takes to open it (< 2 s), measured as the median wall time of `chromium --dump-dom` on
+    the report minus that on an empty page (the browser's own start-up). Skipped with a note without chromium."""
+    directory = os.path.join(work, "html-suites")
+    os.makedirs(directory, exist_ok=True)
+    for s in range(20):
+        lines = [f"name: html-{s:02d}", f"tags: [{'smoke' if s % 2 else 'regression'}]", f"api: {mock_api}", "cases:"]
+        for c in range(500):
+            ident = s * 500 + c
+            status = 201 if ident % 20 == 0 else 200
+            lines += [f"  - name: case {c:04d}", f"    request: {{ path: /mock, query: {{ id: \"{ident}\" }} }}",
+                      f"    expect: {{ status: {status}, body: {{ jsonPath: {{ \"$.id\": \"{ident}\" }} }} }}"]
+        with open(os.path.join(directory, f"html-{s:02d}.yaml"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+    html = os.path.join(work, "report.html")
+    result = subprocess.run([gatecheck, "run", directory, "--junit", os.path.join(work, "html-junit.xml"), "--html", html],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if result.returncode != 1 or not os.path.exists(html):
+        fail(f"the HTML report run exited with status {result.returncode} (expected 1: 500 failing cases): {result.stderr[-2000:]}")
+    size_mb = os.path.getsize(html) / 1_000_000
+    chromium = shutil.which("chromium")
+    rows = [f"| 6 | HTML report of 10,000 cases (500 failing, expanded) | {fmt(size_mb, 2)} MB | < 10 MB | {'yes' if size_mb < 10 else 'NO'} | |"]
+    if chromium is None:
+        return rows + ["| 6 | HTML report: open in headless Chromium | not measured: chromium is not installed (scripts/install-deps.sh --test) | < 2 s | | |"]
+    blank = os.path.join(work, "blank.html")
+    with open(blank, "w") as f:
+        f.write("<!DOCTYPE html><title>blank</title>")
+
+    def open_seconds(path: str) -> float:
+        profile = tempfile.mkdtemp(prefix="gatecheck-chromium-", dir=work)
+        started = time.perf_counter()
+        done = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", f"--user-data-dir={profile}",
+                               "--dump-dom", "file://" + path], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        seconds = time.perf_counter() - started
+        shutil.rmtree(profile, ignore_errors=True)
+        if done.returncode != 0:
+            fail(f"chromium exited with status {done.returncode} on {path}")
+        if path == html and 'data-ready="true"' not in done.stdout:
+            fail("the report's script did not finish in headless Chromium")
+        return seconds
+
+    base = median([open_seconds(blank) for _ in range(runs)])
+    opened = median([open_seconds(html) for _ in range(runs)])
+    load = max(0.0, opened - base)
+    return rows + [f"| 6 | HTML report of 10,000 cases: open in headless Chromium (script done; minus browser start {fmt(base, 2)} s) | {fmt(load, 2)} s | < 2 s | {'yes' if load < 2 else 'NO'} | |"]
 
 
 if __name__ == "__main__":
