@@ -41,65 +41,17 @@ public struct EmulatorSpec: Sendable {
     }
 }
 
-/// A loaded API definition of either kind.
-enum LoadedAPI: Sendable {
-    case rest(RESTAPIDefinition)
-    case http(HTTPAPIDefinition)
-
-    var diagnostics: [Diagnostic] {
-        switch self {
-        case let .rest(definition): return definition.diagnostics
-        case let .http(definition): return definition.diagnostics
-        }
-    }
-
-    /// The methods (`GET /items`) or routes (`GET /items`) that use `AWS_IAM` authorization.
-    var iamRoutes: [String] {
-        switch self {
-        case let .rest(definition):
-            return definition.allMethods.filter { $0.authorizationType == .awsIAM }.map { "\($0.httpMethod) \($0.resourcePath)" }
-        case let .http(definition):
-            return definition.allRoutes.filter { $0.authorizationType == .awsIAM }.map(\.routeKey)
-        }
-    }
-}
-
 /// Loads what an `EmulatorSpec` names and starts emulator servers for it.
 public enum EmulatorLauncher {
-    /// Loads the API definition: `apiType` decides, otherwise the document's features do.
-    static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> LoadedAPI {
-        var type = spec.apiType
-        if type == nil {
-            let text: String
-            switch YAMLSource.readText(path: spec.apiPath) {
-            case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-            case let .success(read): text = read
+    /// Loads the API definition (`APIDefinition.load`): `apiType` decides, otherwise the document's features do.
+    static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
+        try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest }) { readAs in
+            guard let readAs else {
+                return Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
             }
-            switch HTTPAPILoader.detectKind(text: text) {
-            case .httpAPI: type = .http
-            case .restAPI: type = .rest
-            case .undetermined:
-                let document: Node?
-                switch YAMLSource.parse(text, file: spec.apiPath) {
-                case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-                case let .success(node): document = node
-                }
-                let undecided = Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
-                // A definition broken either way: its own diagnostics first (the read with fewer errors, REST on a tie).
-                let asREST: [Diagnostic]
-                do { _ = try RESTAPILoader.load(path: spec.apiPath); asREST = [] } catch { asREST = error.diagnostics }
-                let asHTTP: [Diagnostic]
-                do { _ = try HTTPAPILoader.load(path: spec.apiPath); asHTTP = [] } catch { asHTTP = error.diagnostics }
-                func errors(_ diagnostics: [Diagnostic]) -> Int { diagnostics.filter { $0.severity == .error }.count }
-                guard errors(asREST) > 0, errors(asHTTP) > 0 else { throw DiagnosticsError([undecided]) }
-                let note = Diagnostic(.note, file: spec.origin,
-                                      message: "\(spec.apiPath) is read as a \(errors(asHTTP) < errors(asREST) ? "HTTP" : "REST") API above; if that is wrong, \(spec.apiTypeAdvice)")
-                let isOpenAPI = document?.mapping.map { $0.keys.contains { ["openapi", "swagger"].contains($0.string) } } ?? false
-                throw DiagnosticsError((errors(asHTTP) < errors(asREST) ? asHTTP : asREST) + (isOpenAPI ? [note] : []))
-            }
+            return Diagnostic(.note, file: spec.origin,
+                              message: "\(spec.apiPath) is read as a \(readAs == .http ? "HTTP" : "REST") API above; if that is wrong, \(spec.apiTypeAdvice)")
         }
-        if type == .http { return .http(try HTTPAPILoader.load(path: spec.apiPath)) }
-        return .rest(try RESTAPILoader.load(path: spec.apiPath))
     }
 
     /// Loads the backends; an inline mapping is re-read from the suite file so positions stay exact.
@@ -144,17 +96,10 @@ public enum EmulatorLauncher {
         }
     }
 
-    static func unmapped(api: LoadedAPI, backends: BackendsConfiguration, spec: EmulatorSpec) -> [Diagnostic] {
-        let functions: Set<String>, hosts: Set<String>
-        switch api {
-        case let .rest(definition):
-            functions = definition.referencedFunctionNames(stageVariables: spec.stageVariables)
-            hosts = definition.referencedHTTPHosts(stageVariables: spec.stageVariables)
-        case let .http(definition):
-            functions = definition.referencedFunctions
-            hosts = definition.referencedHosts
-        }
-        return backends.unmappedDiagnostics(functions: functions, hosts: hosts, suite: spec.owner ?? spec.apiPath, file: spec.origin)
+    static func unmapped(api: APIDefinition, backends: BackendsConfiguration, spec: EmulatorSpec) -> [Diagnostic] {
+        backends.unmappedDiagnostics(functions: api.referencedFunctions(stageVariables: spec.stageVariables),
+                                     hosts: api.referencedHosts(stageVariables: spec.stageVariables),
+                                     suite: spec.owner ?? spec.apiPath, file: spec.origin)
     }
 
     /// Loads the spec and serves it on `host:port` (port 0 picks a free one).
@@ -168,7 +113,7 @@ public enum EmulatorLauncher {
     static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0, log: (@Sendable (String) -> Void)?,
                       iamCredentialsWhenNeeded: (@Sendable () -> [String: String])?) async throws(EmulatorError) -> RunningEmulator {
         var spec = spec
-        let api: LoadedAPI, backends: BackendsConfiguration
+        let api: APIDefinition, backends: BackendsConfiguration
         do {
             api = try loadAPI(spec)
             backends = try loadBackends(spec)
@@ -186,27 +131,12 @@ public enum EmulatorLauncher {
         } catch {
             throw EmulatorError(error.message)
         }
-        let handler: any GatewayHandler
-        let basePath: String, kind: String
-        switch api {
-        case let .rest(definition):
-            // REST APIs are always invoked under their stage: https://{id}.execute-api.{region}.amazonaws.com/{stage}/...
-            let stage = StageSettings(name: spec.stage ?? StageSettings().name, variables: spec.stageVariables)
-            handler = RESTGateway(api: definition, stage: stage, backends: registry, iamCredentials: spec.iamCredentials)
-            basePath = "/" + stage.name
-            kind = "REST API"
-        case let .http(definition):
-            // HTTP APIs serve `$default` at the root and any other stage under /{stage}.
-            let stage = spec.stage ?? "$default"
-            handler = HTTPAPIGateway(api: definition, stage: stage, stageVariables: spec.stageVariables, backends: registry,
+        let served = api.makeHandler(stage: spec.stage, stageVariables: spec.stageVariables, backends: registry,
                                      iamCredentials: spec.iamCredentials)
-            basePath = stage == "$default" ? "" : "/" + stage
-            kind = "HTTP API"
-        }
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
-            let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
-            return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + basePath, kind: kind,
+            let server = try await GatewayServer.start(handler: served.handler, configuration: configuration, log: log)
+            return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
                                    warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec))
         } catch {
             await pool.shutdown()
@@ -217,7 +147,7 @@ public enum EmulatorLauncher {
 
 extension EmulatorLauncher {
     /// A warning when the API has `AWS_IAM` routes but no credentials were given: every request to them gets 403.
-    static func iamWarnings(api: LoadedAPI, spec: EmulatorSpec) -> [Diagnostic] {
+    static func iamWarnings(api: APIDefinition, spec: EmulatorSpec) -> [Diagnostic] {
         guard spec.iamCredentials.isEmpty else { return [] }
         let iamRoutes = api.iamRoutes
         guard let first = iamRoutes.first else { return [] }

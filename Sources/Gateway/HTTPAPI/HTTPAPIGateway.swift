@@ -83,7 +83,7 @@ public struct HTTPAPIGateway: GatewayHandler {
             called = await callHTTP(urlTemplate, integration: integration, route: route, view: view,
                                     innerPath: pathOverride ?? innerPath, pathOverridden: pathOverride != nil)
         case let .unsupported(feature):
-            called = .failure(.internalError("not supported by the emulator: \(feature)"))
+            called = .failure(.internalError(Unsupported.requestDetail(feature)))
         }
 
         let output: HTTPAPIIntegrationOutput
@@ -123,23 +123,25 @@ public struct HTTPAPIGateway: GatewayHandler {
                               context: HTTPAPIRequestContext) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
         let name = substituteStageVariables(in: function.name, stageVariables)
         let qualifier = function.qualifier.map { substituteStageVariables(in: $0, stageVariables) }.flatMap { $0.isEmpty ? nil : $0 }
-        guard !name.isEmpty, let backend = backends.lambda(named: name) else {
+        guard !name.isEmpty else {
             return .failure(.internalError("no Lambda backend is registered for function '\(name)'"))
         }
         let event = integration.payloadFormat == .v2
             ? HTTPAPIEvent.v2(view, context: context, stageVariables: stageVariables)
             : HTTPAPIEvent.v1(view, context: context, stageVariables: stageVariables)
-        let invocation = LambdaInvocation(functionName: name, qualifier: qualifier, payload: Array(event.serialized(.compact).utf8),
-                                          requestID: GatewayIdentifiers.requestID())
-        guard let result = await IntegrationDeadline.run(milliseconds: integration.timeoutMilliseconds, { await backend.invoke(invocation) }) else {
-            return .failure(.timedOut("function '\(name)' did not answer within \(integration.timeoutMilliseconds) ms"))
-        }
+        let result = await LambdaInvoker(backends: backends).invoke(functionName: name, qualifier: qualifier,
+                                                                    payload: Array(event.serialized(.compact).utf8),
+                                                                    timeoutMilliseconds: integration.timeoutMilliseconds)
         switch result {
-        case let .functionError(payload):
+        case .failure(.noBackend):
+            return .failure(.internalError("no Lambda backend is registered for function '\(name)'"))
+        case .failure(.timedOut):
+            return .failure(.timedOut("function '\(name)' did not answer within \(integration.timeoutMilliseconds) ms"))
+        case let .success(.functionError(payload)):
             return .failure(.internalError("function '\(name)' failed: \(String(decoding: payload.prefix(500), as: UTF8.self))"))
-        case let .invokeFailed(message):
+        case let .failure(.invokeFailed(message)), let .failure(.unreachable(message)), let .failure(.invalidURL(message)):
             return .failure(.internalError("invoking '\(name)' failed: \(message)"))
-        case let .success(payload):
+        case let .success(.output(payload)):
             let interpreted = integration.payloadFormat == .v2 ? HTTPAPILambdaOutput.v2(payload) : HTTPAPILambdaOutput.v1(payload)
             return interpreted.mapError { .internalError("malformed Lambda output (payload \(integration.payloadFormat.rawValue)): \($0.message)") }
         }
@@ -159,20 +161,18 @@ public struct HTTPAPIGateway: GatewayHandler {
             if let origin = Self.origin(of: url) { url = origin + (pathOverridden ? innerPath : Self.pathPart(of: url).dropTrailingSlash + innerPath) }
         }
         if !view.rawQueryString.isEmpty { url += (url.contains("?") ? "&" : "?") + view.rawQueryString }
-        guard let host = httpHostKey(of: url, rules: .httpAPI), let backend = backends.http(forHost: host) else {
-            return .failure(.internalError("no HTTP backend is registered for the host of '\(url)'"))
-        }
         var headers = view.headers
         headers.remove(name: "host")
         let method = integration.httpMethod.flatMap { $0 == "ANY" ? nil : $0 } ?? view.method
         let upstream = UpstreamRequest(method: method, url: url, headers: headers, body: view.body,
                                        timeoutMilliseconds: integration.timeoutMilliseconds)
-        guard let result = await IntegrationDeadline.run(milliseconds: integration.timeoutMilliseconds, { await backend.send(upstream) }) else {
+        switch await HTTPIntegrationCaller(backends: backends, rules: .httpAPI).send(upstream) {
+        case .failure(.invalidURL), .failure(.noBackend):
+            return .failure(.internalError("no HTTP backend is registered for the host of '\(url)'"))
+        case .failure(.timedOut):
             return .failure(.timedOut("\(url) did not answer within \(integration.timeoutMilliseconds) ms"))
-        }
-        switch result {
-        case let .failure(.unreachable(message)): return .failure(.internalError("\(url) is unreachable: \(message)"))
-        case .failure(.timedOut): return .failure(.timedOut("\(url) timed out"))
+        case let .failure(.unreachable(message)), let .failure(.invokeFailed(message)):
+            return .failure(.internalError("\(url) is unreachable: \(message)"))
         case let .success(response):
             var passed = HTTPHeaders()
             for field in response.headers where !Self.droppedUpstreamHeaders.contains(field.name.lowercased()) {

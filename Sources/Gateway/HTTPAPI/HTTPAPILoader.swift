@@ -25,14 +25,10 @@ public enum HTTPAPILoader {
 
     /// Loads a definition from text; `file` is the name used in diagnostics.
     public static func load(text: String, file: String) throws(DiagnosticsError) -> HTTPAPIDefinition {
-        let sink = DiagnosticSink(file: file)
-        let root = try DefinitionDocument.root(of: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition of an HTTP API")
-        var builder = HTTPAPIDefinitionBuilder(reader: YAMLReader(sink: sink))
-        let definition = builder.build(root: root)
-        try sink.throwIfErrors()
-        guard var definition else { throw DiagnosticsError(sink.diagnostics) }
-        definition.diagnostics = sink.diagnostics
-        return definition
+        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition of an HTTP API") { tree, reader in
+            var builder = HTTPAPIDefinitionBuilder(reader: reader)
+            return builder.build(root: tree)
+        }
     }
 
     /// True when the document is an HTTP API: it has `x-amazon-apigateway-importexport-version` (only HTTP API
@@ -198,7 +194,7 @@ struct HTTPAPIDefinitionBuilder {
             reader.error("unsupported x-amazon-apigateway-importexport-version '\(text)': API Gateway knows only '1.0'", at: version)
         }
         if let security = mapping["security"], case let .sequence(items) = security, !items.isEmpty {
-            reader.warning("not supported by the emulator yet: authorizers (top-level 'security'); requests are not authorized", at: security)
+            reader.unsupported("authorizers (top-level 'security'); requests are not authorized", at: security)
         }
 
         var title = "HTTP API"
@@ -228,7 +224,7 @@ struct HTTPAPIDefinitionBuilder {
         if entry.key.hasPrefix("x-amazon-apigateway-") {
             let what = entry.key == "x-amazon-apigateway-cors" ? "CORS configuration (x-amazon-apigateway-cors); "
                 + "no CORS headers are added" : "\(entry.key)"
-            reader.warning("not supported by the emulator yet: \(what)", at: entry.keyNode)
+            reader.unsupported(what, at: entry.keyNode)
         } else if entry.key.hasPrefix("x-") {
             return
         } else {
@@ -245,7 +241,7 @@ struct HTTPAPIDefinitionBuilder {
                 if IAMSecurityDefinition.isSigV4Scheme(scheme), let name = key.string {
                     iamSchemes.insert(name)
                 } else if case let .mapping(fields) = scheme, fields.contains(where: { $0.key.string == "x-amazon-apigateway-authorizer" }) {
-                    reader.warning("not supported by the emulator yet: authorizer '\(key.string ?? "?")'; requests are not authorized", at: key)
+                    reader.unsupported("authorizer '\(key.string ?? "?")'; requests are not authorized", at: key)
                 }
             }
         }
@@ -369,7 +365,7 @@ struct HTTPAPIDefinitionBuilder {
             reader.error("'isDefaultRoute' belongs to the '/$default' path only", at: operation.keyNode("isDefaultRoute") ?? flag)
         }
         if let security = operation["security"], IAMSecurityDefinition.schemeNames(in: security).contains(where: { !iamSchemes.contains($0) }) {
-            reader.warning("not supported by the emulator yet: authorizers on route '\(routeKey)'; requests are not authorized", at: security)
+            reader.unsupported("authorizers on route '\(routeKey)'; requests are not authorized", at: security)
         }
         guard let integrationNode = operation["x-amazon-apigateway-integration"] else {
             reader.warning("route '\(routeKey)' has no x-amazon-apigateway-integration: like API Gateway, the emulator answers 404 Not Found", at: node)
@@ -415,7 +411,7 @@ struct HTTPAPIDefinitionBuilder {
         case "aws", "http", "mock":
             if type == "aws", fields["integrationSubtype"] != nil {
                 let subtype = fields["integrationSubtype"]?.string ?? "?"
-                reader.warning("not supported by the emulator yet: AWS service integration '\(subtype)' on '\(routeKey)'; "
+                reader.unsupported("AWS service integration '\(subtype)' on '\(routeKey)'; "
                                + "the emulator answers 500", at: typeNode)
                 return HTTPAPIIntegration(target: .unsupported("AWS service integration \(subtype)"), payloadFormat: .v1)
             }
@@ -455,7 +451,7 @@ struct HTTPAPIDefinitionBuilder {
             case "INTERNET": break
             case "VPC_LINK":
                 vpcLink = true
-                reader.warning("not supported by the emulator yet: VPC link integrations ('\(routeKey)'); the emulator answers 500", at: connectionNode)
+                reader.unsupported("VPC link integrations ('\(routeKey)'); the emulator answers 500", at: connectionNode)
             default:
                 reader.error("connectionType must be INTERNET or VPC_LINK, found '\(connection)'", at: connectionNode)
                 ok = false

@@ -15,14 +15,10 @@ public enum RESTAPILoader {
 
     /// Compiles an API definition given as text; `file` is the name used in diagnostics.
     public static func load(text: String, file: String) throws(DiagnosticsError) -> RESTAPIDefinition {
-        let sink = DiagnosticSink(file: file)
-        let node = try DefinitionDocument.root(of: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition")
-        var builder = Builder(reader: YAMLReader(sink: sink), sourceLines: text.split(separator: "\n", omittingEmptySubsequences: false))
-        let definition = builder.build(node)
-        try sink.throwIfErrors()
-        guard var definition else { throw DiagnosticsError(sink.diagnostics) }
-        definition.diagnostics = sink.diagnostics
-        return definition
+        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition") { tree, reader in
+            var builder = Builder(reader: reader, sourceLines: text.split(separator: "\n", omittingEmptySubsequences: false))
+            return builder.build(tree)
+        }
     }
 }
 
@@ -88,9 +84,9 @@ private struct Builder {
                 warning("x-amazon-apigateway-importexport-version marks an HTTP API (v2) export, but this document is being read as a REST API", at: entry.keyNode)
             default:
                 if let note = unsupportedTopLevelExtensions[entry.key] {
-                    if !note.isEmpty { warning("not supported by the emulator yet: \(note)", at: entry.keyNode) }
+                    if !note.isEmpty { reader.unsupported(note, at: entry.keyNode) }
                 } else {
-                    warning("not supported by the emulator yet: unknown extension '\(entry.key)' is ignored", at: entry.keyNode)
+                    reader.unsupported("unknown extension '\(entry.key)' is ignored", at: entry.keyNode)
                 }
             }
         }
@@ -107,9 +103,9 @@ private struct Builder {
                 if IAMSecurityDefinition.isSigV4Scheme(scheme.value) {
                     iamSchemes.insert(scheme.key)
                 } else if mapping["x-amazon-apigateway-authorizer"] != nil {
-                    warning("not supported by the emulator yet: authorizer '\(scheme.key)' (x-amazon-apigateway-authorizer); methods using it are served without authorization", at: scheme.keyNode)
+                    reader.unsupported("authorizer '\(scheme.key)' (x-amazon-apigateway-authorizer); methods using it are served without authorization", at: scheme.keyNode)
                 } else if let type = mapping["type"]?.scalar?.string, type == "apiKey" {
-                    warning("not supported by the emulator yet: API key security scheme '\(scheme.key)'; keys are not checked", at: scheme.keyNode)
+                    reader.unsupported("API key security scheme '\(scheme.key)'; keys are not checked", at: scheme.keyNode)
                 }
             }
         }
@@ -280,11 +276,11 @@ private struct Builder {
             case "x-amazon-apigateway-request-validator":
                 continue
             case "x-amazon-apigateway-auth":
-                warning("not supported by the emulator yet: authorization (x-amazon-apigateway-auth) on \(context); served without authorization", at: entry.keyNode)
+                reader.unsupported("authorization (x-amazon-apigateway-auth) on \(context); served without authorization", at: entry.keyNode)
             case "x-amazon-apigateway-api-key-required":
-                warning("not supported by the emulator yet: API keys (x-amazon-apigateway-api-key-required) on \(context); keys are not checked", at: entry.keyNode)
+                reader.unsupported("API keys (x-amazon-apigateway-api-key-required) on \(context); keys are not checked", at: entry.keyNode)
             default:
-                warning("not supported by the emulator yet: unknown extension '\(entry.key)' on \(context) is ignored", at: entry.keyNode)
+                reader.unsupported("unknown extension '\(entry.key)' on \(context) is ignored", at: entry.keyNode)
             }
         }
         var authorizationType = AuthorizationType.none
@@ -293,7 +289,7 @@ private struct Builder {
             if schemes.contains(where: iamSchemes.contains) { authorizationType = .awsIAM }
             let others = schemes.filter { !iamSchemes.contains($0) }
             if !others.isEmpty {
-                warning("not supported by the emulator yet: security requirements (authorizers, API keys: \(others.map { "'\($0)'" }.joined(separator: ", "))) on \(context); served without them", at: operation.keyNode("security"))
+                reader.unsupported("security requirements (authorizers, API keys: \(others.map { "'\($0)'" }.joined(separator: ", "))) on \(context); served without them", at: operation.keyNode("security"))
             }
         }
         // Method responses.
@@ -352,7 +348,7 @@ private struct Builder {
                         }
                         target = .lambda(uri)
                     } else if uri.hasPrefix("arn:aws:apigateway:"), kind == .aws {
-                        warning("not supported by the emulator yet: AWS service integration '\(uri)' on \(context); requests to it answer 500", at: uriNode)
+                        reader.unsupported("AWS service integration '\(uri)' on \(context); requests to it answer 500", at: uriNode)
                         target = .awsService(uri)
                     } else {
                         error("integration uri '\(uri)' of \(context) is not a Lambda invocation ARN: expected arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations", at: uriNode)
@@ -375,7 +371,7 @@ private struct Builder {
             }
         }
         if let connection = mapping["connectionType"], connection.scalar?.string == "VPC_LINK" {
-            warning("not supported by the emulator yet: VPC link integrations (connectionType VPC_LINK) on \(context); the uri is called directly", at: connection)
+            reader.unsupported("VPC link integrations (connectionType VPC_LINK) on \(context); the uri is called directly", at: connection)
         }
         if let version = mapping["payloadFormatVersion"] {
             warning("payloadFormatVersion is an HTTP API (v2) setting and is ignored by a REST API integration; load this document as an HTTP API if that is what it describes", at: version)

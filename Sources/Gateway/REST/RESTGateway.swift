@@ -314,19 +314,13 @@ public struct RESTGateway: GatewayHandler {
 
     // MARK: - Integration calls
 
-    /// Runs `operation` with the integration timeout; nil when it did not answer in time. The operation is then
-    /// cancelled, but the gateway answers at once even if the backend ignores cancellation.
-    func withIntegrationTimeout<T: Sendable>(_ milliseconds: Int, _ operation: @escaping @Sendable () async -> T) async -> T? {
-        await IntegrationDeadline.run(milliseconds: milliseconds, operation)
-    }
-
     private func timeoutError(_ integration: Integration) -> GatewayError {
         GatewayError(.integrationTimeout, message: "Endpoint request timed out",
                      detail: "the integration did not answer within \(integration.timeoutMilliseconds) ms")
     }
 
-    /// Invokes the Lambda function named by the integration uri.
-    private func invokeLambda(_ exchange: Exchange, _ integration: Integration, payload: [UInt8]) async throws(GatewayError) -> LambdaResult {
+    /// Invokes the Lambda function named by the integration uri (through the shared `LambdaInvoker`).
+    private func invokeLambda(_ exchange: Exchange, _ integration: Integration, payload: [UInt8]) async throws(GatewayError) -> LambdaAnswer {
         guard integration.httpMethod == "POST" else {
             throw GatewayError.internalError("Execution failed due to configuration error: Lambda integrations must use httpMethod POST, not \(integration.httpMethod ?? "none")")
         }
@@ -337,34 +331,27 @@ public struct RESTGateway: GatewayHandler {
         guard let function = LambdaFunctionReference.parse(invocationURI: resolved) else {
             throw GatewayError.internalError("Execution failed due to configuration error: invalid Lambda function ARN in '\(resolved)'")
         }
-        guard let backend = backends.lambda(named: function.name) else {
-            throw GatewayError.internalError("Lambda invoke failed: no backend is registered for function '\(function.name)'", type: .integrationFailure)
-        }
-        let invocation = LambdaInvocation(functionName: function.name, qualifier: function.qualifier, payload: payload, requestID: GatewayIdentifiers.requestID())
-        guard let result = await withIntegrationTimeout(integration.timeoutMilliseconds, { await backend.invoke(invocation) }) else {
-            throw timeoutError(integration)
-        }
-        if case let .invokeFailed(message) = result {
+        let result = await LambdaInvoker(backends: backends).invoke(functionName: function.name, qualifier: function.qualifier, payload: payload,
+                                                                    timeoutMilliseconds: integration.timeoutMilliseconds)
+        switch result {
+        case let .success(answer): return answer
+        case .failure(.timedOut): throw timeoutError(integration)
+        case let .failure(.noBackend(message)), let .failure(.invokeFailed(message)), let .failure(.unreachable(message)),
+             let .failure(.invalidURL(message)):
             throw GatewayError.internalError("Lambda invoke failed: \(message)", type: .integrationFailure)
         }
-        return result
     }
 
-    /// Sends an upstream request to the HTTP backend registered for the URL's host.
+    /// Sends an upstream request to the HTTP backend registered for the URL's host (through `HTTPIntegrationCaller`).
     private func callHTTP(_ upstream: UpstreamRequest, _ integration: Integration) async throws(GatewayError) -> UpstreamResponse {
-        guard let host = httpHostKey(of: upstream.url, rules: .restAPI) else {
-            throw GatewayError.internalError("Execution failed due to configuration error: invalid endpoint address '\(upstream.url)'")
-        }
-        guard let backend = backends.http(forHost: host) else {
-            throw GatewayError.internalError("Execution failed due to configuration error: no HTTP backend is registered for host '\(host)'", type: .integrationFailure)
-        }
-        guard let result = await withIntegrationTimeout(integration.timeoutMilliseconds, { await backend.send(upstream) }) else {
-            throw timeoutError(integration)
-        }
-        switch result {
+        switch await HTTPIntegrationCaller(backends: backends, rules: .restAPI).send(upstream) {
         case let .success(response): return response
         case .failure(.timedOut): throw timeoutError(integration)
-        case let .failure(.unreachable(reason)):
+        case let .failure(.invalidURL(url)):
+            throw GatewayError.internalError("Execution failed due to configuration error: invalid endpoint address '\(url)'")
+        case let .failure(.noBackend(host)):
+            throw GatewayError.internalError("Execution failed due to configuration error: no HTTP backend is registered for host '\(host)'", type: .integrationFailure)
+        case let .failure(.unreachable(reason)), let .failure(.invokeFailed(reason)):
             throw GatewayError.internalError("Execution failed due to an integration error: \(reason)", type: .integrationFailure)
         }
     }
@@ -427,7 +414,7 @@ public struct RESTGateway: GatewayHandler {
     private func lambdaProxy(_ exchange: inout Exchange, _ integration: Integration) async throws(GatewayError) -> GatewayOutcome {
         let event = RESTProxyEvent.make(exchange, api: api, context: exchange.context)
         let result = try await invokeLambda(exchange, integration, payload: Array(event.serialized(.compact).utf8))
-        guard case let .success(payload) = result else {
+        guard case let .output(payload) = result else {
             throw GatewayError(.default5XX, status: 502, message: "Internal server error", detail: "the Lambda function failed (function error)")
         }
         let output: RESTProxyOutput
@@ -527,7 +514,7 @@ public struct RESTGateway: GatewayHandler {
         case .aws:
             let payload = requestBody.isEmpty ? Array("{}".utf8) : requestBody
             switch try await invokeLambda(exchange, integration, payload: payload) {
-            case let .success(output):
+            case let .output(output):
                 result = IntegrationResult(selectionValue: "", body: output, headers: [:])
             case let .functionError(output):
                 var message = ""
@@ -535,8 +522,6 @@ public struct RESTGateway: GatewayHandler {
                     message = headerText(value)
                 }
                 result = IntegrationResult(selectionValue: message, body: output, headers: [:], isLambdaError: true)
-            case .invokeFailed:
-                throw GatewayError.internalError("Lambda invoke failed")
             }
         default:
             var headers = HTTPHeaders([("Accept", "application/json"), ("User-Agent", "AmazonAPIGateway_\(api.apiID)"),
