@@ -68,9 +68,14 @@ let package = Package(
             "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // `gatecheck lint`: a registry of static rules over API definitions and templates, text and JSON output.
+        .target(name: "Lint", dependencies: [
+            "SourceDiagnostics", "JSONCore", "Yams",
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore", "Stages", "SigV4",
+            "GatecheckCore", "Stages", "SigV4", "Lint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
@@ -95,6 +100,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
+        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
             "GatecheckCore", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",

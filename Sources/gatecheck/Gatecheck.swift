@@ -16,7 +16,7 @@ struct Gatecheck: AsyncParsableCommand {
         (usage, suites, target), 130 interrupted by SIGINT, 143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
-        subcommands: [Run.self, Record.self, Validate.self, List.self, Emulate.self, MergeReports.self],
+        subcommands: [Run.self, Record.self, Validate.self, LintCommand.self, List.self, Emulate.self, MergeReports.self],
         defaultSubcommand: nil
     )
 
