@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // libcurl, seen from Swift: the system library plus typed, non-variadic wrappers.
@@ -25,7 +26,7 @@ let package = Package(
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
         // HTTP client over libcurl: one curl_multi loop on a dedicated thread.
-        .target(name: "CurlHTTP", dependencies: ["CCurl", "HTTPMessage"]),
+        .target(name: "CurlHTTP", dependencies: ["CCurl", "HTTPMessage", .product(name: "Crypto", package: "swift-crypto")]),
         // Value types shared by the client, the emulator and the runner (ordered, case-preserving headers).
         .target(name: "HTTPMessage"),
         // Order-preserving JSON values, parser, serializer and the one JSONPath implementation.
@@ -53,9 +54,15 @@ let package = Package(
         .target(name: "Backends", dependencies: [
             "Gateway", "JSONCore", "HTTPMessage", "CurlHTTP", "SourceDiagnostics", "Yams",
         ]),
+        // What a report shows of a run: plain, redacted values (the HTML report's input), and run-to-run comparison.
+        .target(name: "ReportModel"),
+        // The self-contained HTML report (Mustache templates), and reading earlier HTML/JUnit reports.
+        .target(name: "HTMLReport", dependencies: [
+            "ReportModel", "JSONCore", .product(name: "Mustache", package: "swift-mustache"),
+        ]),
         // Suites, variables, assertions, the runner, console and JUnit reporting.
         .target(name: "GatecheckCore", dependencies: [
-            "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics",
+            "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics", "ReportModel", "HTMLReport",
             "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
@@ -75,7 +82,7 @@ let package = Package(
         ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore", "Stages", "SigV4", "Lint",
+            "GatecheckCore", "GatewayServer", "Stages", "SigV4", "Lint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
@@ -85,7 +92,7 @@ let package = Package(
         // Loopback servers for tests (a scriptable HTTP server and a fault injector).
         .target(name: "TestSupport", dependencies: ["HTTPMessage"]),
 
-        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport"]),
+        .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
         .testTarget(name: "VTLTests", dependencies: ["VTL", "JSONCore"]),
         .testTarget(name: "JUnitTests", dependencies: ["JUnit", "TestSupport"]),
@@ -102,6 +109,9 @@ let package = Package(
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
+        .testTarget(name: "HTMLReportTests", dependencies: [
+            "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",
+        ]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
             "GatecheckCore", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
         ], exclude: ["Fixtures"]),

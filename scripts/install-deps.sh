@@ -2,6 +2,7 @@
 # Installs what building and testing gatecheck needs, only when it is missing.
 # Debian packages: libcurl (the HTTP client), pkg-config (to find it), xmllint (JUnit schema checks in tests).
 # PyPI packages: junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template).
+# --test also installs Debian's chromium (the HTML report's headless-browser test; skipped when it cannot be installed).
 set -euo pipefail
 
 apt_packages=(libcurl4-openssl-dev pkg-config libxml2-utils)
@@ -18,6 +19,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ "${1:-}" = "--test" ]; then
+    if ! command -v chromium >/dev/null 2>&1; then
+        echo "install-deps: installing chromium with apt-get (for the HTML report's browser test)" >&2
+        sudo_cmd=""
+        [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+        { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null; } \
+            || echo "install-deps: chromium could not be installed; the browser test will be skipped" >&2
+    fi
     pip_missing=()
     python3 -c "import junitparser" 2>/dev/null || pip_missing+=(junitparser)
     command -v cfn-lint >/dev/null 2>&1 || pip_missing+=(cfn-lint)

@@ -43,6 +43,14 @@ static inline CURLcode gc_easy_setopt_header_callback(CURL *handle, curl_write_c
     return curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, callback);
 }
 
+/* Called before each request is sent on the connection it will use (CURLOPT_PREREQFUNCTION, libcurl 7.80). */
+typedef int (*gc_prereq_callback)(void *clientp, char *conn_primary_ip, char *conn_local_ip,
+                                  int conn_primary_port, int conn_local_port);
+
+static inline CURLcode gc_easy_setopt_prereq_callback(CURL *handle, gc_prereq_callback callback) {
+    return curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, callback);
+}
+
 /* --- curl_easy_getinfo -------------------------------------------------------------- */
 
 static inline CURLcode gc_easy_getinfo_long(CURL *handle, CURLINFO info, long *value) {

@@ -25,6 +25,13 @@ public struct HTTPClientConfiguration: Sendable, Hashable {
     public var userAgent: String?
     /// The protocol version offered; HTTP/1.1 by default so header casing is exact.
     public var httpVersion: HTTPVersion
+    /// Most response body bytes kept per response (10 MiB by default); nil keeps everything. The bytes past the
+    /// limit are still received (the transfer completes normally), counted and hashed with SHA-256, and the
+    /// response says so in `HTTPResponse.bodyTruncation`.
+    public var maxResponseBodyBytes: Int?
+
+    /// The default `maxResponseBodyBytes`: 10 MiB, API Gateway's payload limit.
+    public static let defaultMaxResponseBodyBytes = 10 * 1024 * 1024
 
     public init(
         insecure: Bool = false,
@@ -33,7 +40,8 @@ public struct HTTPClientConfiguration: Sendable, Hashable {
         resolve: [String] = [],
         caBundlePath: String? = nil,
         userAgent: String? = nil,
-        httpVersion: HTTPVersion = .http1_1
+        httpVersion: HTTPVersion = .http1_1,
+        maxResponseBodyBytes: Int? = HTTPClientConfiguration.defaultMaxResponseBodyBytes
     ) {
         self.insecure = insecure
         self.maxConnectionsPerHost = maxConnectionsPerHost
@@ -42,5 +50,6 @@ public struct HTTPClientConfiguration: Sendable, Hashable {
         self.caBundlePath = caBundlePath
         self.userAgent = userAgent
         self.httpVersion = httpVersion
+        self.maxResponseBodyBytes = maxResponseBodyBytes.map { max(0, $0) }
     }
 }

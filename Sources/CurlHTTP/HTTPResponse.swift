@@ -35,6 +35,22 @@ public struct HTTPTimings: Sendable, Hashable {
     }
 }
 
+/// What was not kept of a body longer than `HTTPClientConfiguration.maxResponseBodyBytes`.
+public struct BodyTruncation: Sendable, Hashable {
+    /// Body bytes received in all (kept and dropped).
+    public var totalBytes: Int
+    /// Bytes kept in `HTTPResponse.body` (the configured limit).
+    public var keptBytes: Int
+    /// Lower-case hex SHA-256 of the whole body as received, kept and dropped bytes together.
+    public var sha256Hex: String
+
+    public init(totalBytes: Int, keptBytes: Int, sha256Hex: String) {
+        self.totalBytes = totalBytes
+        self.keptBytes = keptBytes
+        self.sha256Hex = sha256Hex
+    }
+}
+
 /// The final response of a transfer, exactly as received: header fields in wire order with their
 /// original case and duplicates, and the body bytes untouched (no decompression).
 public struct HTTPResponse: Sendable, Hashable {
@@ -47,7 +63,10 @@ public struct HTTPResponse: Sendable, Hashable {
     /// The final response's header fields; `100 Continue` and redirect hops are not included, nor are trailers.
     public var headers: HTTPHeaders
     /// The body bytes as received (still compressed if the server sent `Content-Encoding`). Empty for `HEAD`.
+    /// Only the first `maxResponseBodyBytes` when `bodyTruncation` is set.
     public var body: [UInt8]
+    /// Set when the body was longer than the client's `maxResponseBodyBytes`: its full size and digest.
+    public var bodyTruncation: BodyTruncation?
     /// Per-phase timings of the transfer.
     public var timings: HTTPTimings
     /// Whether the transfer reused a connection from the client's pool (`CURLINFO_NUM_CONNECTS == 0`),
@@ -56,7 +75,8 @@ public struct HTTPResponse: Sendable, Hashable {
 
     public init(
         status: Int, httpVersion: String = "HTTP/1.1", reasonPhrase: String = "", headers: HTTPHeaders = [:],
-        body: [UInt8] = [], timings: HTTPTimings = HTTPTimings(), connectionReused: Bool? = nil
+        body: [UInt8] = [], timings: HTTPTimings = HTTPTimings(), connectionReused: Bool? = nil,
+        bodyTruncation: BodyTruncation? = nil
     ) {
         self.status = status
         self.httpVersion = httpVersion
@@ -65,5 +85,9 @@ public struct HTTPResponse: Sendable, Hashable {
         self.body = body
         self.timings = timings
         self.connectionReused = connectionReused
+        self.bodyTruncation = bodyTruncation
     }
+
+    /// Body bytes received in all, including any not kept.
+    public var bodyByteCount: Int { bodyTruncation?.totalBytes ?? body.count }
 }

@@ -1,4 +1,5 @@
 import CCurl
+import Crypto
 import HTTPMessage
 
 /// What a caller hands to the multi loop: the request and where to deliver the outcome.
@@ -21,6 +22,19 @@ final class Transfer {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     private var head = ResponseHeadParser()
     private var body: [UInt8] = []
+    /// Most body bytes kept; nil keeps all.
+    private let bodyLimit: Int?
+    /// Body bytes received in all (kept or not).
+    private var bodyBytesReceived = 0
+    /// Started when the body first goes past `bodyLimit`: the digest of every byte received.
+    private var bodyHasher: SHA256?
+    /// When the request's timeout runs out, counted from when the transfer was created (as libcurl counts it).
+    /// Checked as each piece of the response arrives, so a server that never stops sending cannot keep the
+    /// exchange alive past its timeout however fast the bytes come.
+    private let deadline: ContinuousClock.Instant?
+    /// Set when a callback stopped the transfer because `deadline` passed: it ends as a timeout (28), not as the
+    /// write error (23) libcurl reports for a callback that refuses data.
+    private var stoppedAtDeadline = false
 
     /// Creates the easy handle and applies every option; throws when libcurl refuses one.
     init(submission: Submission, configuration: HTTPClientConfiguration, resolveList: UnsafeMutablePointer<curl_slist>?) throws(TransportError) {
@@ -29,6 +43,8 @@ final class Transfer {
         }
         self.submission = submission
         self.easy = easy
+        self.bodyLimit = configuration.maxResponseBodyBytes
+        self.deadline = submission.request.timeout.map { ContinuousClock.now + $0 }
         self.errorBuffer = .allocate(capacity: Int(gc_error_size))
         errorBuffer.initialize(repeating: 0, count: Int(gc_error_size))
         do {
@@ -76,6 +92,7 @@ final class Transfer {
             let length = size * count
             guard let userData else { return 0 }
             let transfer = Unmanaged<Transfer>.fromOpaque(userData).takeUnretainedValue()
+            guard !transfer.isPastDeadline() else { return 0 }
             transfer.head.consume(line: UnsafeRawBufferPointer(start: buffer, count: length))
             return length
         }, option: "CURLOPT_HEADERFUNCTION")
@@ -84,10 +101,20 @@ final class Transfer {
             let length = size * count
             guard let userData else { return 0 }
             let transfer = Unmanaged<Transfer>.fromOpaque(userData).takeUnretainedValue()
-            transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
+            guard !transfer.isPastDeadline() else { return 0 }
+            transfer.receive(UnsafeRawBufferPointer(start: buffer, count: length))
             return length
         }, option: "CURLOPT_WRITEFUNCTION")
         try set(CURLOPT_WRITEDATA, pointer: context)
+        // Each attempt starts with an empty error text: when libcurl retries on a fresh connection (a reused one
+        // was found dead), the text of the failed attempt must not describe how the retry ended.
+        try check(gc_easy_setopt_prereq_callback(easy) { userData, _, _, _, _ in
+            guard let userData else { return 0 }
+            let transfer = Unmanaged<Transfer>.fromOpaque(userData).takeUnretainedValue()
+            transfer.errorBuffer[0] = 0
+            return 0  // CURL_PREREQFUNC_OK
+        }, option: "CURLOPT_PREREQFUNCTION")
+        try set(CURLOPT_PREREQDATA, pointer: context)
 
         // Method and body.
         let method = request.method
@@ -148,6 +175,37 @@ final class Transfer {
         if let resolveList { try set(CURLOPT_RESOLVE, list: resolveList) }
     }
 
+    /// Whether the request's timeout has run out; records it so the transfer ends as a timeout.
+    private func isPastDeadline() -> Bool {
+        guard let deadline, ContinuousClock.now >= deadline else { return false }
+        stoppedAtDeadline = true
+        return true
+    }
+
+    /// Keeps body bytes up to the limit; past it, counts and hashes them only.
+    private func receive(_ bytes: UnsafeRawBufferPointer) {
+        bodyBytesReceived += bytes.count
+        guard let bodyLimit, bodyHasher != nil || body.count + bytes.count > bodyLimit else {
+            body.append(contentsOf: bytes)
+            return
+        }
+        if bodyHasher == nil {
+            var hasher = SHA256()
+            hasher.update(data: body)
+            bodyHasher = hasher
+            let room = max(0, bodyLimit - body.count)
+            body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes.prefix(room)))
+        }
+        bodyHasher?.update(bufferPointer: bytes)
+    }
+
+    /// The truncation record once the body went past the limit.
+    private var truncation: BodyTruncation? {
+        guard let bodyHasher else { return nil }
+        let digest = bodyHasher.finalize().map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return BodyTruncation(totalBytes: bodyBytesReceived, keptBytes: body.count, sha256Hex: digest)
+    }
+
     private func setPostFields(_ body: [UInt8]) throws(TransportError) {
         try check(gc_easy_setopt_off_t(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)), option: "CURLOPT_POSTFIELDSIZE_LARGE")
         // COPYPOSTFIELDS copies exactly POSTFIELDSIZE bytes, binary safe, so the array need not outlive this call.
@@ -164,6 +222,12 @@ final class Transfer {
 
     /// The outcome once libcurl reports the transfer done with `code`.
     func result(code: CURLcode) -> Result<HTTPResponse, TransportError> {
+        if stoppedAtDeadline, code == CURLE_WRITE_ERROR, let timeout = submission.request.timeout {
+            return .failure(TransportError(
+                code: Int(CURLE_OPERATION_TIMEDOUT.rawValue),
+                detail: "Operation timed out after \(Self.milliseconds(timeout)) milliseconds with \(bodyBytesReceived) bytes received"
+            ))
+        }
         guard code == CURLE_OK else { return .failure(transportError(code: Int(code.rawValue))) }
         var responseCode = 0
         _ = gc_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &responseCode)
@@ -185,13 +249,19 @@ final class Transfer {
             headers: HTTPHeaders(head.fields),
             body: body,
             timings: timings,
-            connectionReused: connectsKnown ? connects == 0 : nil
+            connectionReused: connectsKnown ? connects == 0 : nil,
+            bodyTruncation: truncation
         ))
     }
 
     /// A `TransportError` for `code` with the error buffer's text for this transfer.
     func transportError(code: Int) -> TransportError {
-        TransportError(code: code, detail: String(cString: errorBuffer))
+        var detail = String(cString: errorBuffer)
+        if detail.isEmpty, code == Int(CURLE_OUT_OF_MEMORY.rawValue) {
+            // libcurl 7.88 reports a response header line longer than CURL_MAX_HTTP_HEADER this way, without text.
+            detail = "out of memory, or a response header line longer than libcurl's limit of 100 KB"
+        }
+        return TransportError(code: code, detail: detail)
     }
 
     private func duration(_ info: CURLINFO) -> Duration {

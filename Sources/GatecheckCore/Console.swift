@@ -67,6 +67,7 @@ public struct ConsoleReport: Sendable {
     public func summary(_ summary: RunSummary) -> String {
         var lines: [String] = []
         if let junit = summary.junitPath { lines.append(style.dim("JUnit report: \(junit)")) }
+        if let html = summary.htmlPath { lines.append(style.dim("HTML report: \(html)")) }
         lines.append(summary.countsLine)
         return lines.joined(separator: "\n") + "\n"
     }

@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import GatewayServer
 import SourceDiagnostics
+import Yams
 
 /// What an emulator instance serves: one API definition, its backends and a stage. Built from a
 /// suite (`gatecheck run` without `--target`) or from command-line options (`gatecheck emulate`).
@@ -78,8 +79,23 @@ public enum EmulatorLauncher {
             case .httpAPI: type = .http
             case .restAPI: type = .rest
             case .undetermined:
-                if case let .failure(diagnostic) = YAMLSource.parse(text, file: spec.apiPath) { throw DiagnosticsError([diagnostic]) }
-                throw DiagnosticsError([Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")])
+                let document: Node?
+                switch YAMLSource.parse(text, file: spec.apiPath) {
+                case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
+                case let .success(node): document = node
+                }
+                let undecided = Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
+                // A definition broken either way: its own diagnostics first (the read with fewer errors, REST on a tie).
+                let asREST: [Diagnostic]
+                do { _ = try RESTAPILoader.load(path: spec.apiPath); asREST = [] } catch { asREST = error.diagnostics }
+                let asHTTP: [Diagnostic]
+                do { _ = try HTTPAPILoader.load(path: spec.apiPath); asHTTP = [] } catch { asHTTP = error.diagnostics }
+                func errors(_ diagnostics: [Diagnostic]) -> Int { diagnostics.filter { $0.severity == .error }.count }
+                guard errors(asREST) > 0, errors(asHTTP) > 0 else { throw DiagnosticsError([undecided]) }
+                let note = Diagnostic(.note, file: spec.origin,
+                                      message: "\(spec.apiPath) is read as a \(errors(asHTTP) < errors(asREST) ? "HTTP" : "REST") API above; if that is wrong, \(spec.apiTypeAdvice)")
+                let isOpenAPI = document?.mapping.map { $0.keys.contains { ["openapi", "swagger"].contains($0.string) } } ?? false
+                throw DiagnosticsError((errors(asHTTP) < errors(asREST) ? asHTTP : asREST) + (isOpenAPI ? [note] : []))
             }
         }
         if type == .http { return .http(try HTTPAPILoader.load(path: spec.apiPath)) }

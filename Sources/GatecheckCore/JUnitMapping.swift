@@ -1,5 +1,6 @@
 import Foundation
 import JUnit
+import SourceDiagnostics
 
 /// Maps suite results to the JUnit model: one `<testsuite>` per suite file, one `<testcase>` per case.
 public enum JUnitMapping {
@@ -45,5 +46,35 @@ public enum JUnitMapping {
 
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+}
+
+/// The JUnit report of a run refused as invalid input (exit 2): one `<testsuite name="gatecheck: invalid input">` with
+/// one `<error>` test case per invalid file (its diagnostics as the message and text), as pytest reports collection
+/// errors, so CI dashboards show why nothing ran. Problems not tied to a file go in one `command line` case.
+public enum InvalidInputReport {
+    public static let suiteName = "gatecheck: invalid input"
+
+    public static func testSuite(diagnostics: [Diagnostic], message: String?, redactor: Redactor = Redactor()) -> JUnitTestSuite {
+        var files: [String] = []
+        var byFile: [String: [Diagnostic]] = [:]
+        for diagnostic in diagnostics where diagnostic.severity == .error {
+            if byFile[diagnostic.file] == nil { files.append(diagnostic.file) }
+            byFile[diagnostic.file, default: []].append(diagnostic)
+        }
+        var cases: [JUnitTestCase] = files.map { file in
+            let found = byFile[file] ?? []
+            let text = redactor.redact(found.map(\.description).joined(separator: "\n"))
+            let first = redactor.redact(found.first.map { "\($0.location): \($0.message)" } ?? file)
+            let summary = found.count > 1 ? first + " (and \(found.count - 1) more)" : first
+            return JUnitTestCase(classname: suiteName, name: redactor.redact(file), time: 0,
+                                 result: .error(message: JUnitMapping.oneLine(summary), type: "InvalidInput", text: text))
+        }
+        if cases.isEmpty {
+            let text = redactor.redact(message ?? "invalid input")
+            cases.append(JUnitTestCase(classname: suiteName, name: "command line", time: 0,
+                                       result: .error(message: JUnitMapping.oneLine(text), type: "InvalidInput", text: text)))
+        }
+        return JUnitTestSuite(name: suiteName, time: 0, properties: [("gatecheck.version", GatecheckVersion.string)], cases: cases)
     }
 }

@@ -77,6 +77,9 @@ public struct SuiteResult: Sendable {
     /// The JUnit `<properties>`: target, baseURL, auth, file, gatecheck.version and the `--property` pairs
     /// (empty: `target`, `file` and `gatecheck.version` are written).
     public var properties: [NamedValue] = []
+    /// Secret values the suite's run learned (captures, `secrets:` variables...), for the one redaction pass
+    /// (`SuiteResult.redacted(by:)`), which empties it. Never reported.
+    var learnedSecrets: [String] = []
 
     public var passed: Int { cases.filter(\.isPassed).count }
     public var failed: Int { cases.filter(\.isFailed).count }
@@ -89,12 +92,14 @@ public struct SuiteResult: Sendable {
 /// The result of `gatecheck run`, with the process exit code.
 public struct RunSummary: Sendable {
     /// 0: everything that ran passed (flaky passes included); 1: a case failed or errored; 2: invalid input
-    /// (usage, suites, target, unwritable report); 130: interrupted. (The CLI exits 143 instead of 130 when
+    /// (usage, suites, target, unwritable report); 5: `--filter`/`--tag` selected no case; 130: interrupted. (The CLI exits 143 instead of 130 when
     /// the interruption was SIGTERM: 128 + the signal number, as shells do.)
     public enum ExitStatus: Int32, Sendable {
         case passed = 0
         case failed = 1
         case invalidInput = 2
+        /// `--filter`/`--tag` selected no case (pytest's 5); `--allow-empty` makes that 0.
+        case noCaseSelected = 5
         /// The run was interrupted (SIGINT); the report covers what ran.
         case interrupted = 130
     }
@@ -106,6 +111,8 @@ public struct RunSummary: Sendable {
     public var duration: Duration
     /// Where the JUnit report was written, if it was.
     public var junitPath: String?
+    /// Where the HTML report was written, if it was.
+    public var htmlPath: String? = nil
 
     public var exitCode: Int32 { exitStatus.rawValue }
     public var passed: Int { suites.reduce(0) { $0 + $1.passed } }

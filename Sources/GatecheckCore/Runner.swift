@@ -1,7 +1,9 @@
 import CurlHTTP
 import Foundation
+import HTMLReport
 import HTTPMessage
 import JUnit
+import ReportModel
 import SourceDiagnostics
 import Stages
 
@@ -45,6 +47,9 @@ public struct RunConfiguration: Sendable {
     public var insecure = false
     /// A PEM file of CA certificates to trust instead of the system store (`--cacert`).
     public var caBundlePath: String?
+    /// `--max-body-size`: most bytes kept of each response body (the rest is counted and hashed, and the case's
+    /// body assertions fail as not checked); nil keeps everything.
+    public var maxResponseBodyBytes: Int? = HTTPClientConfiguration.defaultMaxResponseBodyBytes
     /// `--retries`: extra attempts for cases that set none (transport failures and 502/503/504 only).
     /// Nil: the target profile's `retries`, else 0.
     public var retries: Int?
@@ -82,6 +87,14 @@ public struct RunConfiguration: Sendable {
     public var today: Date = Date()
     /// `gatecheck record`: store each case's response as its snapshot (snapshot assertions are not checked).
     public var record: SnapshotRecording?
+    /// `--record-secrets`: snapshots keep a secret the server echoed (by default it is stored as `***`).
+    public var recordSecrets = false
+    /// `--allow-empty`: a `--filter`/`--tag` that selects no case exits 0 instead of `noCaseSelected` (5).
+    public var allowEmpty = false
+    /// `--html FILE`: also write the self-contained HTML report there (from the same results as the JUnit report).
+    public var htmlPath: String?
+    /// `--html-previous FILE`: an earlier HTML or JUnit report; the HTML report shows what changed since.
+    public var htmlPreviousPath: String?
 
     public init() {}
 }
@@ -105,9 +118,36 @@ public struct GatecheckRunner: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         var config = configuration
+        // The report first: an unusable --junit is refused before anything is loaded or sent, and invalid input
+        // is then reported in it too (one <error> case per invalid file), so CI publishers show why.
+        var writer: JUnitReportWriter?
+        if let path = config.junitPath {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+                config.errorOutput("gatecheck: error: --junit \(path) is a directory; give a file path such as \((path as NSString).appendingPathComponent("junit.xml"))\n")
+                return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
+            }
+            do { writer = try JUnitReportWriter(path: path) } catch {
+                config.errorOutput("gatecheck: error: cannot write the JUnit report: \(error)\n")
+                return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
+            }
+        }
+        var runRedactor = Redactor()
         func invalid(_ diagnostics: [Diagnostic], _ message: String? = nil) -> RunSummary {
-            config.errorOutput(ConsoleReport.diagnostics(diagnostics) + (message.map { $0 + "\n" } ?? ""))
-            return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: diagnostics, duration: clock.now - start, junitPath: nil)
+            let text = runRedactor.redact(ConsoleReport.diagnostics(diagnostics) + (message.map { $0 + "\n" } ?? ""))
+            config.errorOutput(text)
+            var written: String?
+            if let writer {
+                do {
+                    try writer.write(InvalidInputReport.testSuite(diagnostics: diagnostics, message: message, redactor: runRedactor))
+                    try writer.finish()
+                    written = writer.path
+                } catch {
+                    writer.abandon()
+                    config.errorOutput("gatecheck: error: cannot write the JUnit report: \(error)\n")
+                }
+            }
+            return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: diagnostics, duration: clock.now - start, junitPath: written)
         }
 
         // Command-line input first: nothing is loaded or sent when it is wrong.
@@ -168,6 +208,12 @@ public struct GatecheckRunner: Sendable {
         let loaded = SuiteLoader.load(paths: config.paths,
                                       options: LoadOptions(variables: config.variables, environment: config.environment,
                                                            requireAPI: usesEmulator))
+        // Run-level output goes through the run-wide redactor from here on (see `RunRedaction`).
+        let redaction = RunRedaction.forRun(suites: loaded.suites, commandLineVariables: config.variables,
+                                            environment: config.environment, targetSecrets: Array(profile?.secrets ?? []))
+        runRedactor = redaction.redactor
+        config.output = redaction.sink(config.output)
+        config.errorOutput = redaction.sink(config.errorOutput)
         var diagnostics = loaded.diagnostics
         var suites = loaded.suites
         if let shard = config.shard, !loaded.hasErrors {
@@ -209,21 +255,35 @@ public struct GatecheckRunner: Sendable {
                 return invalid(error.diagnostics, error.message)
             }
         }
-
-        var writer: JUnitReportWriter?
-        if let path = config.junitPath {
-            do { writer = try JUnitReportWriter(path: path) } catch {
-                return invalid(diagnostics, "gatecheck: error: cannot write the JUnit report: \(error)")
-            }
+        // Authorizer secrets are known now: run-level output is redacted of them too.
+        let targetSecrets = target.secrets + (parity?.target.secrets ?? [])
+        if !targetSecrets.isEmpty {
+            runRedactor = runRedactor.merging(targetSecrets)
+            let more = RunRedaction(redactor: Redactor(secrets: targetSecrets))
+            config.output = more.sink(config.output)
+            config.errorOutput = more.sink(config.errorOutput)
         }
 
+        var previousOutcomes: [String: CaseOutcome]?
+        if let previous = config.htmlPreviousPath {
+            do { previousOutcomes = try HTMLReportFile.previousOutcomes(path: previous) } catch {
+                return invalid(diagnostics, "gatecheck: error: --html-previous: \(error)")
+            }
+        }
+        let startDate = Date()
+        var htmlSuites: [SuiteReport] = []
+
+        let selectedCases = suites.reduce(0) { count, suite in
+            count + suite.cases.filter { selection.exclusionReason(suite: suite, testCase: $0) == nil }.count
+        }
         let chosen = selection
         let runConfiguration = config
         let comparison = parity
         var resolveEntries = target.resolve
         for entry in parity?.target.resolve ?? [] where !resolveEntries.contains(entry) { resolveEntries.append(entry) }
         let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: resolveEntries,
-                                                                           caBundlePath: config.caBundlePath))
+                                                                           caBundlePath: config.caBundlePath,
+                                                                           maxResponseBodyBytes: config.maxResponseBodyBytes))
         defer { client.shutdown() }
         let latch = config.failFast ? FailFastLatch() : nil
         let console = ConsoleReport(style: config.style)
@@ -269,6 +329,7 @@ public struct GatecheckRunner: Sendable {
                         do { try writer.write(JUnitMapping.testSuite(ready)) } catch { reportError = "\(error)" }
                     }
                     results.append(ready)
+                    if config.htmlPath != nil { htmlSuites.append(HTMLReportMapping.suite(ready, source: suites[emitted])) }
                     emitted += 1
                 }
                 if emitted == suites.count { group.cancelAll() }  // stops the grace watcher
@@ -288,9 +349,27 @@ public struct GatecheckRunner: Sendable {
                                  duration: clock.now - start, junitPath: junitPath)
         let interrupted = Task.isCancelled || interruption.isInterrupted
         summary.exitStatus = interrupted ? .interrupted : summary.failed + summary.errors > 0 ? .failed : .passed
+        if selectedCases == 0, selection.filter != nil || !selection.tags.isEmpty, !config.allowEmpty, !interrupted {
+            var what: [String] = []
+            if let filter = config.filter { what.append("--filter '\(filter)'") }
+            if !config.tags.isEmpty { what.append("--tag " + config.tags.map { "'\($0)'" }.joined(separator: ", ")) }
+            config.errorOutput("gatecheck: error: no case matched \(what.joined(separator: " and ")) (pass --allow-empty to accept an empty selection)\n")
+            summary.exitStatus = .noCaseSelected
+        }
         if let reportError {
             config.errorOutput("gatecheck: error: cannot write the JUnit report: \(reportError)\n")
             summary.exitStatus = .invalidInput
+        }
+        if let htmlPath = config.htmlPath {
+            let report = HTMLReportMapping.run(summary, suites: htmlSuites, usesEmulator: config.target == nil, started: startDate)
+            let comparison = previousOutcomes.map { RunComparison(previous: $0, current: report, source: config.htmlPreviousPath ?? "") }
+            do {
+                try HTMLReportFile.write(report, comparison: comparison, to: htmlPath)
+                summary.htmlPath = htmlPath
+            } catch {
+                config.errorOutput("gatecheck: error: \(error)\n")
+                summary.exitStatus = .invalidInput
+            }
         }
         if summary.exitStatus == .interrupted { config.errorOutput("gatecheck: interrupted; cases not run are reported as skipped\n") }
         config.output("\n" + console.summary(summary))
@@ -308,21 +387,27 @@ public struct GatecheckRunner: Sendable {
                          parity: ParityRun? = nil) async -> SuiteResult {
         var result = await execute(suite, configuration: configuration, target: target, client: client, selection: selection,
                                    latch: latch, interruption: interruption, secrets: target.secrets + (parity?.target.secrets ?? []))
+        var redactor = Redactor(secrets: target.secrets + (parity?.target.secrets ?? []) + result.learnedSecrets)
         if let parity {
             // The second side runs the same cases in the same order (its own captures); its assertions do not count.
             let other = await execute(suite, configuration: configuration, target: parity.target, client: client, selection: selection,
                                       latch: nil, interruption: interruption, secrets: target.secrets + parity.target.secrets)
-            let redactor = Redactor(secrets: target.secrets + parity.target.secrets)
-            result.cases = parity.interleave(suite: suite, left: result.cases, right: other.cases, redactor: redactor)
+            redactor = redactor.merging(other.learnedSecrets)
+            // Responses are compared redacted: a diff cell or body excerpt never shows (part of) a secret.
+            func redactingResponses(_ cases: [CaseResult]) -> [CaseResult] {
+                cases.map { var copy = $0; copy.response = $0.response?.redacted(by: redactor); return copy }
+            }
+            result.cases = parity.interleave(suite: suite, left: redactingResponses(result.cases), right: redactingResponses(other.cases),
+                                             redactor: redactor)
+            result.learnedSecrets = redactor.secrets
             if result.cases.contains(where: { $0.name.hasPrefix(ParityRun.casePrefix) && ($0.isFailed || $0.isErrored) }) { latch?.trip() }
         }
         if let mode = configuration.record {
-            let notes = Snapshots.record(result.cases, suite: suite, mode: mode,
-                                         redactor: Redactor(secrets: target.secrets + (parity?.target.secrets ?? [])))
+            let notes = Snapshots.record(result.cases, suite: suite, mode: mode, redactor: redactor, keepSecrets: configuration.recordSecrets)
             for index in result.cases.indices { result.cases[index].notes += notes[result.cases[index].name] ?? [] }
         }
-        for index in result.cases.indices { result.cases[index].response = nil }
-        return result
+        // The one redaction pass (see `RunRedaction`): nothing reads a result before this.
+        return result.redacted(by: redactor)
     }
 
     /// Runs the suite's cases against one target (starting an emulator instance for it when the target has no profile).
@@ -377,6 +462,7 @@ public struct GatecheckRunner: Sendable {
         }
         guard scheme == "http" || scheme == "https" else { return "the scheme must be http or https, not '\(scheme)'" }
         guard let host = components.host, !host.isEmpty else { return "the URL has no host" }
+        if let port = components.port, !(1...65535).contains(port) { return "the port \(port) is not between 1 and 65535" }
         if components.query != nil || components.fragment != nil { return "the base URL must not have a query or fragment" }
         return nil
     }

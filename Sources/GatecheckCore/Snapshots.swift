@@ -161,7 +161,8 @@ public enum Snapshots {
     }
 
     /// The snapshot assertion: nothing when the response matches the recorded one (same normalisation as `--compare`).
-    static func check(_ response: ObservedResponse, suite: Suite, caseName: String) -> [AssertionFailure] {
+    /// Both sides are compared redacted: snapshots are stored with echoed secrets replaced (unless `--record-secrets`).
+    static func check(_ response: ObservedResponse, suite: Suite, caseName: String, redactor: Redactor = Redactor()) -> [AssertionFailure] {
         let path = path(suite: suite, caseName: caseName)
         guard FileManager.default.fileExists(atPath: path) else {
             return [AssertionFailure("no snapshot at \(path)", details: ["record one with: gatecheck record --target TARGET \(suite.file)"])]
@@ -170,7 +171,8 @@ public enum Snapshots {
         do { recorded = try load(path: path) } catch {
             return [AssertionFailure("cannot read the snapshot \(path)", details: error.description.split(separator: "\n").map(String.init))]
         }
-        let differences = ParityComparison.differences(left: recorded, right: response, settings: suite.parity)
+        let differences = ParityComparison.differences(left: recorded.redacted(by: redactor), right: response.redacted(by: redactor),
+                                                       settings: suite.parity)
         guard !differences.isEmpty else { return [] }
         let labels = differences.map(\.label)
         return [AssertionFailure("the response differs from the snapshot \(path): "
@@ -179,26 +181,34 @@ public enum Snapshots {
     }
 
     /// `gatecheck record`: writes (or, dry, only describes) each case's snapshot; returns a note per case.
-    static func record(_ cases: [CaseResult], suite: Suite, mode: SnapshotRecording, redactor: Redactor) -> [String: [String]] {
+    /// A secret echoed by the server is stored as `***` (with a note saying so) unless `keepSecrets` (`--record-secrets`);
+    /// the "changed" table always compares the redacted forms, so it never shows a secret.
+    static func record(_ cases: [CaseResult], suite: Suite, mode: SnapshotRecording, redactor: Redactor,
+                       keepSecrets: Bool = false) -> [String: [String]] {
         var notes: [String: [String]] = [:]
         let directory = directory(forSuiteFile: suite.file)
         let names = fileNames(for: suite.cases.map(\.name))
         for result in cases {
-            guard let response = result.response, let fileName = names[result.name] else { continue }
+            guard let received = result.response, let fileName = names[result.name] else { continue }
             let path = directory + "/" + fileName
+            let echoesSecret = received.containsSecret(redactor)
+            let response = keepSecrets ? received : received.redacted(by: redactor)
             let text = render(response, suite: suite.name, caseName: result.name, settings: suite.parity)
             var caseNotes: [String] = []
             let existing = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
             let old = existing == nil ? nil : try? load(path: path)
             // What the comparison ignores (JSON formatting, Content-Length then) does not rewrite a snapshot.
-            let differences = old.map { ParityComparison.differences(left: $0, right: (try? parse(text: text, file: path)) ?? response,
-                                                                     settings: suite.parity) }
+            let new = (try? parse(text: text, file: path)) ?? response
+            let differences = old.map { ParityComparison.differences(left: $0, right: new, settings: suite.parity) }
             if existing == text || differences?.isEmpty == true {
                 caseNotes.append("snapshot unchanged: \(path)")
             } else {
-                if let differences {
+                if let old, let differences {
                     caseNotes.append("snapshot \(mode == .dryRun ? "would change" : "changed"): \(path)")
-                    caseNotes += ParityComparison.sideBySide(differences, leftTitle: "recorded", rightTitle: "now").map { "  " + $0 }
+                    var shown = ParityComparison.differences(left: old.redacted(by: redactor), right: new.redacted(by: redactor),
+                                                             settings: suite.parity)
+                    if shown.isEmpty { shown = differences.map { ParityDifference(kind: $0.kind, left: "***", right: "***") } }
+                    caseNotes += ParityComparison.sideBySide(shown, leftTitle: "recorded", rightTitle: "now").map { "  " + $0 }
                 } else {
                     caseNotes.append("snapshot \(mode == .dryRun ? "would be written" : "written"): \(path)")
                 }
@@ -210,6 +220,11 @@ public enum Snapshots {
                         caseNotes.append("cannot write the snapshot \(path): \(error.localizedDescription)")
                     }
                 }
+            }
+            if echoesSecret {
+                caseNotes.append(keepSecrets
+                    ? "warning: the response echoes a secret and --record-secrets stores it in \(path) as is"
+                    : "warning: the response echoes a secret; it is stored as *** in \(path) (--record-secrets keeps it)")
             }
             notes[result.name] = caseNotes.map(redactor.redact)
         }

@@ -133,8 +133,10 @@ struct SuiteExecutor {
             if result.isFailed || result.isErrored { failFast?.trip() }
             results.append(result)
         }
-        return SuiteResult(name: suite.name, file: suite.file, target: redactor.redact(baseURL), started: started,
-                           duration: clock.now - start, cases: results)
+        var result = SuiteResult(name: suite.name, file: suite.file, target: redactor.redact(baseURL), started: started,
+                                 duration: clock.now - start, cases: results)
+        result.learnedSecrets = redactor.secrets
+        return result
     }
 
     func runCase(_ testCase: TestCase, scope: inout VariableScope, redactor: inout Redactor) async -> CaseResult {
@@ -193,14 +195,22 @@ struct SuiteExecutor {
             let captureFailures = capture(testCase.captures, from: observed, into: &attemptScope, redactor: &attemptRedactor)
             var failures: [AssertionFailure] = []
             var evaluationError: String?
+            // A body cut at --max-body-size cannot be checked: its assertions fail with the reason instead.
+            var expectation = testCase.expect
+            let checksSnapshot = checksSnapshots && (testCase.expect.snapshot || suite.snapshot)
+            let capturesBody = testCase.captures.contains { if case .header = $0.source { false } else { true } }
+            if let truncation = response.bodyTruncation, !expectation.body.isEmpty || checksSnapshot || capturesBody {
+                expectation.body = []
+                failures.append(Self.truncationFailure(truncation))
+            }
             do {
-                failures = try AssertionEvaluator(scope: attemptScope, redactor: attemptRedactor).evaluate(testCase.expect, response: observed)
+                failures += try AssertionEvaluator(scope: attemptScope, redactor: attemptRedactor).evaluate(expectation, response: observed)
             } catch {
                 evaluationError = error.message
             }
             failures += captureFailures
-            if checksSnapshots, evaluationError == nil, testCase.expect.snapshot || suite.snapshot {
-                failures += Snapshots.check(observed, suite: suite, caseName: testCase.name)
+            if checksSnapshot, evaluationError == nil, response.bodyTruncation == nil {
+                failures += Snapshots.check(observed, suite: suite, caseName: testCase.name, redactor: attemptRedactor)
             }
             let holds = evaluationError == nil && failures.isEmpty
 
@@ -233,8 +243,7 @@ struct SuiteExecutor {
                     AssertionFailure(redactor.redact($0.summary), details: $0.details.map(redactor.redact))
                 })
             }
-            let received = ReceivedResponse(httpVersion: response.httpVersion, status: response.status,
-                                            reasonPhrase: response.reasonPhrase, headers: response.headers, body: response.body)
+            let received = ReceivedResponse(response)
             let transcript = { [redactor] (limit: Int) in
                 redactor.redact(Transcript.render(request: sent, response: received, bodyLimit: limit, redactor: redactor))
             }
@@ -286,8 +295,7 @@ struct SuiteExecutor {
                 kind = .failure
                 message = "HTTP \(response.status)\(response.reasonPhrase.isEmpty ? "" : " " + response.reasonPhrase) (a gateway error)"
                 type = "GatewayError"
-                let received = ReceivedResponse(httpVersion: response.httpVersion, status: response.status,
-                                                reasonPhrase: response.reasonPhrase, headers: response.headers, body: response.body)
+                let received = ReceivedResponse(response)
                 transcript = Transcript.render(request: sent, response: received, bodyLimit: Transcript.reportBodyLimit, redactor: redactor)
             }
             retry += 1
@@ -303,6 +311,13 @@ struct SuiteExecutor {
     }
 
     static let methodsWithBody: Set<String> = ["POST", "PUT", "PATCH"]
+
+    /// Why the body assertions of a case were not checked: the body went past `--max-body-size`.
+    static func truncationFailure(_ truncation: BodyTruncation) -> AssertionFailure {
+        AssertionFailure("body: not checked: the response body is \(truncation.totalBytes) bytes, over --max-body-size "
+                         + "(\(ByteSize.format(truncation.keptBytes))); only the first \(truncation.keptBytes) bytes were kept "
+                         + "(sha256 of the whole body \(truncation.sha256Hex)). Raise --max-body-size to check it.")
+    }
 
     /// The request with the target's credentials added last (nothing changes without an authorizer). SigV4 may
     /// rewrite the URL into its wire form: the URL and headers returned are sent unchanged.

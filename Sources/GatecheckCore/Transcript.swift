@@ -1,4 +1,5 @@
 import Crypto
+import CurlHTTP
 import Foundation
 import HTTPMessage
 
@@ -17,6 +18,16 @@ public struct ReceivedResponse: Sendable {
     public var reasonPhrase: String
     public var headers: HTTPHeaders
     public var body: [UInt8]
+    /// Set when `body` holds only the first bytes of a body longer than `--max-body-size`.
+    public var bodyTruncation: BodyTruncation? = nil
+}
+
+extension ReceivedResponse {
+    /// The response as the HTTP client reported it.
+    init(_ response: HTTPResponse) {
+        self.init(httpVersion: response.httpVersion, status: response.status, reasonPhrase: response.reasonPhrase,
+                  headers: response.headers, body: response.body, bodyTruncation: response.bodyTruncation)
+    }
 }
 
 /// Renders request/response transcripts for failure reports: curl-style `>`/`<` lines, bodies cut
@@ -44,7 +55,13 @@ public enum Transcript {
             lines.append("< \(response.httpVersion) \(response.status)\(response.reasonPhrase.isEmpty ? "" : " " + response.reasonPhrase)")
             for field in response.headers { lines.append("< \(field.name): \(escapeForDisplay(field.value))") }
             lines.append("<")
-            lines.append(response.body.isEmpty ? "(empty body)" : body(response.body, limit: bodyLimit, redactor: redactor))
+            if let truncation = response.bodyTruncation {
+                lines.append(body(response.body, limit: bodyLimit, redactor: redactor,
+                                  whole: (truncation.totalBytes, truncation.sha256Hex)))
+                lines.append("... (body truncated at --max-body-size: \(truncation.keptBytes) of \(truncation.totalBytes) bytes kept)")
+            } else {
+                lines.append(response.body.isEmpty ? "(empty body)" : body(response.body, limit: bodyLimit, redactor: redactor))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -75,17 +92,20 @@ public enum Transcript {
 
     /// A body cut to about `limit` bytes (at a UTF-8 character boundary), with a note giving the total size
     /// and the SHA-256 of the whole body.
-    public static func body(_ bytes: [UInt8], limit: Int, redactor: Redactor = Redactor()) -> String {
+    /// `whole` gives the size and digest of the whole body when `bytes` is only its kept prefix.
+    public static func body(_ bytes: [UInt8], limit: Int, redactor: Redactor = Redactor(),
+                            whole: (count: Int, sha256Hex: String)? = nil) -> String {
         // Look a little past the limit so that a secret straddling it is still recognised whole.
         let margin = (redactor.secrets.map(\.utf8.count).max() ?? 0) * 4
         let window = utf8Prefix(bytes, limit: limit + margin)
         var text = redactor.redact(displayText(bytes: Array(bytes[..<window])))
-        guard window < bytes.count || text.utf8.count > limit else { return text }
+        guard window < bytes.count || text.utf8.count > limit || whole != nil else { return text }
         let shown = Array(text.utf8)
         let cut = utf8Prefix(shown, limit: limit)
         text = String(decoding: shown[..<cut], as: UTF8.self)
         if !text.hasSuffix("\n") { text += "\n" }
-        return text + "... (\(bytes.count) bytes in total, first \(min(cut, bytes.count)) shown, sha256 \(sha256Hex(bytes)))"
+        let total = whole?.count ?? bytes.count
+        return text + "... (\(total) bytes in total, first \(min(cut, bytes.count)) shown, sha256 \(whole?.sha256Hex ?? sha256Hex(bytes)))"
     }
 
     /// The largest prefix length <= limit that does not split a UTF-8 sequence.

@@ -44,3 +44,11 @@ public protocol GatewayHandler: Sendable {
     /// The response for a request the server refused before parsing it completely.
     func rejection(_ reason: RequestRejection) -> GatewayResponse
 }
+
+/// How the server runs a request's handling, for the pipeline's own helper tasks.
+public enum GatewayExecution {
+    /// The executor the server runs the current request on (its connection's event loop), or nil. Tasks the pipeline
+    /// starts for an integration call prefer it too, so a call that answers at once (a scripted backend) does not
+    /// hop to another thread and back.
+    @TaskLocal public static var preferredExecutor: (any TaskExecutor)?
+}

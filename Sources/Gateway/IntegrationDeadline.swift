@@ -52,7 +52,7 @@ private final class DeadlineRace<T: Sendable>: @unchecked Sendable {
         self.timer = timer
         lock.unlock()
 
-        let work = Task {
+        let work = Task(executorPreference: GatewayExecution.preferredExecutor) {
             let value = await operation()
             self.finish(value)
         }

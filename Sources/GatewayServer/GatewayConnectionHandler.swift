@@ -6,8 +6,9 @@ import NIOHTTP1
 /// One client connection: assembles requests from NIO's decoder, hands them to the `GatewayHandler` one at a time
 /// (pipelined requests wait in a short queue and are answered in order), and writes the responses as raw bytes.
 ///
-/// Everything here runs on the connection's event loop except the handler call, which runs in a `Task`
-/// and hops back with `eventLoop.execute`.
+/// Everything here runs on the connection's event loop. The handler call runs in a `Task` that prefers the loop as
+/// its executor (`EventLoopTaskExecutor`), so a request that never waits for real I/O is handled and answered on
+/// this thread; one that does resumes here when its I/O completes.
 final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = ByteBuffer
@@ -39,6 +40,9 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private let maxURIBytes: Int
 
     private var context: ChannelHandlerContext?
+    private var executor: EventLoopTaskExecutor?
+    /// Times each request head and polices blank lines before it; told when a head is complete.
+    var headGuard: RequestHeadGuard?
     private var sourceIP = "127.0.0.1"
 
     // The request being received.
@@ -65,6 +69,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.executor = EventLoopTaskExecutor(eventLoop: context.eventLoop)
         if let address = context.channel.remoteAddress?.ipAddress { sourceIP = address }
     }
 
@@ -91,6 +96,20 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             if inFlight == nil && queue.isEmpty { context.close(promise: nil) }
             return
         }
+        if let headEvent = event as? RequestHeadGuard.RequestHeadEvent {
+            guard !discardingInput else { return }
+            let response: GatewayResponse, summary: String
+            switch headEvent {
+            case .timedOut:
+                response = ResponseWriter.requestTimeout()
+                summary = "request head not complete within the header timeout"
+            case .tooManyBlankLines:
+                response = ResponseWriter.badRequest()
+                summary = "malformed request (more than \(RequestHeadGuard.maxLeadingBlankLines) blank lines before the request line)"
+            }
+            finish(with: FinalResponse(response: response, logSummary: summary, started: .now()), context: context)
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -110,6 +129,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         case .end:
             guard let head = currentHead, !discardingInput else { return }
             currentHead = nil
+            headGuard?.awaitingHead()
             let request = GatewayRequest(method: head.method.rawValue, target: head.uri,
                                          headers: Self.gatewayHeaders(head.headers), body: currentBody,
                                          sourceIP: sourceIP, httpVersion: Self.versionString(head.version))
@@ -125,6 +145,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     private func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         guard !discardingInput else { return }
+        headGuard?.headReceived()
         currentHead = head
         currentStarted = .now()
         if head.uri.utf8.count > maxURIBytes {
@@ -187,6 +208,7 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     /// Stops taking requests; once every earlier request is answered, `final` is written and the connection closes.
     private func finish(with final: FinalResponse, context: ChannelHandlerContext) {
         discardingInput = true
+        headGuard?.stop()
         currentHead = nil
         currentBody = []
         finalResponse = final
@@ -236,12 +258,20 @@ final class GatewayConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         let eventLoop = context.eventLoop
         let boundSelf = NIOLoopBound(self, eventLoop: eventLoop)
         let request = pending.request
-        let task = Task {
-            let outcome = await handler.handle(request)
-            eventLoop.execute {
+        let executor = executor
+        let task = Task(executorPreference: executor) {
+            let outcome = await GatewayExecution.$preferredExecutor.withValue(executor) {
+                await handler.handle(request)
+            }
+            if eventLoop.inEventLoop {
                 boundSelf.value.handlerFinished(outcome)
-                // Counted down on the loop, so shutdown cannot stop the loop before this closure has run.
                 tracker.end()
+            } else {
+                eventLoop.execute {
+                    boundSelf.value.handlerFinished(outcome)
+                    // Counted down on the loop, so shutdown cannot stop the loop before this closure has run.
+                    tracker.end()
+                }
             }
         }
         inFlight = (pending, task)

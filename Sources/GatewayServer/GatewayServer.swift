@@ -9,7 +9,9 @@ import Synchronization
 /// byte for byte (header order and case kept, `Content-Length` added only when the handler left it out).
 ///
 /// Keep-alive and pipelining are supported (pipelined requests are handled one after another and answered in order);
-/// idle connections are closed after `idleTimeoutSeconds`. The handler runs in a Swift task, never on the event loop.
+/// idle connections are closed after `idleTimeoutSeconds`, and a request head not complete `headerTimeoutSeconds`
+/// after its first byte gets 408 and the connection closes. The handler runs in a Swift task whose executor is the
+/// connection's event loop, so a request that never waits for real I/O stays on one thread from read to write.
 public final class GatewayServer: Sendable {
     /// The port actually bound (useful when the configuration asked for port 0).
     public let port: Int
@@ -44,6 +46,9 @@ public final class GatewayServer: Sendable {
         guard configuration.idleTimeoutSeconds > 0 else {
             throw GatewayServerError.invalidConfiguration("idleTimeoutSeconds must be positive")
         }
+        guard configuration.headerTimeoutSeconds > 0 else {
+            throw GatewayServerError.invalidConfiguration("headerTimeoutSeconds must be positive")
+        }
 
         let shared = SharedServerState(handler: handler, configuration: configuration, log: log)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
@@ -55,6 +60,7 @@ public final class GatewayServer: Sendable {
             return limits
         }()
         let idleTimeout = TimeAmount.nanoseconds(Int64(configuration.idleTimeoutSeconds * 1_000_000_000))
+        let headerTimeout = TimeAmount.nanoseconds(Int64(configuration.headerTimeoutSeconds * 1_000_000_000))
 
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 512)
@@ -68,10 +74,14 @@ public final class GatewayServer: Sendable {
                         return
                     }
                     let sync = channel.pipeline.syncOperations
+                    let headGuard = RequestHeadGuard(timeout: headerTimeout)
+                    try sync.addHandler(headGuard)
                     try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
                                                                                 limitConfiguration: decoderLimits)))
                     try sync.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                    try sync.addHandler(GatewayConnectionHandler(shared: shared))
+                    let connection = GatewayConnectionHandler(shared: shared)
+                    connection.headGuard = headGuard
+                    try sync.addHandler(connection)
                 }
             }
 

@@ -22,18 +22,23 @@ public struct GatewayServerConfiguration: Sendable {
     public var maxURIBytes: Int
     /// A connection with no traffic for this long (and no request being answered) is closed.
     public var idleTimeoutSeconds: Double
-    /// Number of event-loop threads (the handler itself runs on Swift concurrency's pool).
+    /// A request head (request line and header fields) must be complete this long after its first byte arrived;
+    /// otherwise the client gets 408 and the connection closes (a slowloris client keeps the idle timer from firing).
+    public var headerTimeoutSeconds: Double
+    /// Number of event-loop threads. Requests are handled on their connection's loop; work that waits for real I/O
+    /// (handler workers, HTTP forwarding) suspends there without blocking it.
     public var eventLoopThreads: Int
 
     public init(host: String = "127.0.0.1", port: Int = 0, maxBodyBytes: Int = 10_485_760,
                 maxHeaderBytes: Int = 10_240, maxURIBytes: Int = 8_192, idleTimeoutSeconds: Double = 60,
-                eventLoopThreads: Int = System.coreCount) {
+                headerTimeoutSeconds: Double = 10, eventLoopThreads: Int = System.coreCount) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.maxHeaderBytes = maxHeaderBytes
         self.maxURIBytes = maxURIBytes
         self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.headerTimeoutSeconds = headerTimeoutSeconds
         self.eventLoopThreads = eventLoopThreads
     }
 

@@ -97,6 +97,12 @@ enum ResponseWriter {
                         body: Array(#"{"message":"Bad Request: malformed HTTP request"}"#.utf8))
     }
 
+    /// The answer to a client that did not finish a request head within the header timeout (the connection closes).
+    static func requestTimeout() -> GatewayResponse {
+        GatewayResponse(status: 408, headers: ["Content-Type": "application/json"],
+                        body: Array(#"{"message":"Request Timeout: the request head was not received in time"}"#.utf8))
+    }
+
     /// `GET /prod/items [GET /items] -> 206 AWS integration=default 0.42ms (detail)`: the route in brackets,
     /// the integration type, the selected integration response, and the gateway's own reason when there is one.
     static func logLine(method: String, target: String, status: Int, entry: GatewayLogEntry, nanoseconds: Int64) -> String {

@@ -271,6 +271,17 @@ private final class LoopbackServerCore: Sendable {
         case .stall:
             waitUntilPeerClosesOrStop(socketFD)
             return .close
+        case .resetWithoutResponse:
+            return .reset
+        case let .endlessChunkedBody(headers, chunk):
+            var fields = headers
+            fields.add(name: "Transfer-Encoding", value: "chunked")
+            guard Self.writeAll(socketFD, Self.head(status: 200, reason: "OK", fields: fields)) else { return .close }
+            guard !chunk.isEmpty else { return .close }
+            let framed = Array((String(chunk.count, radix: 16) + "\r\n").utf8) + chunk + Array("\r\n".utf8)
+            // Ends when a write fails: the client closed the connection, or stop() shut the socket down.
+            while Self.writeAll(socketFD, framed) {}
+            return .close
         case let .delayed(delay, inner):
             guard waitForDelay(delay) else { return .close }
             return perform(inner, for: request, on: socketFD)

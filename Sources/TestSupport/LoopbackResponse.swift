@@ -16,6 +16,11 @@ public indirect enum LoopbackResponse: Sendable {
     case resetMidBody(headers: HTTPHeaders, partialBody: [UInt8], declaredLength: Int)
     /// Never answers; the connection stays open until the client closes it or the server stops.
     case stall
+    /// Resets the connection (RST through `SO_LINGER` 0) right after reading the request, without answering.
+    case resetWithoutResponse
+    /// Sends a `200 OK` head with these fields plus `Transfer-Encoding: chunked`, then the same chunk over and
+    /// over, never the last chunk, until the client closes the connection or the server stops.
+    case endlessChunkedBody(headers: HTTPHeaders, chunk: [UInt8])
     /// Does `response` after `delay` (or closes the connection if the server stops first).
     /// For timeout tests use a delay far longer than the client's timeout; never rely on it for ordering.
     case delayed(Duration, LoopbackResponse)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GatecheckCore
+import GatewayServer
 import SigV4
 import Stages
 
@@ -67,13 +68,14 @@ extension Gatecheck {
             }
             let spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
-            let log: @Sendable (String) -> Void = { line in
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
-            }
+            // One line per request: buffered and written by a thread of its own, never on the request path.
+            let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
+            let log: @Sendable (String) -> Void = { line in output.write(line) }
             let emulator: RunningEmulator
             do {
                 emulator = try await EmulatorLauncher.start(spec, host: host, port: port, log: quiet ? nil : log)
             } catch {
+                output.close()
                 FileHandle.standardError.write(Data("gatecheck emulate: \(error.message)\n".utf8))
                 throw ExitCode(2)
             }
@@ -82,6 +84,7 @@ extension Gatecheck {
             log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(api) at \(emulator.baseURL) (Ctrl-C to stop)")
             await Self.waitForTermination()
             await emulator.stop()
+            output.close()
         }
 
         /// `--iam-credential` pairs plus, with `--iam-credentials-from-env`, the key the AWS CLI's chain resolves.

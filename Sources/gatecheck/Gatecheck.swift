@@ -13,7 +13,8 @@ struct Gatecheck: AsyncParsableCommand {
         abstract: "Contract and conformance tests for Amazon API Gateway APIs, from declarative YAML suites.",
         discussion: """
         Exit codes: 0 every case passed (or was skipped), 1 a case failed or errored, 2 invalid input \
-        (usage, suites, target), 130 interrupted by SIGINT, 143 terminated by SIGTERM.
+        (usage, suites, target), 5 --filter/--tag selected no case (unless --allow-empty), 130 interrupted by SIGINT, \
+        143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
         subcommands: [Run.self, Record.self, Validate.self, LintCommand.self, List.self, Emulate.self, MergeReports.self],
@@ -47,6 +48,22 @@ struct VariableOptions: ParsableArguments {
     }
 }
 
+/// `--html` and `--html-previous` (run and merge-reports).
+struct HTMLReportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Also write a self-contained HTML report (no network needed to view it), e.g. reports/report.html.", valueName: "file"))
+    var html: String?
+
+    @Option(name: .customLong("html-previous"), help: ArgumentHelp("An earlier HTML or JUnit report: the HTML report shows what is newly failing, fixed and still failing since.", valueName: "file"))
+    var htmlPrevious: String?
+
+    func validate() throws {
+        if htmlPrevious != nil, html == nil { throw ValidationError("--html-previous needs --html FILE") }
+        if let htmlPrevious, !FileManager.default.isReadableFile(atPath: htmlPrevious) {
+            throw ValidationError("--html-previous: cannot read '\(htmlPrevious)'")
+        }
+    }
+}
+
 /// What `run` and `record` share: which suites, against which target, and how requests are sent.
 struct SharedRunOptions: ParsableArguments {
     @Argument(help: "Suite files or directories (searched recursively for *.yaml and *.yml).")
@@ -69,8 +86,11 @@ struct SharedRunOptions: ParsableArguments {
 
     @OptionGroup var variableOptions: VariableOptions
 
-    @Option(help: ArgumentHelp("Request timeout for cases that set none (default: the target profile's, else 30).", valueName: "seconds"))
-    var timeout: Double?
+    @Option(help: ArgumentHelp("Request timeout for cases that set none, e.g. 5s, 500ms or 5 (seconds); default: the target profile's, else 30s.", valueName: "duration"))
+    var timeout: String?
+
+    @Flag(help: "Exit 0 when --filter or --tag selects no case (by default that exits 5, so a CI gate cannot pass with no test).")
+    var allowEmpty = false
 
     @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
     var sigv4 = false
@@ -81,8 +101,24 @@ struct SharedRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
     var cacert: String?
 
+    @Option(name: .customLong("max-body-size"), help: ArgumentHelp("Keep at most this much of each response body, e.g. 512K, 10MB, 1GiB (binary units; default 10MB). The rest is counted and hashed; body assertions on a longer body fail as not checked.", valueName: "size"))
+    var maxBodySize: String?
+
     func validate() throws {
-        if let timeout { guard timeout > 0, timeout.isFinite else { throw ValidationError("--timeout must be a positive number of seconds") } }
+        if junit.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw ValidationError("--junit needs a file path, e.g. --junit reports/junit.xml")
+        }
+        if let empty = tags.first(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            throw ValidationError("--tag '\(empty)': a tag cannot be empty")
+        }
+        if let timeout {
+            guard let parsed = DurationText.parse(timeout), parsed > .zero else {
+                throw ValidationError("--timeout: invalid duration '\(timeout)' (write e.g. 5s, 500ms or 5)")
+            }
+        }
+        if let maxBodySize, ByteSize.parse(maxBodySize) == nil {
+            throw ValidationError("--max-body-size: '\(maxBodySize)' is not a size; expected a positive number of bytes, optionally with K, M or G (e.g. 512K, 10MB)")
+        }
         if let cacert, !FileManager.default.isReadableFile(atPath: cacert) {
             throw ValidationError("--cacert: cannot read '\(cacert)'")
         }
@@ -99,10 +135,12 @@ struct SharedRunOptions: ParsableArguments {
         configuration.filter = filter
         configuration.tags = tags
         configuration.variables = try variableOptions.parsed()
-        configuration.timeout = timeout.map { .milliseconds(Int64(($0 * 1000).rounded())) }
+        configuration.timeout = timeout.flatMap(DurationText.parse)
+        configuration.allowEmpty = allowEmpty
         configuration.sigv4 = sigv4
         configuration.insecure = insecure
         configuration.caBundlePath = cacert
+        if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
         configuration.emulator = Gatecheck.emulatorProvider
         return configuration
@@ -148,7 +186,7 @@ extension Gatecheck {
         @Option(name: .customLong("property"), help: ArgumentHelp("Add a property to every suite of the JUnit report, e.g. git.sha=$GITHUB_SHA (repeatable).", valueName: "name=value"))
         var properties: [String] = []
 
-        @Option(help: "Suites run at the same time (the default is the number of cores).")
+        @Option(help: "Suites run at the same time, by default one per core.")
         var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
         @Option(help: ArgumentHelp("Send a request again up to N times after a transport failure or a 502/503/504 (idempotent methods only; cases may override; default: the target profile's, else 0).", valueName: "n"))
@@ -165,6 +203,8 @@ extension Gatecheck {
 
         @Flag(help: "Skip every remaining case after the first failure or error.")
         var failFast = false
+
+        @OptionGroup var html: HTMLReportOptions
 
         func validate() throws {
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
@@ -197,6 +237,8 @@ extension Gatecheck {
             configuration.maxRetryAfter = .milliseconds(Int64((maxRetryAfter * 1000).rounded()))
             configuration.interruptGracePeriod = .milliseconds(Int64((gracePeriod * 1000).rounded()))
             configuration.failFast = failFast
+            configuration.htmlPath = html.html
+            configuration.htmlPreviousPath = html.htmlPrevious
             try await Gatecheck.execute(configuration)
         }
 
@@ -222,9 +264,13 @@ extension Gatecheck {
         @Flag(help: "Print what would change, write no snapshot.")
         var dryRun = false
 
+        @Flag(help: "Store a secret the server echoes in the snapshot as is (by default it is replaced by *** with a warning).")
+        var recordSecrets = false
+
         func run() async throws {
             var configuration = try shared.configuration()
             configuration.record = dryRun ? .dryRun : .write
+            configuration.recordSecrets = recordSecrets
             try await Gatecheck.execute(configuration)
         }
     }
@@ -243,8 +289,11 @@ extension Gatecheck {
         @Flag(help: "Keep a suite that appears in several inputs (by default that is an error: the shards overlapped).")
         var allowDuplicates = false
 
+        @OptionGroup var html: HTMLReportOptions
+
         func run() throws {
-            let status = GatecheckRunner.mergeReports(inputs, into: output, allowDuplicates: allowDuplicates)
+            let status = GatecheckRunner.mergeReports(inputs, into: output, allowDuplicates: allowDuplicates,
+                                                      htmlPath: html.html, htmlPreviousPath: html.htmlPrevious)
             throw ExitCode(status.rawValue)
         }
     }

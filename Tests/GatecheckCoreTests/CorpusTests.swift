@@ -98,7 +98,7 @@ func validateBounded(_ paths: [String], base: String, limit: Duration = .seconds
     }
 
     @Test func runRefusesTheCorpusWithExitTwoBeforeSendingAnything() async throws {
-        // The same inputs through `run`: exit 2, nothing sent, no report.
+        // The same inputs through `run`: exit 2, nothing sent, a report with one <error> case per invalid file.
         let workspace = Workspace()
         var configuration = RunConfiguration()
         configuration.paths = ["unknown-case-key.yaml", "bad-regex-body.yaml", "yaml-tab-indentation.yaml"].map { Corpus.directory + "/" + $0 }
@@ -110,7 +110,8 @@ func validateBounded(_ paths: [String], base: String, limit: Duration = .seconds
         configuration.errorOutput = errors.writer
         let summary = await GatecheckRunner(configuration: configuration).run()
         #expect(summary.exitCode == 2)
-        #expect(workspace.read("junit.xml") == nil)
+        let report = try #require(workspace.read("junit.xml"))
+        #expect(report.components(separatedBy: "<error ").count - 1 == 3, "\(report)")
         #expect(errors.text.replacingOccurrences(of: Corpus.directory + "/", with: "").hasSuffix("""
             yaml-tab-indentation.yaml:3:1: error: invalid YAML: found a tab character that violates indentation while scanning a plain scalar (YAML does not allow tabs for indentation; use spaces)
             gatecheck: 4 errors in the suites; nothing was run

@@ -222,7 +222,8 @@ struct BrokenSuite: Sendable, CustomTestStringConvertible {
         #expect(server.requests.isEmpty)
         #expect(run.errors.contains("\(workspace.path)/b-bad.yaml:4:15: error: unknown key 'staus' in expect (did you mean 'status'?)"))
         #expect(run.errors.contains("gatecheck: 1 error in the suites; nothing was run"))
-        #expect(run.junit == nil)
+        let report = try #require(run.junit, "exit 2 still writes the report")
+        #expect(report.contains("name=\"\(workspace.path)/b-bad.yaml\"") && !report.contains("a-good.yaml"), "\(report)")
     }
 
     @Test func withoutTargetASuiteNeedsAnAPIDefinition() async {

@@ -453,6 +453,59 @@ struct GatewayServerTests {
         }
     }
 
+    @Test("a request head not complete within the header timeout gets 408 and the connection closes")
+    func headerTimeout() async throws {
+        let log = LogCollector()
+        // The idle timeout is far away: only the header timer can end these connections.
+        try await withServer(log: log, configure: { $0.headerTimeoutSeconds = 0.2; $0.idleTimeoutSeconds = 600 }) { server in
+            let stalled = try await RawClient.connect(port: server.port)
+            try await stalled.send("GET /stalled HTTP/1.1\r\nHost: x\r\n")
+            let response = try await stalled.readResponse()
+            #expect(response.status == 408)
+            #expect(response.header("Connection") == "close")
+            #expect(try await stalled.readUntilClosed().isEmpty)
+
+            // Slowloris: a byte at a time keeps the connection busy, but the head still has to finish in time.
+            let slow = try await RawClient.connect(port: server.port)
+            let trickle = Array("GET /slowloris HTTP/1.1\r\nHost: x\r\n".utf8) + Array(repeating: UInt8(ascii: "a"), count: 100_000)
+            var answer: [UInt8] = []
+            for byte in trickle {
+                do { try await slow.send([byte]) } catch { break }  // the server closed its side: stop sending
+                if let early = try await slow.readAvailable(), !early.isEmpty { answer = early; break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            answer += try await slow.readUntilClosed()
+            #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
+
+            // A keep-alive connection that waits between requests is not cut by the header timer.
+            let patient = try await RawClient.connect(port: server.port)
+            try await patient.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await patient.readResponse().status == 200)
+            try await Task.sleep(for: .milliseconds(500))
+            try await patient.send("GET /second HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try await patient.readResponse().status == 200)
+        }
+        #expect(log.all.contains { $0.hasPrefix("request head not complete within the header timeout -> 408") }, "\(log.all)")
+    }
+
+    @Test("a few blank lines before a request line are ignored; a flood of them gets 400 and the connection closes")
+    func blankLines() async throws {
+        try await withServer(configure: { $0.idleTimeoutSeconds = 600 }) { server in
+            let tolerated = try await RawClient.connect(port: server.port)
+            try await tolerated.send("\r\n\r\n\nGET /after-blank-lines HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try Echo(try await tolerated.readResponse().body).requestLine.hasPrefix("GET /after-blank-lines "))
+
+            for flood in [String(repeating: "\r\n", count: 1_000), String(repeating: "\n", count: 1_000)] {
+                let client = try await RawClient.connect(port: server.port)
+                try await client.send(flood)
+                let response = try await client.readResponse()
+                #expect(response.status == 400)
+                #expect(response.header("Connection") == "close")
+                #expect(try await client.readUntilClosed().isEmpty)
+            }
+        }
+    }
+
     @Test("one log line per request with route, integration, selected response, duration and detail")
     func logLines() async throws {
         let log = LogCollector()
@@ -470,6 +523,45 @@ struct GatewayServerTests {
         #expect(lines[0].wholeMatch(of: #/GET /prod/items \[ANY /\{proxy\+\}\] -> 200 MOCK integration=default \d+\.\d\dms/#) != nil, "\(lines[0])")
         #expect(lines[1].wholeMatch(of: #/GET /error \[GET /error\] -> 500 AWS \d+\.\d\dms \(Execution failed due to configuration error\)/#) != nil, "\(lines[1])")
         #expect(lines[2].wholeMatch(of: #/POST /big rejected \(bodyTooLarge\) -> 413 \d+\.\d\dms/#) != nil, "\(lines[2])")
+    }
+
+    @Test("the buffered request log keeps every line, in order, under load from many connections")
+    func bufferedLogUnderLoad() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-log-\(UUID().uuidString).txt").path
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        try #require(descriptor >= 0)
+        defer { close(descriptor); unlink(path) }
+        let writer = BufferedLogWriter(fileDescriptor: descriptor)
+        let connections = 8, requestsPerConnection = 250
+        var configuration = GatewayServerConfiguration(eventLoopThreads: 2)
+        configuration.idleTimeoutSeconds = 600
+        let server = try await GatewayServer.start(handler: EchoHandler(), configuration: configuration,
+                                                   log: { writer.write($0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for connection in 0..<connections {
+                group.addTask {
+                    let client = try await RawClient.connect(port: server.port)
+                    var burst = ""
+                    for index in 0..<requestsPerConnection { burst += "GET /c\(connection)/r\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }
+                    try await client.send(burst)
+                    for _ in 0..<requestsPerConnection { #expect(try await client.readResponse().status == 200) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        await server.shutdown()
+        writer.close()
+
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        #expect(lines.count == connections * requestsPerConnection)
+        var next = [Int](repeating: 0, count: connections)
+        for line in lines {
+            let match = try #require(line.wholeMatch(of: #/GET /c(\d+)/r(\d+) \[ANY /\{proxy\+\}\] -> 200 MOCK integration=default \d+\.\d\dms/#), "\(line)")
+            let connection = Int(match.1)!, index = Int(match.2)!
+            #expect(index == next[connection], "connection \(connection): line for request \(index) after \(next[connection] - 1)")
+            next[connection] = index + 1
+        }
+        #expect(next == [Int](repeating: requestsPerConnection, count: connections))
     }
 
     @Test("listening beyond loopback logs a warning")

@@ -129,6 +129,27 @@ final class RawClient: Sendable {
         }
     }
 
+    /// Whatever has arrived so far without waiting (nil at end of stream).
+    func readAvailable() async throws -> [UInt8]? {
+        let descriptor = descriptor
+        return try await runBlocking { [self] in
+            var result = pending.withLock { pending in
+                defer { pending = [] }
+                return pending
+            }
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if count > 0 { result += buffer[..<count]; continue }
+                if count == 0 { return result.isEmpty ? nil : result }
+                if errno == EINTR { continue }
+                if errno == EAGAIN || errno == EWOULDBLOCK { return result }
+                if errno == ECONNRESET { return result.isEmpty ? nil : result }
+                throw RawClientError(description: "recv: \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
     /// Reads exactly `count` bytes (used for interim responses such as `100 Continue`).
     func readBytes(_ count: Int) async throws -> [UInt8] {
         try await runBlocking { [self] in try readExactly(count) }

@@ -1,16 +1,17 @@
 import Foundation
+import Synchronization
 
 /// Identifiers and dates API Gateway puts on every response, shared by the REST and HTTP API pipelines.
 public enum GatewayIdentifiers {
-    // Random identifiers are built from whole 64-bit draws: `randomElement()` per character and Foundation's
-    // `UUID()` cost one `getrandom` system call per character (or an open of /dev/urandom) on every request.
+    // Random identifiers are built from whole 64-bit draws of `IdentifierRandom`, which asks the kernel for a seed
+    // once: `SystemRandomNumberGenerator` costs a `getrandom` system call per draw, `UUID()` one per id.
 
     private static let hexDigits = Array("0123456789abcdef".utf8)
     private static let idLetters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
 
     /// A request id as in `x-amzn-RequestId`: a lower-case UUID v4.
     public static func requestID() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierRandom()
         var high = generator.next() as UInt64
         var low = generator.next() as UInt64
         high = (high & ~0xF000) | 0x4000                      // version 4
@@ -31,7 +32,7 @@ public enum GatewayIdentifiers {
     /// e.g. `JTHoQiQDIAMESHw=`.
     static func httpAPIRequestID() -> String {
         // Two 64-bit draws instead of a system call per byte.
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierRandom()
         let high = generator.next() as UInt64, low = generator.next() as UInt64
         let bytes = (0..<11).map { index in UInt8(truncatingIfNeeded: (index < 8 ? high : low) >> UInt64((index % 8) * 8)) }
         return Data(bytes).base64EncodedString()
@@ -39,7 +40,7 @@ public enum GatewayIdentifiers {
 
     /// An opaque id as in `x-amz-apigw-id` / `extendedRequestId`: 15 base64 letters and `=`, like `Q8k7fHlmoAMEbKA=`.
     public static func extendedRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierRandom()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(16)
         var word: UInt64 = 0
@@ -60,7 +61,7 @@ public enum GatewayIdentifiers {
 
     /// `count` random lower-case hex digits.
     public static func randomHex(_ count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
+        var generator = IdentifierRandom()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(count)
         var word: UInt64 = 0
@@ -119,5 +120,22 @@ public enum GatewayIdentifiers {
     public static func requestTime(_ date: Date = Date()) -> String {
         let t = utcFields(date)
         return "\(pad(t.tm_mday))/\(months[Int(t.tm_mon)])/\(Int(t.tm_year) + 1900):\(pad(t.tm_hour)):\(pad(t.tm_min)):\(pad(t.tm_sec)) +0000"
+    }
+}
+
+/// Random numbers for identifiers (request ids, trace ids): unique and unpredictable enough for that, cheap, not
+/// for secrets. SplitMix64 over one process-wide atomic counter seeded from the system generator once; any thread
+/// may draw, no lock and no system call per draw.
+struct IdentifierRandom: RandomNumberGenerator {
+    private static let counter = Atomic<UInt64>({
+        var system = SystemRandomNumberGenerator()
+        return system.next()
+    }())
+
+    mutating func next() -> UInt64 {
+        var z = Self.counter.wrappingAdd(0x9e37_79b9_7f4a_7c15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
     }
 }

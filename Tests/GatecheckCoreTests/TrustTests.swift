@@ -1,0 +1,296 @@
+import Foundation
+import GatecheckCore
+import HTTPMessage
+import JSONCore
+import Synchronization
+import Testing
+import TestSupport
+
+/// Issue 16 through the CLI: secrets in every command's output, the empty-selection exit code, the JUnit report
+/// of invalid input, and bad options refused before anything is sent.
+@Suite struct TrustTests {
+    static let environment = ["API_KEY": "key-SECRET-2/+=é", "SESSION_TOKEN": "sess-SECRET-3\"q\\"]
+    static let suiteVariable = "pw-SECRET-4!"
+    static let captured = "cap-SECRET-5"
+    static let commandLineSecret = "cli-SECRET-6"
+    static var secrets: [String] { Array(environment.values) + [suiteVariable, captured, commandLineSecret] }
+
+    /// Echoes the request's secrets as JSON (`/echo`), as text around the first difference (`/text`), inside
+    /// binary data (`/binary`) and base64-encoded in a header; `variant` makes two servers (or two rounds) differ
+    /// right next to each secret.
+    static func echo(_ request: RecordedRequest, variant: String) -> LoopbackResponse {
+        if request.path == "/login" { return json("{\"token\":\"\(captured)\"}") }
+        let echoed = request.target + " " + request.headers.map { "\($0.name): \($0.value)" }.joined(separator: " ") + " " + request.bodyText
+        var headers: HTTPHeaders = ["X-Echo-Base64": Data(echoed.utf8).base64EncodedString(), "X-Echo": variant + echoed]
+        if request.path.hasPrefix("/text") {
+            headers.add(name: "Content-Type", value: "text/plain")
+            return .http(status: 200, headers: headers, body: Array((variant + echoed).utf8))
+        }
+        if request.path.hasPrefix("/binary") {
+            headers.add(name: "Content-Type", value: "application/octet-stream")
+            return .http(status: 200, headers: headers, body: [0, 0xFF] + Array(variant.utf8) + Array(echoed.utf8) + [0])
+        }
+        headers.add(name: "Content-Type", value: "application/json")
+        let object: JSONValue = .object(["target": .string(variant + request.target), "all": .string(variant + echoed),
+                                         "base64": .string(Data((variant + echoed).utf8).base64EncodedString())])
+        return .http(status: 200, headers: headers, body: Array(object.serialized().utf8))
+    }
+
+    static let suite = """
+    name: secrets
+    secrets: [password, cli]
+    vars:
+      password: "\(suiteVariable)"
+    cases:
+      - name: login
+        request: { path: /login }
+        capture: { token: { jsonPath: "$.token", secret: true } }
+      - name: echoes json
+        request:
+          method: POST
+          path: "/echo/{{env.API_KEY}}"
+          query: { pw: "{{password}}", session: "{{env.SESSION_TOKEN}}", cli: "{{cli}}", t: "{{token}}" }
+          headers: { x-api-key: "{{env.API_KEY}}", Authorization: "Bearer {{token}}" }
+          body: { json: { password: "{{password}}", cli: "{{cli}}" } }
+        expect: { status: 200, snapshot: true }
+      - name: echoes text
+        request: { path: "/text/{{password}}", query: { k: "{{env.API_KEY}}", c: "{{cli}}", t: "{{token}}" } }
+        expect: { status: 200, snapshot: true }
+      - name: echoes binary
+        request: { path: "/binary/{{cli}}", query: { s: "{{env.SESSION_TOKEN}}", t: "{{token}}" } }
+        expect: { status: 200, snapshot: true }
+    """
+
+    /// The output of one command: its streams and every file under the workspace's `reports/` and snapshots.
+    struct Artefacts {
+        var items: [(String, String)] = []
+
+        mutating func add(_ name: String, _ child: SpawnedGatecheck) {
+            items.append(("\(name) stdout", child.output))
+            items.append(("\(name) stderr", child.errors))
+        }
+
+        mutating func addFiles(under directory: String, label: String) {
+            let enumerator = FileManager.default.enumerator(atPath: directory)
+            while let relative = enumerator?.nextObject() as? String {
+                guard !relative.hasSuffix(".yaml") || relative.contains(".snapshots/") else { continue }  // not the suite itself
+                if let data = FileManager.default.contents(atPath: directory + "/" + relative) {
+                    items.append(("\(label): \(relative)", String(decoding: data, as: UTF8.self)))
+                }
+            }
+        }
+
+        /// Records an issue for each secret found in any form (raw, percent, JSON, base64), whole or cut.
+        func expectNoSecret(sourceLocation: SourceLocation = #_sourceLocation) {
+            for (name, text) in items {
+                let unescaped = text.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&amp;", with: "&")
+                for secret in TrustTests.secrets {
+                    for form in SecretsTests.leakForms(of: secret) where text.contains(form) || unescaped.contains(form) {
+                        Issue.record("\(name) contains the secret \(secret) as '\(form)'", sourceLocation: sourceLocation)
+                    }
+                }
+                // A secret cut by a table cell or an excerpt still shows its marker.
+                if text.contains("SECRET-") { Issue.record("\(name) contains part of a secret:\n\(text)", sourceLocation: sourceLocation) }
+            }
+        }
+    }
+
+    func spawn(_ arguments: [String], in workspace: Workspace) async throws -> (SpawnedGatecheck, Int32) {
+        var environment = Self.environment
+        environment["PATH"] = "/usr/bin:/bin"
+        environment["NO_COLOR"] = "1"
+        let child = try SpawnedGatecheck(arguments, environment: environment)
+        return (child, await child.exitStatus())
+    }
+
+    @Test func everyCommandAndEveryEncodingIsRedacted() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: gatecheckBinary()))
+        let first = try LoopbackHTTPServer { Self.echo($0, variant: "A ") }
+        defer { first.stop() }
+        let second = try LoopbackHTTPServer { Self.echo($0, variant: "B ") }
+        defer { second.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/secrets.yaml", Self.suite)
+        let reports = workspace.path + "/reports"
+        let variable = ["--var", "cli=\(Self.commandLineSecret)"]
+        var artefacts = Artefacts()
+
+        // record (written), then dry-run and record again against the other server: the "changed" tables.
+        var (child, status) = try await spawn(["record", suitePath, "--target", first.baseURL, "--junit", reports + "/record.xml"] + variable, in: workspace)
+        #expect(status == 0, "\(child.output)\(child.errors)")
+        #expect(child.output.contains("warning: the response echoes a secret; it is stored as *** in"), "\(child.output)")
+        artefacts.add("record", child)
+        (child, status) = try await spawn(["record", "--dry-run", suitePath, "--target", second.baseURL, "--junit", reports + "/dry.xml"] + variable, in: workspace)
+        #expect(status == 0)
+        #expect(child.output.contains("snapshot would change"), "\(child.output)")
+        artefacts.add("record --dry-run", child)
+        (child, status) = try await spawn(["record", suitePath, "--target", second.baseURL, "--junit", reports + "/record2.xml"] + variable, in: workspace)
+        #expect(child.output.contains("snapshot changed"), "\(child.output)")
+        artefacts.add("record again", child)
+
+        // run: the snapshot assertions fail against the first server (snapshot tables).
+        (child, status) = try await spawn(["run", suitePath, "--target", first.baseURL, "--junit", reports + "/run.xml"] + variable, in: workspace)
+        #expect(status == 1, "\(child.output)\(child.errors)")
+        #expect(child.output.contains("differs from the snapshot"))
+        artefacts.add("run", child)
+
+        // --compare: side-by-side tables of JSON, text (excerpts) and binary (base64 excerpts) bodies and headers.
+        (child, status) = try await spawn(["run", suitePath, "--target", first.baseURL, "--compare", second.baseURL,
+                                           "--junit", reports + "/compare.xml"] + variable, in: workspace)
+        #expect(status == 1)
+        #expect(child.output.contains("parity: echoes text") && child.output.contains("differ"), "\(child.output)")
+        artefacts.add("run --compare", child)
+
+        // --filter naming a --var secret: echoed in every skip reason.
+        (child, status) = try await spawn(["run", suitePath, "--target", first.baseURL, "--filter", "login|\(Self.commandLineSecret)",
+                                           "--junit", reports + "/filter.xml"] + variable, in: workspace)
+        #expect(status == 0, "\(child.output)\(child.errors)")
+        #expect(child.output.contains("filtered out by --filter login|***"), "\(child.output)")
+        artefacts.add("run --filter", child)
+
+        // merge-reports of all of them.
+        (child, status) = try await spawn(["merge-reports", reports + "/run.xml", reports + "/compare.xml", reports + "/filter.xml",
+                                           "--allow-duplicates", "-o", reports + "/merged.xml"], in: workspace)
+        #expect(status == 0, "\(child.errors)")
+        artefacts.add("merge-reports", child)
+        artefacts.addFiles(under: workspace.path, label: "file")
+
+        // The secrets really went over the wire and came back.
+        let wire = (first.requests + second.requests).map { "\($0.target) \($0.headers.map(\.value)) \($0.bodyText)" }.joined()
+        #expect(wire.contains(Self.captured) && wire.contains(Self.suiteVariable) && wire.contains(Self.commandLineSecret))
+        #expect(artefacts.items.contains { $0.0.hasSuffix("merged.xml") })
+        #expect(artefacts.items.contains { $0.0.contains(".snapshots/") })
+        artefacts.expectNoSecret()
+    }
+
+    @Test func recordSecretsKeepsTheEchoedSecretInTheSnapshotOnly() async throws {
+        let server = try LoopbackHTTPServer { Self.echo($0, variant: "A ") }
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/secrets.yaml", Self.suite)
+        let (child, status) = try await spawn(["record", "--record-secrets", suitePath, "--target", server.baseURL,
+                                               "--junit", workspace.path + "/reports/junit.xml", "--var", "cli=\(Self.commandLineSecret)"],
+                                              in: workspace)
+        #expect(status == 0, "\(child.errors)")
+        #expect(child.output.contains("--record-secrets stores it"))
+        #expect(!child.output.contains(Self.commandLineSecret))
+        let snapshot = try #require(workspace.read("suites/secrets.snapshots/echoes-text.yaml"))
+        #expect(snapshot.contains(Self.commandLineSecret))
+    }
+
+    // MARK: a CI gate must not go green by accident
+
+    @Test func aSelectionOfNoCaseExitsFiveUnlessAllowed() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/a.yaml", "name: a\ncases:\n  - name: one\n    tags: [smoke]\n    request: { path: /health }\n")
+        let junit = workspace.path + "/reports/junit.xml"
+        var (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--filter", "nothing-matches", "--junit", junit],
+                                              in: workspace)
+        #expect(status == 5, "\(child.output)\(child.errors)")
+        #expect(child.errors.contains("no case matched --filter 'nothing-matches'"))
+        #expect(FileManager.default.fileExists(atPath: junit), "the report is written")
+        (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--tag", "nightly", "--junit", junit], in: workspace)
+        #expect(status == 5)
+        #expect(child.errors.contains("no case matched --tag 'nightly'"))
+        (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--tag", "nightly", "--allow-empty", "--junit", junit],
+                                          in: workspace)
+        #expect(status == 0, "\(child.errors)")
+        (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--tag", "smoke", "--junit", junit], in: workspace)
+        #expect(status == 0, "a selection that matches runs as before: \(child.errors)")
+    }
+
+    @Test func invalidInputWritesOneErrorCasePerInvalidFile() async throws {
+        let workspace = Workspace()
+        let broken = workspace.write("suites/broken.yaml", "name: broken\ncases:\n  - name: x\n    request: { path: /x }\n    expect: { staus: 200 }\n")
+        let other = workspace.write("suites/other.yaml", "name: other\ncases: 3\n")
+        workspace.write("suites/fine.yaml", "name: fine\ncases:\n  - name: y\n    request: { path: /y }\n")
+        let junit = workspace.path + "/reports/junit.xml"
+        let (child, status) = try await spawn(["run", workspace.path + "/suites", "--target", "http://127.0.0.1:9", "--junit", junit],
+                                              in: workspace)
+        #expect(status == 2, "\(child.errors)")
+        let xml = try #require(workspace.read("reports/junit.xml"), "exit 2 writes the report")
+        #expect(xml.contains(#"<testsuite name="gatecheck: invalid input""#))
+        #expect(xml.contains("name=\"\(broken)\"") && xml.contains("name=\"\(other)\""))
+        #expect(!xml.contains("fine.yaml"), "only invalid files get a case")
+        #expect(xml.components(separatedBy: "<error ").count - 1 == 2, "\(xml)")
+        #expect(xml.contains("unknown key &apos;staus&apos;") || xml.contains("unknown key 'staus'"), "\(xml)")
+        let validation = try ReportValidation.run("/usr/bin/env", ["python3", "-c", """
+            import sys
+            from junitparser import JUnitXml
+            for suite in JUnitXml.fromfile(sys.argv[1]):
+                for case in suite:
+                    print(type(case.result[0]).__name__)
+            """, junit])
+        #expect(validation.output == "Error\nError\n", "\(validation.output)")
+    }
+
+    @Test(arguments: [
+        (["--junit", "DIRECTORY"], "is a directory"),
+        (["--junit", "/proc/gatecheck-cannot-write/junit.xml"], "cannot write the JUnit report"),
+        (["--target", "http://127.0.0.1:99999"], "not between 1 and 65535"),
+        (["--timeout", "0s"], "--timeout"),
+        (["--junit", ""], "--junit needs a file path"),
+        (["--tag", " "], "a tag cannot be empty"),
+        (["--compare", "http://127.0.0.1:70000"], "invalid --compare"),
+        (["--filter", "("], "invalid --filter"),
+    ])
+    func badOptionsAreRefusedBeforeAnythingIsSent(arguments: [String], message: String) async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/a.yaml", "name: a\ncases:\n  - name: one\n    request: { path: /health }\n")
+        try FileManager.default.createDirectory(atPath: workspace.path + "/reports", withIntermediateDirectories: true)
+        var command = ["run", suitePath]
+        if !arguments.contains("--target") { command += ["--target", server.baseURL] }
+        if !arguments.contains("--junit") { command += ["--junit", workspace.path + "/out/junit.xml"] }
+        command += arguments.map { $0 == "DIRECTORY" ? workspace.path + "/reports" : $0 }
+        let (child, status) = try await spawn(command, in: workspace)
+        #expect(status == 2, "\(child.output)\(child.errors)")
+        #expect(child.errors.contains(message), "\(child.errors)")
+        #expect(server.requests.isEmpty, "nothing was sent")
+    }
+
+    @Test func timeoutsAcceptUnitsAndHelpSaysTheDefaultOnce() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/a.yaml", "name: a\ncases:\n  - name: one\n    request: { path: /health }\n")
+        var (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--timeout", "5s",
+                                               "--junit", workspace.path + "/r.xml"], in: workspace)
+        #expect(status == 0, "\(child.errors)")
+        (child, status) = try await spawn(["run", "--help"], in: workspace)
+        #expect(status == 0)
+        #expect(!child.output.contains("the default is the number of cores). (default:"), "\(child.output)")
+    }
+
+    // MARK: messages that send people the wrong way
+
+    @Test func aLargeDocumentWithoutAliasesIsNotRefused() async throws {
+        // 40,000 one-line cases are 320,000 YAML nodes, more than the alias budget: only expansion counts.
+        let workspace = Workspace()
+        let cases = (0..<40_000).map { "  - { name: c\($0), request: { path: /p\($0) }, expect: { status: 200 } }" }
+        let path = workspace.write("suites/big.yaml", "name: big\ncases:\n" + cases.joined(separator: "\n") + "\n")
+        let (child, status) = try await spawn(["validate", path], in: workspace)
+        #expect(status == 0, "\(child.errors)")
+        #expect(child.output.contains("1 suite, 40000 cases: valid"), "\(child.output)")
+    }
+
+    @Test func aBrokenAPIDefinitionReportsItsOwnDiagnostics() async throws {
+        let workspace = Workspace()
+        workspace.write("suites/apis/broken.yaml", """
+            openapi: 3.0.1
+            info: { title: broken, version: "1" }
+            paths:
+              /f:
+                get:
+                  x-amazon-apigateway-integration: { type: lambda_proxy, httpMethod: POST, uri: "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:F/invocations" }
+            """)
+        let suitePath = workspace.write("suites/a.yaml", "name: a\napi: apis/broken.yaml\ncases:\n  - name: one\n    request: { path: /f }\n")
+        let (child, status) = try await spawn(["run", suitePath, "--junit", workspace.path + "/reports/junit.xml"], in: workspace)
+        #expect(status == 2)
+        #expect(child.errors.contains("apis/broken.yaml:6:48: error: unknown integration type 'lambda_proxy'"), "\(child.errors)")
+        #expect(!child.errors.contains("error: cannot tell whether"), "\(child.errors)")
+    }
+}
