@@ -75,9 +75,14 @@ let package = Package(
             "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // `gatecheck lint`: a registry of static rules over API definitions and templates, text and JSON output.
+        .target(name: "Lint", dependencies: [
+            "SourceDiagnostics", "JSONCore", "Yams",
+            .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore", "GatewayServer", "Stages", "SigV4",
+            "GatecheckCore", "GatewayServer", "Stages", "SigV4", "Lint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
@@ -102,6 +107,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
+        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "HTMLReportTests", dependencies: [
             "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",

@@ -17,7 +17,7 @@ struct Gatecheck: AsyncParsableCommand {
         143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
-        subcommands: [Run.self, Record.self, Validate.self, List.self, Emulate.self, MergeReports.self],
+        subcommands: [Run.self, Record.self, Validate.self, LintCommand.self, List.self, Emulate.self, MergeReports.self],
         defaultSubcommand: nil
     )
 

@@ -416,15 +416,19 @@ private struct Builder {
                 requestParameters.append((entry.key, source))
             }
         }
-        var responses: [IntegrationResponse] = []
+        var read: [(IntegrationResponse, Node)] = []
         if let node = mapping["responses"], let map = reader.mapping(node, "responses") {
             for entry in map.entries {
                 if let response = readIntegrationResponse(entry, context: context, methodResponses: methodResponses) {
-                    responses.append(response)
+                    read.append((response, entry.keyNode))
                 } else {
                     ok = false
                 }
             }
+        }
+        let (responses, dropped) = IntegrationResponseImport.keepingLastPerStatus(read)
+        for entry in dropped {
+            warning(IntegrationResponseImport.warning(dropped: entry.dropped, survivor: entry.survivor, context: context), at: entry.node)
         }
         guard ok else { return nil }
         return Integration(kind: kind, target: target, httpMethod: httpMethod, requestTemplates: requestTemplates,

@@ -1,0 +1,160 @@
+import Foundation
+import JSONCore
+import OrderedCollections
+import SourceDiagnostics
+import Yams
+
+/// `gatecheck lint`: runs every registered rule over API definitions and templates.
+public struct Linter: Sendable {
+    /// The outcome of linting some files.
+    public struct Report: Sendable {
+        public var findings: [LintFinding] = []
+        /// Files that could not be read or parsed (exit status 2).
+        public var unreadable: [Diagnostic] = []
+        /// Files linted.
+        public var files: [String] = []
+    }
+
+    public var rules: [any LintRule]
+
+    public init(rules: [any LintRule] = LintRegistry.rules) { self.rules = rules }
+
+    /// Lints files and directories. A directory is searched for `*.yaml`, `*.yml` and `*.json`; a suite file
+    /// (`cases:` at the top) is followed to its `api:` definition; other files that are neither an OpenAPI
+    /// document nor a template are skipped when found in a directory and reported when named.
+    public func lint(paths: [String]) -> Report {
+        var report = Report()
+        var seen: Set<String> = []
+        for (file, named) in Self.expand(paths) {
+            lint(file: file, named: named, report: &report, seen: &seen)
+        }
+        return report
+    }
+
+    func lint(file: String, named: Bool, report: inout Report, seen: inout Set<String>) {
+        let key = URL(fileURLWithPath: file).standardizedFileURL.path
+        guard seen.insert(key).inserted else { return }
+        let text: String
+        switch YAMLSource.readText(path: file) {
+        case .success(let value): text = value
+        case .failure(let diagnostic): report.unreadable.append(diagnostic); return
+        }
+        let root: Node
+        switch YAMLSource.parse(text, file: file) {
+        case .success(let node?): root = node
+        case .success(nil):
+            if named { report.unreadable.append(Diagnostic(file: file, message: "the file is empty")) }
+            return
+        case .failure(let diagnostic): report.unreadable.append(diagnostic); return
+        }
+        if root["cases"] != nil {
+            // A suite: lint the definition it runs against.
+            if let api = root["api"]?.scalar?.string {
+                let resolved = api.hasPrefix("/") ? api : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(api).path
+                lint(file: Self.display(resolved), named: true, report: &report, seen: &seen)
+            }
+            return
+        }
+        let kind: LintDocument.Kind
+        if root["openapi"] != nil || root["swagger"] != nil {
+            kind = .openAPI
+        } else if root["Resources"] != nil || root["AWSTemplateFormatVersion"] != nil {
+            kind = .template
+        } else {
+            if named {
+                report.unreadable.append(Diagnostic(file: file, message: "not an API definition (no 'openapi'/'swagger') or template (no 'Resources'), nor a suite with 'api:'"))
+            }
+            return
+        }
+        report.files.append(file)
+        let document = LintDocument(file: file, kind: kind, root: root)
+        let disabled = Self.disabledRules(root)
+        for rule in rules where !disabled.contains(rule.id) {
+            report.findings += rule.check(document)
+        }
+    }
+
+    /// `x-gatecheck-lint: { disable: [rule-id, ...] }` at the top of a file.
+    static func disabledRules(_ root: Node) -> Set<String> {
+        guard let disable = root["x-gatecheck-lint"]?["disable"] else { return [] }
+        if case .sequence(let items) = disable { return Set(items.compactMap { $0.scalar?.string }) }
+        return disable.scalar.map { [$0.string] } ?? []
+    }
+
+    /// Files to lint, in a stable order: `(path, named on the command line)`.
+    static func expand(_ paths: [String]) -> [(String, Bool)] {
+        var result: [(String, Bool)] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                result.append((path, true))
+                continue
+            }
+            let enumerator = FileManager.default.enumerator(atPath: path)
+            var found: [String] = []
+            while let relative = enumerator?.nextObject() as? String {
+                let lower = relative.lowercased()
+                if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") || lower.hasSuffix(".json") {
+                    found.append((path as NSString).appendingPathComponent(relative))
+                }
+            }
+            result += found.sorted().map { ($0, false) }
+        }
+        return result
+    }
+
+    /// A path relative to the current directory when it lies inside it.
+    static func display(_ path: String) -> String {
+        let standardized = URL(fileURLWithPath: path).standardizedFileURL.path
+        let current = FileManager.default.currentDirectoryPath + "/"
+        return standardized.hasPrefix(current) ? String(standardized.dropFirst(current.count)) : standardized
+    }
+}
+
+/// How `gatecheck lint` prints findings.
+public enum LintFormat: String, Sendable, CaseIterable {
+    case text, json
+}
+
+extension Linter.Report {
+    /// The exit status: 2 when a file was unreadable, 1 when a finding is at or above `failOn`, else 0.
+    public func exitStatus(failOn: LintSeverity) -> Int32 {
+        if !unreadable.isEmpty { return 2 }
+        return findings.contains { $0.severity >= failOn } ? 1 : 0
+    }
+
+    /// Compiler-style lines, then a one-line summary.
+    public func text() -> String {
+        var lines = unreadable.map(\.description)
+        lines += findings.map(\.description)
+        let counts = LintSeverity.allCases.reversed().compactMap { severity -> String? in
+            let count = findings.filter { $0.severity == severity }.count
+            return count == 0 ? nil : "\(count) \(severity.rawValue)\(count == 1 ? "" : "s")"
+        }
+        let summary = "\(files.count) file\(files.count == 1 ? "" : "s") linted: "
+            + (counts.isEmpty ? "no findings" : counts.joined(separator: ", "))
+            + (unreadable.isEmpty ? "" : ", \(unreadable.count) unreadable")
+        return (lines + [summary]).joined(separator: "\n") + "\n"
+    }
+
+    /// `{"version": 1, "files": [...], "findings": [{rule, severity, file, line, column, message, fix}], "errors": [...]}`.
+    public func json() -> String {
+        func number(_ value: Int?) -> JSONValue { value.map { .int(Int64($0)) } ?? .null }
+        let findingValues: [JSONValue] = findings.map { finding in
+            .object([
+                "rule": .string(finding.ruleID), "severity": .string(finding.severity.rawValue),
+                "file": .string(finding.file), "line": number(finding.line), "column": number(finding.column),
+                "message": .string(finding.message), "fix": .string(finding.fix),
+            ])
+        }
+        let errorValues: [JSONValue] = unreadable.map { diagnostic in
+            .object(["file": .string(diagnostic.file), "line": number(diagnostic.line), "column": number(diagnostic.column),
+                     "message": .string(diagnostic.message)])
+        }
+        let document = JSONValue.object([
+            "version": .int(1), "files": .array(files.map { .string($0) }),
+            "findings": .array(findingValues), "errors": .array(errorValues),
+        ])
+        return document.serialized() + "\n"
+    }
+}

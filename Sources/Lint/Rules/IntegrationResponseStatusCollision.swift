@@ -1,0 +1,59 @@
+import Yams
+
+/// Two integration responses of one method mapped to the same status code. API Gateway identifies an
+/// integration response by its status code, so only one of them exists after import (the later one: each put
+/// replaces the response for that status); the other pattern silently never applies.
+struct IntegrationResponseStatusCollision: LintRule {
+    let id = "integration-response-status-collision"
+    let severity = LintSeverity.error
+    let summary = "two integration responses of one method map to the same status code; API Gateway keeps only the later one"
+
+    func check(_ document: LintDocument) -> [LintFinding] {
+        var findings: [LintFinding] = []
+        var integrations: [(String, Node)] = []
+        switch document.kind {
+        case .openAPI:
+            integrations = DefinitionWalk.openAPIIntegrations(document.root)
+        case .template:
+            for (logicalID, body) in DefinitionWalk.templateDefinitions(document.root) {
+                integrations += DefinitionWalk.openAPIIntegrations(body).map { ("\($0.0) of \(logicalID)", $0.1) }
+            }
+            for (logicalID, integration) in DefinitionWalk.templateMethodIntegrations(document.root) {
+                findings += checkCloudFormation(document, logicalID: logicalID, integration: integration)
+            }
+        }
+        for (place, integration) in integrations {
+            guard let responses = integration["responses"], case .mapping(let map) = responses else { continue }
+            var entries: [(pattern: String, node: Node, status: String)] = []
+            for (key, value) in map {
+                guard let pattern = key.scalar?.string, let status = value["statusCode"]?.scalar?.string else { continue }
+                entries.append((pattern, key, status))
+            }
+            for (index, entry) in entries.enumerated() {
+                guard let later = entries[(index + 1)...].last(where: { $0.status == entry.status }) else { continue }
+                findings.append(finding(document, at: entry.node,
+                    "integration response '\(entry.pattern)' of \(place) maps to status \(entry.status), as '\(later.pattern)' does; API Gateway keeps one integration response per status code, so '\(entry.pattern)' is dropped on import",
+                    fix: "give '\(entry.pattern)' or '\(later.pattern)' its own status code (and method response), or remove one of them"))
+            }
+        }
+        return findings
+    }
+
+    /// `IntegrationResponses` of an `AWS::ApiGateway::Method`: a list of `{StatusCode, SelectionPattern}`.
+    func checkCloudFormation(_ document: LintDocument, logicalID: String, integration: Node) -> [LintFinding] {
+        guard let list = integration["IntegrationResponses"], case .sequence(let items) = list else { return [] }
+        var entries: [(pattern: String, node: Node, status: String)] = []
+        for item in items {
+            guard let statusNode = item["StatusCode"], let status = statusNode.scalar?.string else { continue }
+            entries.append((item["SelectionPattern"]?.scalar?.string ?? "default", statusNode, status))
+        }
+        var findings: [LintFinding] = []
+        for (index, entry) in entries.enumerated() {
+            guard let later = entries[(index + 1)...].last(where: { $0.status == entry.status }) else { continue }
+            findings.append(finding(document, at: entry.node,
+                "integration response '\(entry.pattern)' of \(logicalID) uses StatusCode \(entry.status), as '\(later.pattern)' does; API Gateway keeps one integration response per status code",
+                fix: "give each IntegrationResponses entry its own StatusCode, or remove one of them"))
+        }
+        return findings
+    }
+}

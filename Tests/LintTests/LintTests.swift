@@ -1,0 +1,117 @@
+import Foundation
+import JSONCore
+import Lint
+import Testing
+
+/// `gatecheck lint`: the rule registry, findings with positions and fixes, output formats, exit statuses.
+@Suite struct LintTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let colliding = """
+    openapi: 3.0.1
+    info: {title: t, version: "1"}
+    paths:
+      /http/status/{code}:
+        get:
+          responses: {"200": {description: ok}, "400": {description: bad}}
+          x-amazon-apigateway-integration:
+            type: http
+            uri: https://example.com/status/{code}
+            responses:
+              2\\d{2}: {statusCode: "200"}
+              4\\d{2}: {statusCode: "400"}
+              default: {statusCode: "200"}
+    """
+
+    func write(_ text: String, name: String = "api.yaml") throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-lint-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    @Test func twoResponsesForOneStatusAreAnErrorAtTheDroppedPattern() throws {
+        let path = try write(Self.colliding)
+        let report = Linter().lint(paths: [path])
+        #expect(report.findings.count == 1)
+        let finding = try #require(report.findings.first)
+        #expect(finding.ruleID == "integration-response-status-collision")
+        #expect(finding.severity == .error)
+        #expect(finding.location == "\(path):11:11")
+        #expect(finding.message == "integration response '2\\d{2}' of GET /http/status/{code} maps to status 200, as 'default' does; API Gateway keeps one integration response per status code, so '2\\d{2}' is dropped on import")
+        #expect(finding.fix.hasPrefix("give '2\\d{2}' or 'default' its own status code"))
+        #expect(report.exitStatus(failOn: .warning) == 1)
+        #expect(report.exitStatus(failOn: .error) == 1)
+        #expect(report.text().contains("\(path):11:11: error: integration response '2\\d{2}'"))
+        #expect(report.text().hasSuffix("1 file linted: 1 error\n"))
+    }
+
+    @Test func distinctStatusCodesHaveNoFindings() throws {
+        let path = try write(Self.colliding.replacingOccurrences(of: "default: {statusCode: \"200\"}", with: "default: {statusCode: \"502\"}"))
+        let report = Linter().lint(paths: [path])
+        #expect(report.findings.isEmpty)
+        #expect(report.exitStatus(failOn: .note) == 0)
+        #expect(report.text() == "1 file linted: no findings\n")
+    }
+
+    @Test func aFileCanDisableTheRule() throws {
+        let path = try write("x-gatecheck-lint: { disable: [integration-response-status-collision] }\n" + Self.colliding)
+        #expect(Linter().lint(paths: [path]).findings.isEmpty)
+    }
+
+    @Test func cloudFormationMethodsAndInlineBodiesAreChecked() throws {
+        let template = """
+        Resources:
+          Method:
+            Type: AWS::ApiGateway::Method
+            Properties:
+              HttpMethod: GET
+              Integration:
+                Type: MOCK
+                IntegrationResponses:
+                  - { StatusCode: "200", SelectionPattern: "2\\\\d{2}" }
+                  - { StatusCode: "200" }
+          Api:
+            Type: AWS::Serverless::Api
+            Properties:
+              DefinitionBody:
+        """ + "\n" + Self.colliding.split(separator: "\n").map { "          " + $0 }.joined(separator: "\n") + "\n"
+        let path = try write(template, name: "template.yaml")
+        let report = Linter().lint(paths: [path])
+        #expect(report.findings.map(\.ruleID) == ["integration-response-status-collision", "integration-response-status-collision"], "\(report.text())")
+        #expect(report.findings.contains { $0.message.contains("of Method uses StatusCode 200") && $0.line == 9 })
+        #expect(report.findings.contains { $0.message.contains("of GET /http/status/{code} of Api") })
+    }
+
+    @Test func jsonOutputCarriesEveryField() throws {
+        let path = try write(Self.colliding)
+        let json = try JSONValue.parse(bytes: Array(Linter().lint(paths: [path]).json().utf8))
+        let finding = try #require(json["findings"]?[0])
+        #expect(finding["rule"] == .string("integration-response-status-collision"))
+        #expect(finding["severity"] == .string("error"))
+        #expect(finding["file"] == .string(path))
+        #expect(finding["line"] == .int(11))
+        #expect(finding["column"] == .int(11))
+        #expect(finding["fix"]?.stringValue?.isEmpty == false)
+        #expect(json["files"] == .array([.string(path)]))
+    }
+
+    @Test func unreadableInputIsExitStatus2() throws {
+        let broken = try write("openapi: 3.0.1\npaths: [unclosed\n")
+        let report = Linter().lint(paths: [broken, "/nonexistent/api.yaml"])
+        #expect(report.unreadable.count == 2)
+        #expect(report.exitStatus(failOn: .error) == 2)
+    }
+
+    @Test func everyBundledSuiteDefinitionPasses() throws {
+        let suites = Self.repositoryRoot.appendingPathComponent("suites").path
+        let report = Linter().lint(paths: [suites])
+        #expect(report.unreadable.isEmpty, "\(report.unreadable)")
+        #expect(report.findings.isEmpty, "\(report.text())")
+        // The suites lead to the three bundled API definitions.
+        #expect(Set(report.files.map { URL(fileURLWithPath: $0).lastPathComponent }) == ["rest-outcome.yaml", "http-outcome.yaml", "rest-custom-errors.yaml"])
+        let template = Self.repositoryRoot.appendingPathComponent("fixtures/outcome/template.yaml").path
+        #expect(Linter().lint(paths: [template]).exitStatus(failOn: .note) == 0)
+    }
+}
