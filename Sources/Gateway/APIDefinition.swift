@@ -1,4 +1,5 @@
 import SourceDiagnostics
+import Yams
 
 /// One API the emulator serves, of either kind: what GatecheckCore's emulator wiring, `gatecheck emulate` and the
 /// tests hold, so that the REST / HTTP API choice is made here, once.
@@ -33,7 +34,7 @@ public enum APIDefinition: Sendable {
             case .httpAPI: type = .http
             case .restAPI: type = .rest
             case .undetermined:
-                let document: Node
+                let document: Node?
                 switch YAMLSource.parse(text, file: path) {
                 case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
                 case let .success(node): document = node
@@ -47,7 +48,7 @@ public enum APIDefinition: Sendable {
                 func errors(_ diagnostics: [Diagnostic]) -> Int { diagnostics.filter { $0.severity == .error }.count }
                 guard errors(asREST) > 0, errors(asHTTP) > 0 else { throw DiagnosticsError([undetermined(nil)]) }
                 let readAs: Kind = errors(asHTTP) < errors(asREST) ? .http : .rest
-                let isOpenAPI = document.mapping.map { $0.keys.contains { ["openapi", "swagger"].contains($0.string) } } ?? false
+                let isOpenAPI = document?.mapping.map { $0.keys.contains { ["openapi", "swagger"].contains($0.string) } } ?? false
                 throw DiagnosticsError((readAs == .http ? asHTTP : asREST) + (isOpenAPI ? [undetermined(readAs)] : []))
             }
         }
