@@ -59,6 +59,15 @@ def http_get_status(port: int, path: str, timeout: float = 1.0) -> int | None:
         return None
 
 
+def wait_or_kill(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Waits for a process that was asked to stop; kills it when it has not ended within `timeout` seconds."""
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -187,11 +196,7 @@ class Emulator:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        wait_or_kill(self.process)
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,10 +221,7 @@ def cold_start_ms(gatecheck: str, api: str, backends: str, path: str) -> float:
         raise AssertionError
     finally:
         process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        wait_or_kill(process)
 
 
 # --------------------------------------------------------------------------------------------
@@ -378,11 +380,7 @@ http {{
 
     def stop(self) -> None:
         self.process.send_signal(signal.SIGQUIT)  # graceful: the access log is flushed
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        wait_or_kill(self.process)
 
 
 def generate_nginx_suites(directory: str, suites: int, cases_per_suite: int, path: str) -> None:

@@ -24,13 +24,12 @@ struct IntegrationResponseStatusCollision: LintRule {
         }
         for (place, integration) in integrations {
             guard let responses = integration["responses"], case .mapping(let map) = responses else { continue }
-            var entries: [(pattern: String, node: Node, status: String)] = []
+            var entries: [Entry] = []
             for (key, value) in map {
                 guard let pattern = key.scalar?.string, let status = value["statusCode"]?.scalar?.string else { continue }
                 entries.append((pattern, key, status))
             }
-            for (index, entry) in entries.enumerated() {
-                guard let later = entries[(index + 1)...].last(where: { $0.status == entry.status }) else { continue }
+            for (entry, later) in Self.collisions(entries) {
                 findings.append(finding(document, at: entry.node,
                     "integration response '\(entry.pattern)' of \(place) maps to status \(entry.status), as '\(later.pattern)' does; API Gateway keeps one integration response per status code, so '\(entry.pattern)' is dropped on import",
                     fix: "give '\(entry.pattern)' or '\(later.pattern)' its own status code (and method response), or remove one of them"))
@@ -42,18 +41,26 @@ struct IntegrationResponseStatusCollision: LintRule {
     /// `IntegrationResponses` of an `AWS::ApiGateway::Method`: a list of `{StatusCode, SelectionPattern}`.
     func checkCloudFormation(_ document: LintDocument, logicalID: String, integration: Node) -> [LintFinding] {
         guard let list = integration["IntegrationResponses"], case .sequence(let items) = list else { return [] }
-        var entries: [(pattern: String, node: Node, status: String)] = []
+        var entries: [Entry] = []
         for item in items {
             guard let statusNode = item["StatusCode"], let status = statusNode.scalar?.string else { continue }
             entries.append((item["SelectionPattern"]?.scalar?.string ?? "default", statusNode, status))
         }
         var findings: [LintFinding] = []
-        for (index, entry) in entries.enumerated() {
-            guard let later = entries[(index + 1)...].last(where: { $0.status == entry.status }) else { continue }
+        for (entry, later) in Self.collisions(entries) {
             findings.append(finding(document, at: entry.node,
                 "integration response '\(entry.pattern)' of \(logicalID) uses StatusCode \(entry.status), as '\(later.pattern)' does; API Gateway keeps one integration response per status code",
                 fix: "give each IntegrationResponses entry its own StatusCode, or remove one of them"))
         }
         return findings
+    }
+
+    typealias Entry = (pattern: String, node: Node, status: String)
+
+    /// Each entry that a later entry for the same status replaces on import, with the one that survives (the last).
+    static func collisions(_ entries: [Entry]) -> [(entry: Entry, later: Entry)] {
+        entries.enumerated().compactMap { index, entry in
+            entries[(index + 1)...].last { $0.status == entry.status }.map { (entry, $0) }
+        }
     }
 }
