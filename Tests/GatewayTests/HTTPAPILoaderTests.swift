@@ -65,7 +65,7 @@ import Testing
         let cors = try #require(Self.position(of: "x-amazon-apigateway-cors:", in: text))
         #expect(warnings == [
             "outcome-http-api.yaml:\(cors.line):\(cors.column): warning: not supported by the emulator yet: CORS configuration (x-amazon-apigateway-cors); no CORS headers are added",
-            "outcome-http-api.yaml:\(authorizer.line):\(authorizer.column + 4): warning: not supported by the emulator yet: authorizer 'jwt-authorizer'; requests are not authorized",
+            "outcome-http-api.yaml:\(authorizer.line):\(authorizer.column + 4): warning: not supported by the emulator yet: JWT authorizer 'jwt-authorizer'; requests are not authorized",
             "outcome-http-api.yaml:\(security.line):\(security.column): warning: not supported by the emulator yet: authorizers on route 'ANY /proxy/{proxy+}'; requests are not authorized",
         ])
     }

@@ -43,7 +43,7 @@ enum SecurityScheme {
         switch (flavour, type) {
         case (.rest, "cognito_user_pools"), (.httpAPI, "jwt"):
             reader.unsupported("\(flavour == .rest ? "Cognito user pool" : "JWT") authorizer '\(name)'",
-                               consequence: "methods using it are served without authorization", at: keyNode)
+                               consequence: flavour == .rest ? "methods using it are served without authorization" : "requests are not authorized", at: keyNode)
             return .notEmulated
         case (.rest, "token"), (.rest, "request"), (.httpAPI, "request"):
             break
