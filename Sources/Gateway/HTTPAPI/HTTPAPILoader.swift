@@ -245,7 +245,7 @@ struct HTTPAPIDefinitionBuilder {
             for (key, scheme) in schemes {
                 guard let name = key.string else { continue }
                 let read = SecurityScheme.read(name: name, node: scheme, keyNode: key, flavour: .httpAPI, reader: reader) { node in
-                    reader.string(node, "authorizerUri")
+                    readURI(node)
                 }
                 switch read {
                 case .sigV4?: iamSchemes.insert(name)
