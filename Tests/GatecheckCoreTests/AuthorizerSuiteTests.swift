@@ -90,4 +90,14 @@ import Testing
         #expect(run.summary.exitCode != 0)
         #expect((run.console + run.errors).contains("Lambda function 'OrderAuth' used by the API is not mapped"), "\(run.console)\(run.errors)")
     }
+
+    @Test func keyedMethodsWithoutDeclaredKeysAreAStartUpWarning() async throws {
+        let workspace = Workspace()
+        let api = workspace.write("apis/orders.yaml", Self.api)
+        let backends = workspace.write("backends.yaml", "lambdas:\n  Orders:\n    script:\n      - returns: {}\n  OrderAuth:\n    script:\n      - returns: {}\n")
+        let emulator = try await EmulatorLauncher.start(EmulatorSpec(apiPath: api, apiType: .rest, backends: .file(path: backends)))
+        let warnings = emulator.warnings.map(\.message)
+        await emulator.stop()
+        #expect(warnings.contains("GET /orders requires an API key but the backends declare no apiKeys/usagePlans, so every request to them is refused with 403"), "\(warnings)")
+    }
 }
