@@ -60,22 +60,20 @@ public enum IdentitySource: Sendable, Hashable, CustomStringConvertible {
     /// Parses a REST identity source (`method.request.header.Auth`, `method.request.querystring.q`,
     /// `stageVariables.v`, `context.x`); nil when it is none of them.
     static func parseREST(_ text: String) -> IdentitySource? {
-        let text = text.trimmingCharacters(in: .whitespaces)
-        for (prefix, make) in [("method.request.header.", IdentitySource.header), ("method.request.querystring.", IdentitySource.queryString),
-                               ("stageVariables.", IdentitySource.stageVariable), ("context.", IdentitySource.context)] as [(String, (String) -> IdentitySource)]
-            where text.hasPrefix(prefix) && text.count > prefix.count {
-            return make(String(text.dropFirst(prefix.count)))
-        }
-        return nil
+        parse(text, prefixes: ["method.request.header.", "method.request.querystring.", "stageVariables.", "context."])
     }
 
     /// Parses an HTTP API identity source selection expression (`$request.header.Auth`, `$request.querystring.q`,
     /// `$stageVariables.v`, `$context.x`); nil when it is none of them.
     static func parseHTTPAPI(_ text: String) -> IdentitySource? {
+        parse(text, prefixes: ["$request.header.", "$request.querystring.", "$stageVariables.", "$context."])
+    }
+
+    /// `prefixes` name the header, query string, stage variable and context forms, in that order.
+    private static func parse(_ text: String, prefixes: [String]) -> IdentitySource? {
         let text = text.trimmingCharacters(in: .whitespaces)
-        for (prefix, make) in [("$request.header.", IdentitySource.header), ("$request.querystring.", IdentitySource.queryString),
-                               ("$stageVariables.", IdentitySource.stageVariable), ("$context.", IdentitySource.context)] as [(String, (String) -> IdentitySource)]
-            where text.hasPrefix(prefix) && text.count > prefix.count {
+        let makers: [(String) -> IdentitySource] = [IdentitySource.header, IdentitySource.queryString, IdentitySource.stageVariable, IdentitySource.context]
+        for (prefix, make) in zip(prefixes, makers) where text.hasPrefix(prefix) && text.count > prefix.count {
             return make(String(text.dropFirst(prefix.count)))
         }
         return nil

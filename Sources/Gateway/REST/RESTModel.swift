@@ -40,6 +40,12 @@ public struct RESTAPIDefinition: Sendable {
     /// `stageVariables`; URIs that still depend on an unknown stage variable are left out when it is nil.
     public func referencedFunctionNames(stageVariables: [String: String]?) -> Set<String> {
         var names: Set<String> = authorizerFunctionNames
+        if let stageVariables {
+            for authorizer in authorizers.values where authorizer.functionName.contains("${stageVariables.") {
+                let name = substituteStageVariables(in: authorizer.functionName, stageVariables)
+                if !name.isEmpty, !name.contains("${") { names.insert(name) }
+            }
+        }
         for method in allMethods {
             guard case let .lambda(uri)? = method.integration.target else { continue }
             if uri.contains("${stageVariables."), stageVariables == nil { continue }
