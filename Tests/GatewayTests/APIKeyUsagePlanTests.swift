@@ -176,6 +176,35 @@ import Testing
         }
     }
 
+    @Test func keyAndUsageGatewayResponsesCanBeCustomised() async throws {
+        let api = try RESTAPILoader.load(text: Self.definition() + """
+
+            x-amazon-apigateway-gateway-responses:
+              INVALID_API_KEY:
+                statusCode: 401
+                responseTemplates:
+                  application/json: '{"error":"$context.error.responseType","message":$context.error.messageString}'
+              QUOTA_EXCEEDED:
+                responseParameters:
+                  gatewayresponse.header.Retry-After: "'86400'"
+                responseTemplates:
+                  application/json: '{"error":"$context.error.responseType","key":"$context.identity.apiKey"}'
+            """, file: "keys.yaml")
+        let configuration = try BackendsLoader.load(text: Self.backends, file: "backends.yaml")
+        let gateway = RESTGateway(api: api, backends: BackendRegistry(lambdas: ["Echo": Self.echoAPIKey]),
+                                  usagePlans: configuration.usagePlans, clock: ManualClock().gatewayClock)
+        try await withGatewayServer(gateway) { port in
+            let missing = try await Self.get(port, "/test/items")
+            #expect(missing.status == 401)
+            #expect(missing.text == #"{"error":"INVALID_API_KEY","message":"Forbidden"}"#)
+            for _ in 0..<3 { _ = try await Self.get(port, "/test/items", key: "bronze-key-0123456789abcd") }
+            let exceeded = try await Self.get(port, "/test/items", key: "bronze-key-0123456789abcd")
+            #expect(exceeded.status == 429)
+            #expect(exceeded.value("Retry-After") == "86400")
+            #expect(exceeded.text == #"{"error":"QUOTA_EXCEEDED","key":"bronze-key-0123456789abcd"}"#)
+        }
+    }
+
     @Test func backendsFileReportsBadKeysAndPlans() {
         let yaml = """
             apiKeys:
