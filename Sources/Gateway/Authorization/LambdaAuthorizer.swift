@@ -2,7 +2,9 @@ import Foundation
 
 /// A Lambda authorizer as an API definition declares it (`x-amazon-apigateway-authorizer` of a security scheme):
 /// REST `token` / `request` authorizers and HTTP API `request` authorizers. Cognito user pool and JWT authorizers
-/// will be further kinds of `AuthorizerDefinition`.
+/// are recognised by `SecurityScheme.read` (`.notEmulated`, a load-time warning) and are the next kinds of
+/// authorizer: they plug in as another definition read there and another case of `AuthorizeStep.authorize`,
+/// returning the same `AuthorizeStep.Outcome`s the gateways already map to their answers.
 public struct LambdaAuthorizer: Sendable {
     /// REST `TOKEN` (one header, `identityValidationExpression`) or `REQUEST` (any identity sources).
     public enum Kind: String, Sendable {
