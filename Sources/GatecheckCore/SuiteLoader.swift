@@ -183,7 +183,7 @@ struct SuiteParser {
         var name = defaultName
         if let nameNode = top["name"], let value = nonEmptyString(nameNode, "name") { name = value }
         let description = top["description"].flatMap { reader.string($0, "description") }
-        let tags = top["tags"].flatMap { reader.stringList($0, "tags") } ?? []
+        let tags = top["tags"].flatMap { self.tags($0, "tags") } ?? []
 
         known = Set(options.variables.keys)
         var variables: [VariableDefinition] = []
@@ -324,7 +324,7 @@ struct SuiteParser {
         reader.checkKeys(mapping, allowed: Self.caseKeys, "case")
         let line = node.mark?.line ?? 0
         let description = mapping["description"].flatMap { reader.string($0, "\(context).description") }
-        let tags = mapping["tags"].flatMap { reader.stringList($0, "\(context).tags") } ?? []
+        let tags = mapping["tags"].flatMap { self.tags($0, "\(context).tags") } ?? []
         var skipReason: String?
         if let skipNode = mapping["skip"] {
             if let flag = skipNode.bool, case .scalar = skipNode, skipNode.scalar?.style == .plain {
@@ -609,6 +609,18 @@ struct SuiteParser {
                 }
             }
             if checks.isEmpty, mapping.entries.isEmpty { reader.error("no check for header '\(name)' (use equals, matches, contains, present, absent or values)", at: node) }
+            if let presentNode = mapping["present"], let absentNode = mapping["absent"],
+               let present = presentNode.bool, let absent = absentNode.bool {
+                if present == absent {
+                    reader.error("'present: \(present)' and 'absent: \(absent)' contradict each other for header '\(name)'; keep one", at: mapping.keyNode("absent"))
+                } else {
+                    reader.error("'present: \(present)' and 'absent: \(absent)' say the same thing for header '\(name)'; keep one", at: mapping.keyNode("absent"))
+                }
+            } else if let flagKey = ["present", "absent"].first(where: { mapping.contains($0) }),
+                      let flag = mapping[flagKey]?.bool, flag == (flagKey == "absent"),
+                      let valueKey = ["equals", "contains", "matches", "values"].first(where: { mapping.contains($0) }) {
+                reader.error("header '\(name)' is expected absent ('\(flagKey): \(flag)') and to have a value ('\(valueKey)'); keep one", at: mapping.keyNode(valueKey))
+            }
             return checks
         case .alias:
             reader.error("YAML aliases are not supported in '\(context)'", at: node)
@@ -692,6 +704,10 @@ struct SuiteParser {
             }
         }
         if mapping.entries.isEmpty { reader.error("no check for JSONPath '\(path)'", at: node) }
+        if let existsNode = mapping["exists"], let absentNode = mapping["absent"], let exists = existsNode.bool, let absent = absentNode.bool {
+            let relation = exists == absent ? "contradict each other" : "say the same thing"
+            reader.error("'exists: \(exists)' and 'absent: \(absent)' \(relation) for JSONPath '\(path)'; keep one", at: mapping.keyNode("absent"))
+        }
         return checks
     }
 
@@ -738,6 +754,32 @@ struct SuiteParser {
     }
 
     // MARK: Scalars
+
+    /// `tags: smoke` or `tags: [smoke, slow]`. An empty list, a null (`tags:` with nothing after it) and an empty
+    /// tag are errors: each would make `--tag` select differently from what the file seems to say.
+    func tags(_ node: Node, _ context: String) -> [String]? {
+        if case let .scalar(scalar) = node, scalar.style == .plain, node.null != nil {
+            reader.error("'\(context)' is empty (null): list the tags, e.g. 'tags: [smoke]', or remove the key", at: node)
+            return nil
+        }
+        if case let .sequence(items) = node, items.isEmpty {
+            reader.error("'\(context)' is an empty list: list the tags, e.g. 'tags: [smoke]', or remove the key", at: node)
+            return nil
+        }
+        let items: [Node] = node.sequence.map(Array.init) ?? [node]
+        guard let tags = reader.stringList(node, context) else { return nil }
+        var result: [String] = []
+        for (index, tag) in tags.enumerated() {
+            let item = index < items.count ? items[index] : node
+            let isNull = item.scalar?.style == .plain && item.null != nil
+            if isNull || tag.trimmingCharacters(in: .whitespaces).isEmpty {
+                reader.error("\(node.sequence == nil ? "'\(context)'" : "'\(context)[\(index)]'") is an empty tag\(isNull ? " (null)" : ""): write a name or remove it", at: item)
+                continue
+            }
+            result.append(tag)
+        }
+        return result
+    }
 
     func nonEmptyString(_ node: Node, _ context: String) -> String? {
         guard let value = reader.string(node, context) else { return nil }

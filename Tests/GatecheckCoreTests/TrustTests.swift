@@ -262,7 +262,58 @@ import TestSupport
         #expect(status == 0, "\(child.errors)")
         (child, status) = try await spawn(["run", "--help"], in: workspace)
         #expect(status == 0)
-        #expect(!child.output.contains("the default is the number of cores). (default:"), "\(child.output)")
+        #expect(child.output.contains("--jobs <n>              Suites run at the same time (default: one per core)."), "\(child.output)")
+        // Each option's help (its lines up to the next option) names its default at most once.
+        var options: [String] = []
+        for line in child.output.split(separator: "\n") {
+            if line.hasPrefix("  -") { options.append(String(line)) } else if !options.isEmpty { options[options.count - 1] += " " + line }
+        }
+        #expect(options.count > 20)
+        for option in options {
+            #expect(option.components(separatedBy: "default").count <= 2, "\(option)")
+        }
+    }
+
+    @Test(arguments: [
+        (["runn", "suites"], "Error: unknown command 'runn' (did you mean 'run'?)"),
+        (["valdiate"], "Error: unknown command 'valdiate' (did you mean 'validate'?)"),
+        (["suites/a.yaml"], "Error: unknown command 'suites/a.yaml' (commands: run, record, validate, lint, list, emulate, merge-reports)"),
+        (["run", "--jobs", "-1"], "Error: --jobs must be a positive integer, got -1"),
+        (["run", "--jobs=-1"], "Error: --jobs must be a positive integer, got -1"),
+        (["run", "--jobs", "0"], "Error: --jobs must be a positive integer, got 0"),
+        (["run", "--retries", "-1"], "Error: --retries must be an integer from 0 to 10, got -1"),
+        (["record", "--retries", "-2"], "Error: --retries must be an integer from 0 to 10, got -2"),
+        (["run", "--retries", "11"], "Error: --retries must be an integer from 0 to 10, got 11"),
+        (["run", "--grace-period", "-1"], "Error: --grace-period must be a number of seconds, 0 or more, got -1"),
+        (["emulate", "--api", "x.yaml", "--port", "-1"], "Error: --port must be a port number from 0 to 65535 (0 picks a free port), got -1"),
+    ])
+    func commandLineMistakesSayWhatIsWrong(arguments: [String], message: String) async throws {
+        let workspace = Workspace()
+        let (child, status) = try await spawn(arguments, in: workspace)
+        #expect(status == 2)
+        #expect(child.errors.hasPrefix(message + "\n"), "\(child.errors)")
+        #expect(!child.errors.contains("Missing value"))
+        #expect(child.errors.contains("Usage: gatecheck "), "\(child.errors)")
+        #expect(child.output.isEmpty)
+    }
+
+    @Test func aUTF16FileWithAByteOrderMarkIsRead() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let text = "name: wide\ncases:\n  - name: caf\u{E9} \u{1F600}\n    request: { path: /items }\n    expect: { status: 200 }\n"
+        let units: [UInt16] = Array(text.utf16)
+        let littleEndian: [UInt8] = [0xFF, 0xFE] + units.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let bigEndian: [UInt8] = [0xFE, 0xFF] + units.flatMap { unit -> [UInt8] in [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        for (name, bytes) in [("le", littleEndian), ("be", bigEndian)] {
+            let path = workspace.path + "/suites/\(name).yaml"
+            try FileManager.default.createDirectory(atPath: workspace.path + "/suites", withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+            let (child, status) = try await spawn(["run", path, "--target", server.baseURL, "--junit", workspace.path + "/\(name).xml"],
+                                                  in: workspace)
+            #expect(status == 0, "\(child.output)\(child.errors)")
+            #expect(child.output.contains("✓ caf\u{E9} \u{1F600}"), "\(child.output)")
+        }
     }
 
     // MARK: messages that send people the wrong way
