@@ -277,7 +277,7 @@ struct SuiteExecutor {
             let request = HTTPRequest(method: sent.method, url: sent.url, headers: sent.headers,
                                       body: sent.body.isEmpty && !Self.methodsWithBody.contains(sent.method) ? nil : sent.body,
                                       timeout: timeout, followRedirects: false)
-            let transfer = await client.send(request)
+            let transfer = await client.send(request).map { $0.showingNonUTF8HeaderBytes() }
             guard retry < policy.retries, policy.allowsRetry(method: sent.method), !Task.isCancelled else { return (transfer, false) }
             var retryAfter: Duration?
             let kind: CaseAttempt.Kind, message: String, type: String

@@ -297,6 +297,36 @@ import TestSupport
         #expect(child.output.isEmpty)
     }
 
+    @Test func aHeaderByteThatIsNotUTF8IsShownAsItsHexCode() async throws {
+        let head = Array("HTTP/1.1 200 OK\r\nX-Odd: caf".utf8) + [0xE9, 0x20, 0xFF] + Array("\r\nX-Utf8: caf\u{E9} \u{FF}\r\nContent-Length: 2\r\n\r\nok".utf8)
+        let server = try LoopbackHTTPServer { _ in .raw(head) }
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/odd.yaml", """
+            name: odd
+            cases:
+              - name: the bytes are matched as written
+                request: { path: /a }
+                expect:
+                  headers:
+                    x-odd: 'caf\\xE9 \\xFF'
+                    x-utf8: "caf\u{E9} \u{FF}"
+              - name: and shown so
+                request: { path: /b }
+                expect: { headers: { x-odd: wrong } }
+            """)
+        let junit = workspace.path + "/reports/junit.xml"
+        let (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--junit", junit], in: workspace)
+        #expect(status == 1, "\(child.output)\(child.errors)")
+        #expect(child.output.contains("✓ the bytes are matched as written"), "\(child.output)")
+        #expect(child.output.contains(#"header 'x-odd': expected 'wrong', got 'caf\xE9 \xFF'"#), "\(child.output)")
+        #expect(child.output.contains(#"< X-Odd: caf\xE9 \xFF"#), "\(child.output)")
+        #expect(child.output.contains("< X-Utf8: caf\u{E9} \u{FF}"), "valid UTF-8 stays as it is: \(child.output)")
+        let xml = try #require(workspace.read("reports/junit.xml"))
+        #expect(xml.contains(#"got &apos;caf\xE9 \xFF&apos;"#) || xml.contains(#"got 'caf\xE9 \xFF'"#), "\(xml)")
+        #expect(xml.contains(#"X-Odd: caf\xE9 \xFF"#), "\(xml)")
+    }
+
     @Test func aUTF16FileWithAByteOrderMarkIsRead() async throws {
         let server = try makeDemoServer()
         defer { server.stop() }
