@@ -355,7 +355,8 @@ struct SuiteParser {
         if let eventuallyNode = mapping["eventually"] { eventually = polling(eventuallyNode, context: "\(context).eventually") }
         guard let request else { return nil }
         return TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
-                        expect: expect, captures: captures, line: line, retry: retry, eventually: eventually)
+                        expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
+                        column: node.mark?.column ?? 0)
     }
 
     /// `retries: N`, `retry: { count, on, backoff, nonIdempotent }` and `retryNonIdempotent: true` of a case or of `defaults`.
@@ -535,17 +536,30 @@ struct SuiteParser {
         var result = Expectation()
         guard let mapping = reader.mapping(node, "expect") else { return result }
         reader.checkKeys(mapping, allowed: Self.expectKeys, "expect")
-        if let statusNode = mapping["status"] { result.status = status(statusNode, "\(context).status") }
+        if let statusNode = mapping["status"] {
+            result.status = status(statusNode, "\(context).status")
+            result.statusPosition = Self.position(of: mapping.keyNode("status"))
+        }
         if let headersNode = mapping["headers"], let headers = reader.mapping(headersNode, "expect.headers") {
             for entry in headers.entries {
                 if let checks = headerChecks(entry.value, name: entry.key) {
-                    result.headers.append(HeaderExpectation(name: entry.key, checks: checks))
+                    result.headers.append(HeaderExpectation(name: entry.key, checks: checks, position: Self.position(of: entry.keyNode)))
                 }
             }
         }
-        if let bodyNode = mapping["body"] { result.body = bodyExpectations(bodyNode, context: "\(context).body") }
-        if let maxTimeNode = mapping["maxTime"] { result.maxTime = duration(maxTimeNode, "\(context).maxTime") }
-        if let snapshotNode = mapping["snapshot"] { result.snapshot = reader.bool(snapshotNode, "\(context).snapshot") ?? false }
+        if let bodyNode = mapping["body"] {
+            let body = bodyExpectations(bodyNode, context: "\(context).body", keyNode: mapping.keyNode("body"))
+            result.body = body.map(\.0)
+            result.bodyPositions = body.map(\.1)
+        }
+        if let maxTimeNode = mapping["maxTime"] {
+            result.maxTime = duration(maxTimeNode, "\(context).maxTime")
+            result.maxTimePosition = Self.position(of: mapping.keyNode("maxTime"))
+        }
+        if let snapshotNode = mapping["snapshot"] {
+            result.snapshot = reader.bool(snapshotNode, "\(context).snapshot") ?? false
+            result.snapshotPosition = Self.position(of: mapping.keyNode("snapshot"))
+        }
         return result
     }
 
@@ -628,41 +642,46 @@ struct SuiteParser {
         }
     }
 
-    func bodyExpectations(_ node: Node, context: String) -> [BodyExpectation] {
-        if case .scalar = node { return template(node, context).map { [.text($0)] } ?? [] }
+    /// The body assertions, each with the position of its key (`body:` itself for `body: "text"`).
+    func bodyExpectations(_ node: Node, context: String, keyNode: Node?) -> [(BodyExpectation, SourcePosition?)] {
+        if case .scalar = node { return template(node, context).map { [(.text($0), Self.position(of: keyNode))] } ?? [] }
         guard let mapping = reader.mapping(node, "expect.body") else { return [] }
         reader.checkKeys(mapping, allowed: Self.bodyKeys, "expect.body")
-        var result: [BodyExpectation] = []
+        var result: [(BodyExpectation, SourcePosition?)] = []
         for entry in mapping.entries {
             let here = "\(context).\(entry.key)"
+            let before = result.count
+            defer {
+                for index in before..<result.count where result[index].1 == nil { result[index].1 = Self.position(of: entry.keyNode) }
+            }
             switch entry.key {
-            case "text": if let value = template(entry.value, here) { result.append(.text(value)) }
+            case "text": if let value = template(entry.value, here) { result.append((.text(value), nil)) }
             case "empty":
                 if let flag = reader.bool(entry.value, here) {
-                    if flag { result.append(.empty) } else { reader.error("'empty: false' asserts nothing; remove it or use 'matches: \".\"'", at: entry.value) }
+                    if flag { result.append((.empty, nil)) } else { reader.error("'empty: false' asserts nothing; remove it or use 'matches: \".\"'", at: entry.value) }
                 }
             case "contains":
                 if case .sequence = entry.value, let items = reader.sequence(entry.value, here) {
-                    result.append(.contains(items.enumerated().compactMap { template($1, "\(here)[\($0)]") }))
+                    result.append((.contains(items.enumerated().compactMap { template($1, "\(here)[\($0)]") }), nil))
                 } else if let value = template(entry.value, here) {
-                    result.append(.contains([value]))
+                    result.append((.contains([value]), nil))
                 }
-            case "matches": if let value = pattern(entry.value, here) { result.append(.matches(value)) }
+            case "matches": if let value = pattern(entry.value, here) { result.append((.matches(value), nil)) }
             case "json":
                 checkTemplates(in: entry.value)
-                if let value = reader.json(entry.value, here) { result.append(.json(value)) }
+                if let value = reader.json(entry.value, here) { result.append((.json(value), nil)) }
             case "jsonSubset":
                 checkTemplates(in: entry.value)
-                if let value = reader.json(entry.value, here) { result.append(.jsonSubset(value)) }
+                if let value = reader.json(entry.value, here) { result.append((.jsonSubset(value), nil)) }
             case "jsonPath":
                 guard let paths = reader.mapping(entry.value, "expect.body.jsonPath") else { continue }
                 for pathEntry in paths.entries {
                     guard let path = jsonPath(pathEntry.key, at: pathEntry.keyNode) else { continue }
                     if let checks = jsonPathChecks(pathEntry.value, path: pathEntry.key) {
-                        result.append(.jsonPath(path: path, checks: checks))
+                        result.append((.jsonPath(path: path, checks: checks), Self.position(of: pathEntry.keyNode)))
                     }
                 }
-            case "base64": if let bytes = base64(entry.value, here) { result.append(.bytes(bytes)) }
+            case "base64": if let bytes = base64(entry.value, here) { result.append((.bytes(bytes), nil)) }
             default: break
             }
         }
@@ -724,7 +743,7 @@ struct SuiteParser {
             }
             if case .scalar = entry.value {
                 guard let text = reader.string(entry.value, here), let path = jsonPath(text, at: entry.value) else { continue }
-                result.append(CaptureSpec(name: entry.key, source: .jsonPath(path), regex: nil, secret: false))
+                result.append(CaptureSpec(name: entry.key, source: .jsonPath(path), regex: nil, secret: false, position: Self.position(of: entry.keyNode)))
                 continue
             }
             guard let spec = reader.mapping(entry.value, "capture.\(entry.key)") else { continue }
@@ -748,12 +767,18 @@ struct SuiteParser {
             }
             let regex = spec["regex"].flatMap { pattern($0, "\(here).regex") }
             let secret = spec["secret"].flatMap { reader.bool($0, "\(here).secret") } ?? false
-            if let source { result.append(CaptureSpec(name: entry.key, source: source, regex: regex, secret: secret)) }
+            if let source { result.append(CaptureSpec(name: entry.key, source: source, regex: regex, secret: secret, position: Self.position(of: entry.keyNode))) }
         }
         return result
     }
 
     // MARK: Scalars
+
+    /// A node's position in the file, for assertions reported when they fail.
+    static func position(of node: Node?) -> SourcePosition? {
+        guard let mark = node?.mark else { return nil }
+        return SourcePosition(line: mark.line, column: mark.column)
+    }
 
     /// `tags: smoke` or `tags: [smoke, slow]`. An empty list, a null (`tags:` with nothing after it) and an empty
     /// tag are errors: each would make `--tag` select differently from what the file seems to say.

@@ -98,6 +98,9 @@ struct SharedRunOptions: ParsableArguments {
     @Flag(help: "Do not verify TLS certificates.")
     var insecure = false
 
+    @Flag(name: [.customShort("v"), .long], help: "Print the request and response of passing cases too (failed ones are always shown); the JUnit report keeps them in <system-out>.")
+    var verbose = false
+
     @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
     var cacert: String?
 
@@ -139,6 +142,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.allowEmpty = allowEmpty
         configuration.sigv4 = sigv4
         configuration.insecure = insecure
+        configuration.verbose = verbose
         configuration.caBundlePath = cacert
         if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()

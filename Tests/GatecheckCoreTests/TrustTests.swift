@@ -327,6 +327,78 @@ import TestSupport
         #expect(xml.contains(#"X-Odd: caf\xE9 \xFF"#), "\(xml)")
     }
 
+    // MARK: where a failure is written
+
+    static let positionsSuite = """
+        name: positions
+        cases:
+          - name: passes
+            request: { path: /items }
+            expect: { status: 200 }
+          - name: fails everywhere
+            request: { path: /items }
+            capture:
+              missing: { header: X-Nope }
+            expect:
+              status: 201
+              headers:
+                Content-Type: text/plain
+              body:
+                contains: nope
+                jsonPath:
+                  $.next: wrong
+                  $.items: { length: 9 }
+          - name: fails its snapshot
+            request: { path: /text }
+            expect:
+              snapshot: true
+        """
+
+    @Test func eachFailedAssertionNamesItsPositionInTheSuite() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/x.yaml", Self.positionsSuite)
+        let junit = workspace.path + "/reports/junit.xml"
+        let (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--junit", junit], in: workspace)
+        #expect(status == 1, "\(child.errors)")
+        let expected = [
+            "\(suitePath):11:7: status: expected 201, got 200",
+            "\(suitePath):13:9: header 'Content-Type': expected 'text/plain', got 'application/json'",
+            "\(suitePath):15:9: body: expected to contain 'nope', got ",
+            "\(suitePath):17:11: $.next: expected \"wrong\", got null",
+            "\(suitePath):18:11: $.items: expected length 9, got length 3",
+            "\(suitePath):9:7: capture 'missing': no header 'X-Nope' in the response",
+            "\(suitePath):22:7: no snapshot at ",
+        ]
+        let xml = try #require(workspace.read("reports/junit.xml"))
+        let xmlText = xml.replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
+        for line in expected {
+            #expect(child.output.contains("      " + line), "console: \(line)\n\(child.output)")
+            #expect(xmlText.contains(line), "JUnit: \(line)\n\(xml)")
+        }
+        #expect(child.output.components(separatedBy: "│ > GET").count - 1 == 2, "without --verbose, only the failed cases show theirs: \(child.output)")
+    }
+
+    @Test func verbosePrintsTheTranscriptOfPassingCasesToo() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/x.yaml", Self.positionsSuite)
+        let junit = workspace.path + "/reports/junit.xml"
+        for flag in ["--verbose", "-v"] {
+            let (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--junit", junit, flag], in: workspace)
+            #expect(status == 1, "\(child.errors)")
+            #expect(child.output.components(separatedBy: "│ > GET").count - 1 == 3, "every case: \(child.output)")
+            let passing = try #require(child.output.range(of: "✓ passes"))
+            let failing = try #require(child.output.range(of: "✗ fails everywhere"))
+            let between = child.output[passing.upperBound..<failing.lowerBound]
+            #expect(between.contains("│ > GET \(server.baseURL)/items") && between.contains(#"│ {"items":[1,2,3],"next":null}"#), "\(child.output)")
+            let xml = try #require(workspace.read("reports/junit.xml"))
+            #expect(xml.contains("<system-out>&gt; GET \(server.baseURL)/items"), "\(xml)")
+        }
+    }
+
     @Test func aUTF16FileWithAByteOrderMarkIsRead() async throws {
         let server = try makeDemoServer()
         defer { server.stop() }
