@@ -12,10 +12,13 @@ public enum JSONReferences {
     public static func check(_ root: Node, file: String) -> [Diagnostic] {
         var diagnostics: [Diagnostic] = []
         var reported = Set<String>()
+        var cycles = Set<[String]>()
         visit(root) { reference, node in
             if let problem = problem(with: reference, in: root) {
                 let key = "\(node.mark?.line ?? 0):\(node.mark?.column ?? 0)"
                 guard reported.insert(key).inserted else { return }
+                // A cycle is reported once, at the first reference (in document order) that runs into it.
+                if let members = problem.cycle, !cycles.insert(members.sorted()).inserted { return }
                 diagnostics.append(Diagnostic(problem.severity, file: file, line: node.mark?.line, column: node.mark?.column,
                                               message: problem.message))
             }
@@ -42,7 +45,8 @@ public enum JSONReferences {
         }
     }
 
-    static func problem(with reference: String, in root: Node) -> (severity: Diagnostic.Severity, message: String)? {
+    /// What is wrong with `reference`, and for a cycle its members (the references that refer on in a loop).
+    static func problem(with reference: String, in root: Node) -> (severity: Diagnostic.Severity, message: String, cycle: [String]?)? {
         var seen: [String] = []
         var current = reference
         while true {
@@ -50,14 +54,14 @@ public enum JSONReferences {
             let target: Node
             switch resolve(current, in: root) {
             case let .found(node): target = node
-            case let .missing(message): return (.error, seen.count == 1 ? message : message + " (reached from '\(reference)')")
+            case let .missing(message): return (.error, seen.count == 1 ? message : message + " (reached from '\(reference)')", nil)
             case .external:
-                return seen.count == 1 ? (.warning, "$ref '\(reference)' refers to another document, which the emulator does not read; inline it or move it to components.schemas") : nil
+                return seen.count == 1 ? (.warning, "$ref '\(reference)' refers to another document, which the emulator does not read; inline it or move it to components.schemas", nil) : nil
             }
             guard case let .mapping(mapping) = target, let next = mapping["$ref"]?.scalar?.string else { return nil }
-            if seen.contains(next) {
+            if let start = seen.firstIndex(of: next) {
                 let chain = (seen + [next]).map { "'\($0)'" }.joined(separator: " -> ")
-                return (.error, "cyclic $ref: \(chain) refers on forever without reaching a schema")
+                return (.error, "cyclic $ref: \(chain) refers on forever without reaching a schema", Array(seen[start...]))
             }
             current = next
         }

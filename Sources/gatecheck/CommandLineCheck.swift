@@ -9,6 +9,15 @@ enum NumericOption: String, CaseIterable {
     case gracePeriod = "--grace-period"
     case port = "--port"
 
+    /// The numeric options each subcommand has.
+    static func options(of command: String) -> [NumericOption] {
+        switch command {
+        case "run": return [.jobs, .retries, .maxRetryAfter, .gracePeriod]
+        case "emulate": return [.port]
+        default: return []
+        }
+    }
+
     /// `--jobs must be a positive integer, got -1`.
     func message(got value: String) -> String {
         switch self {
@@ -39,9 +48,10 @@ enum CommandLineCheck {
             }
             return "unknown command '\(first)' (commands: \(commands.joined(separator: ", ")))"
         }
+        let numeric = NumericOption.options(of: arguments.first ?? "")
         for (index, argument) in arguments.enumerated() {
             if argument == "--" { break }
-            guard let option = NumericOption(rawValue: argument), index + 1 < arguments.count else { continue }
+            guard let option = NumericOption(rawValue: argument), numeric.contains(option), index + 1 < arguments.count else { continue }
             let value = arguments[index + 1]
             if value.hasPrefix("-"), value.count > 1, Double(value) != nil { return option.message(got: value) }
         }

@@ -282,7 +282,7 @@ import TestSupport
         (["run", "--jobs=-1"], "Error: --jobs must be a positive integer, got -1"),
         (["run", "--jobs", "0"], "Error: --jobs must be a positive integer, got 0"),
         (["run", "--retries", "-1"], "Error: --retries must be an integer from 0 to 10, got -1"),
-        (["record", "--retries", "-2"], "Error: --retries must be an integer from 0 to 10, got -2"),
+        (["run", "--max-retry-after", "-2.5"], "Error: --max-retry-after must be a number of seconds, 0 or more, got -2.5"),
         (["run", "--retries", "11"], "Error: --retries must be an integer from 0 to 10, got 11"),
         (["run", "--grace-period", "-1"], "Error: --grace-period must be a number of seconds, 0 or more, got -1"),
         (["emulate", "--api", "x.yaml", "--port", "-1"], "Error: --port must be a port number from 0 to 65535 (0 picks a free port), got -1"),
