@@ -97,9 +97,7 @@ struct ParityRun: Sendable {
         let summary = "\(leftTitle) and \(rightTitle) differ: " + (kinds.count > 4 ? kinds.prefix(4).joined(separator: ", ") + ", …" : kinds.joined(separator: ", "))
             + " (\(failing.count) difference\(failing.count == 1 ? "" : "s"))"
         let failures = [AssertionFailure(summary, details: table)] + expired
-        var result = CaseResult(name: caseName, outcome: .failed(failures.map {
-            AssertionFailure(redactor.redact($0.summary), details: $0.details.map(redactor.redact))
-        }), duration: .zero)
+        var result = CaseResult(name: caseName, outcome: .failed(failures.map { $0.mapTexts(redactor.redact) }), duration: .zero)
         result.notes = notes.map(redactor.redact)
         return result
     }

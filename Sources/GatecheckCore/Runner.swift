@@ -69,6 +69,8 @@ public struct RunConfiguration: Sendable {
     public var jitter: @Sendable () -> Double = { Double.random(in: 0...1) }
     /// After the first failed or errored case, skip every case not yet started.
     public var failFast = false
+    /// `--verbose`: print the request/response transcript of passing cases too (console and JUnit `<system-out>`).
+    public var verbose = false
     public var environment: [String: String] = ProcessInfo.processInfo.environment
     public var style = ConsoleStyle(enabled: false)
     /// Where the human-readable report goes (stdout by default).
@@ -447,7 +449,8 @@ public struct GatecheckRunner: Sendable {
                                      defaultTimeout: configuration.timeout ?? .seconds(30), selection: selection, failFast: latch,
                                      reliability: ExecutionReliability(configuration: configuration, interruption: interruption),
                                      targetHeaders: target.profile?.headers ?? HTTPHeaders(), authorizer: target.authorizer(for: suite),
-                                     runSecrets: secrets, checksSnapshots: configuration.record == nil)
+                                     runSecrets: secrets, checksSnapshots: configuration.record == nil,
+                                     transcribesPassingCases: configuration.verbose)
         var result = await executor.run()
         await instance?.stop()
         if let profile = target.profile { result.target = redactor.redact(profile.displayBaseURL) }
