@@ -35,8 +35,9 @@ struct RunTarget: Sendable {
         return authorizer(for: suite) == nil ? "none" : "sigv4"
     }
 
-    /// The JUnit `<properties>` of a suite: target, baseURL (no user info, no secrets), auth, file, version, then
-    /// every `--property`.
+    /// The JUnit `<properties>` of a suite: target, baseURL (no user info, no secrets), auth, file, version, the
+    /// profile and its file (when the target is a profile of `gatecheck.yaml`), the `resolve` entries (profile's
+    /// and `--resolve`, when any), then every `--property`.
     func reportProperties(for suite: Suite, baseURL: String, shardID: String, redactor: Redactor) -> [NamedValue] {
         let targetName: String
         let shownBaseURL: String
@@ -55,6 +56,13 @@ struct RunTarget: Sendable {
             NamedValue(name: "file", value: shardID),
             NamedValue(name: "gatecheck.version", value: GatecheckVersion.string),
         ]
+        if let profile, let file = profile.profilesFile {
+            properties.append(NamedValue(name: "profile", value: redactor.redact(profile.name)))
+            properties.append(NamedValue(name: "profile.file", value: file))
+        }
+        if !resolve.isEmpty {
+            properties.append(NamedValue(name: "resolve", value: redactor.redact(resolve.joined(separator: ", "))))
+        }
         properties += extraProperties.map { NamedValue(name: $0.name, value: redactor.redact($0.value)) }
         return properties
     }

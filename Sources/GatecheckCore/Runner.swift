@@ -175,7 +175,14 @@ public struct GatecheckRunner: Sendable {
             do { compareProfile = try RunTarget.selectProfile(other) } catch {
                 return invalid(error.diagnostics, error.message.map { $0.replacingOccurrences(of: "--target", with: "--compare") })
             }
-            if let compareProfile, !compareProfile.warnings.isEmpty { config.errorOutput(ConsoleReport.diagnostics(compareProfile.warnings)) }
+            if let compareProfile, !compareProfile.warnings.isEmpty {
+                let warnings = compareProfile.warnings.map { warning in
+                    var renamed = warning
+                    if renamed.file == "--target" { renamed.file = "--compare" }
+                    return renamed
+                }
+                config.errorOutput(ConsoleReport.diagnostics(warnings))
+            }
             compareConfiguration = other
         }
         var allowlist = ParityAllowlist()
@@ -283,6 +290,7 @@ public struct GatecheckRunner: Sendable {
         for entry in parity?.target.resolve ?? [] where !resolveEntries.contains(entry) { resolveEntries.append(entry) }
         let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: resolveEntries,
                                                                            caBundlePath: config.caBundlePath,
+                                                                           userAgent: GatecheckVersion.userAgent,
                                                                            maxResponseBodyBytes: config.maxResponseBodyBytes))
         defer { client.shutdown() }
         let latch = config.failFast ? FailFastLatch() : nil

@@ -112,6 +112,7 @@ public struct ProfilesFile: Sendable {
         var profile = TargetProfile(name: name, baseURL: baseURL, headers: headers, auth: auth, timeout: definition.timeout,
                                     retries: definition.retries, concurrency: definition.concurrency, variables: variables,
                                     resolve: resolve, secrets: substitution.secrets.filter { !$0.isEmpty })
+        profile.profilesFile = path
         let redactor = SecretRedactor(secrets: profile.secrets)
         profile.warnings = sink.diagnostics.map { warning in
             var redacted = warning
@@ -356,9 +357,8 @@ public enum ProfilesLoader {
             report("the base URL '\(url)' has a query or fragment; put query parameters in the cases")
         }
         if url.contains(" ") { report("the base URL '\(url)' contains a space; write it as %20") }
-        if target.host.hasSuffix(".amazonaws.com"), target.host.contains(".execute-api."), target.path == "/" {
-            sink.report(.warning, "'\(url)' has no stage: an execute-api URL normally ends with the stage name (e.g. /prod), except for HTTP APIs using $default",
-                        line: position.line, column: position.column)
+        if let warning = ExecuteAPIStage.missingStageWarning(url) {
+            sink.report(.warning, warning, line: position.line, column: position.column)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPMessage
+import SigV4
 import SourceDiagnostics
 
 /// A named place to run suites against, read from `gatecheck.yaml`, with every `${env:NAME}` already substituted.
@@ -26,6 +27,8 @@ public struct TargetProfile: Sendable {
     public var secrets: Set<String>
     /// Warnings noticed while reading the target (e.g. an execute-api URL without a stage); print them.
     public var warnings: [Diagnostic] = []
+    /// The profiles file the target was read from; nil for `--target https://...`.
+    public var profilesFile: String?
 
     public init(name: String, baseURL: String, headers: HTTPHeaders = HTTPHeaders(), auth: AuthConfiguration = .none,
                 timeout: Duration? = nil, retries: Int? = nil, concurrency: Int? = nil, variables: [String: String] = [:],
@@ -42,11 +45,16 @@ public struct TargetProfile: Sendable {
         self.secrets = secrets
     }
 
-    /// The profile for `--target https://...`: that base URL, nothing else.
-    public static func adHoc(url: String) -> TargetProfile {
+    /// The profile for `--target https://...`: that base URL, nothing else (an execute-api URL without a stage
+    /// gets the same warning as in a profile, located at `--target`).
+    public static func adHoc(url: String, option: String = "--target") -> TargetProfile {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
-        return TargetProfile(name: base, baseURL: base)
+        var profile = TargetProfile(name: base, baseURL: base)
+        if let warning = ExecuteAPIStage.missingStageWarning(base) {
+            profile.warnings = [Diagnostic(.warning, file: option, message: warning)]
+        }
+        return profile
     }
 
     /// The base URL joined with a case path: `https://api.example.com/v1` + `/items?x=1`.
@@ -78,6 +86,16 @@ public struct TargetProfile: Sendable {
     /// The runner adds `gatecheck.version` and the `--property` pairs.
     public var junitProperties: [(String, String)] {
         [("target", name), ("baseURL", displayBaseURL), ("auth", auth.kind)]
+    }
+}
+
+/// The check that a base URL names its stage.
+public enum ExecuteAPIStage {
+    /// The warning for an execute-api URL (AWS's `{id}.execute-api.{region}.amazonaws.com`, or LocalStack's
+    /// `{id}.execute-api.localhost.localstack.cloud`) whose path is empty: the stage is missing. Nil otherwise.
+    public static func missingStageWarning(_ url: String) -> String? {
+        guard let target = RequestTarget(url: url), target.host.contains(".execute-api."), target.path == "/" else { return nil }
+        return "'\(url)' has no stage: an execute-api URL normally ends with the stage name (e.g. /prod), except for HTTP APIs using $default"
     }
 }
 
