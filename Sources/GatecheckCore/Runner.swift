@@ -83,6 +83,11 @@ public struct RunConfiguration: Sendable {
     /// `--parity-allow FILE`: known differences that do not fail. Nil: `parity-allow.yaml` in `workingDirectory`,
     /// when it exists.
     public var parityAllowPath: String?
+    /// `--compare-ignore-header NAME`: headers not compared in any suite (added to each suite's `parity.ignoreHeaders`).
+    public var compareIgnoreHeaders: [String] = []
+    /// `--compare-header NAME`: headers of the default ignore list (`ParityComparison.infrastructureHeaders`) that
+    /// are compared after all.
+    public var compareHeaders: [String] = []
     /// The day allowlist expiry dates are checked against. Replaceable in tests.
     public var today: Date = Date()
     /// `gatecheck record`: store each case's response as its snapshot (snapshot assertions are not checked).
@@ -257,7 +262,8 @@ public struct GatecheckRunner: Sendable {
                 let other = try RunTarget.prepare(compareConfiguration, profile: compareProfile, suites: suites)
                 parity = ParityRun(target: other, allowlist: allowlist, today: config.today,
                                    leftName: config.target ?? ParityRun.emulatorName,
-                                   rightName: compareConfiguration.target ?? ParityRun.emulatorName)
+                                   rightName: compareConfiguration.target ?? ParityRun.emulatorName,
+                                   ignoreHeaders: config.compareIgnoreHeaders, compareHeaders: config.compareHeaders)
             } catch {
                 return invalid(error.diagnostics, error.message)
             }

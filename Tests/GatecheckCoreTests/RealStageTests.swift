@@ -85,4 +85,82 @@ import TestSupport
         let schema = try #require(ReportValidation.junitSchemaPath())
         #expect(try ReportValidation.xmllint(run.junitPath, schema: schema).status == 0)
     }
+
+    // MARK: parity against a stage stand-in that adds infrastructure headers
+
+    /// The same small API twice: `plain` as the emulator answers, and a stand-in stage that adds what CloudFront,
+    /// API Gateway and LocalStack add (server, request and trace ids, CloudFront headers, its own date); on
+    /// `/changed` the stand-in's body and `X-Version` really differ.
+    static func parityServers() throws -> (plain: LoopbackHTTPServer, stage: LoopbackHTTPServer) {
+        @Sendable func answer(_ request: RecordedRequest, stage: Bool) -> LoopbackResponse {
+            var headers: HTTPHeaders = ["Content-Type": "application/json", "X-Version": stage && request.target.hasSuffix("/changed") ? "3" : "2"]
+            if stage {
+                for (name, value) in [("Date", "Fri, 04 Dec 2026 03:00:00 GMT"), ("Server", "hypercorn-h11"), ("x-localstack", "true"),
+                                      ("Via", "1.1 0a1b.cloudfront.net (CloudFront)"), ("X-Cache", "Miss from cloudfront"),
+                                      ("X-Amz-Cf-Pop", "FRA56-P1"), ("X-Amz-Cf-Id", "kK3r-id=="), ("x-amzn-RequestId", "6c9f-4d1e"),
+                                      ("x-amz-apigw-id", "Xy12AbCdEF="), ("X-Amzn-Trace-Id", "Root=1-6750-abc"), ("Connection", "keep-alive")] {
+                    headers.add(name: name, value: value)
+                }
+            }
+            let body = stage && request.target.hasSuffix("/changed") ? #"{"item":{"price":"12.5"}}"# : #"{"item":{"price":12.5}}"#
+            return .http(status: 200, headers: headers, body: Array(body.utf8))
+        }
+        return (try LoopbackHTTPServer { answer($0, stage: false) }, try LoopbackHTTPServer { answer($0, stage: true) })
+    }
+
+    static let paritySuite = """
+    name: items
+    cases:
+      - name: same item
+        request: { path: /same }
+        expect: { status: 200 }
+      - name: changed item
+        request: { path: /changed }
+        expect: { status: 200 }
+    """
+
+    @Test func infrastructureHeadersAreIgnoredByDefaultShownAsSuchAndARealDifferenceStillFails() async throws {
+        let (plain, stage) = try Self.parityServers()
+        defer { plain.stop(); stage.stop() }
+        let run = await runSuites(["items.yaml": Self.paritySuite], target: stage.baseURL + "/prod") { $0.compare = plain.baseURL }
+        #expect(run.summary.exitCode == 1, "\(run.console)\(run.errors)")
+        let cases = run.summary.suites[0].cases
+        let same = try #require(cases.first { $0.name == "parity: same item" })
+        #expect(same.isPassed, "\(run.console)")
+        let ignoredNote = "differs, not compared (infrastructure headers, ignored by default): Date, Server, x-localstack, Via, X-Cache, "
+            + "X-Amz-Cf-Pop, X-Amz-Cf-Id, x-amzn-RequestId, x-amz-apigw-id, X-Amzn-Trace-Id, Connection (--compare-header NAME compares one)"
+        #expect(same.notes == [ignoredNote], "\(same.notes)")
+        #expect(run.console.contains(ignoredNote))
+        #expect(try #require(run.junit).contains("not compared (infrastructure headers, ignored by default): Date, Server"))
+
+        // The real differences fail (the longer body's Content-Length with them), and only they are in the table.
+        let changed = try #require(cases.first { $0.name == "parity: changed item" })
+        guard case let .failed(failures) = changed.outcome else { Issue.record("expected a failure: \(run.console)"); return }
+        #expect(failures[0].summary.hasSuffix("differ: header X-Version, header Content-Length, body $.item.price (3 differences)"), "\(failures[0].summary)")
+        #expect(!failures[0].details.joined().contains("Server") && !failures[0].details.joined().contains("x-localstack"))
+    }
+
+    @Test func compareIgnoreHeaderAndCompareHeaderAdjustTheListForTheWholeRun() async throws {
+        let (plain, stage) = try Self.parityServers()
+        defer { plain.stop(); stage.stop() }
+        let ignoring = await runSuites(["items.yaml": Self.paritySuite], target: stage.baseURL) {
+            $0.compare = plain.baseURL
+            $0.compareIgnoreHeaders = ["x-version"]
+            $0.filter = "changed"
+        }
+        let changed = try #require(ignoring.summary.suites[0].cases.first { $0.name == "parity: changed item" })
+        guard case let .failed(failures) = changed.outcome else { Issue.record("expected a failure: \(ignoring.console)"); return }
+        #expect(failures[0].summary.hasSuffix("differ: header Content-Length, body $.item.price (2 differences)"), "\(failures[0].summary)")
+        #expect(changed.notes.contains("differs, not compared (parity.ignoreHeaders, --compare-ignore-header): X-Version"), "\(changed.notes)")
+
+        let comparingServer = await runSuites(["items.yaml": Self.paritySuite], target: stage.baseURL) {
+            $0.compare = plain.baseURL
+            $0.compareHeaders = ["SERVER"]
+            $0.filter = "same"
+        }
+        #expect(comparingServer.summary.exitCode == 1)
+        let same = try #require(comparingServer.summary.suites[0].cases.first { $0.name == "parity: same item" })
+        guard case let .failed(sameFailures) = same.outcome else { Issue.record("expected a failure: \(comparingServer.console)"); return }
+        #expect(sameFailures[0].summary.hasSuffix("differ: header Server (1 difference)"), "\(sameFailures[0].summary)")
+    }
 }
