@@ -24,6 +24,10 @@ public struct RunConfiguration: Sendable {
     public var shardTimingsPath: String?
     /// `--property NAME=VALUE` pairs added to every suite's JUnit `<properties>`.
     public var properties: [NamedValue] = []
+    /// `--strict-targets`: a suite whose API the target profile does not map to a stage (`apis:`), or a run whose
+    /// suites use several APIs while the target is one URL, is invalid input (exit 2) instead of being skipped
+    /// (or, for one URL, warned about).
+    public var strictTargets = false
     /// `--sigv4`: sign every request with SigV4 (standard credential chain) when the target has no auth of its own.
     public var sigv4 = false
     /// Where `~/.aws` is looked up for SigV4 credentials.
@@ -268,6 +272,23 @@ public struct GatecheckRunner: Sendable {
                 return invalid(error.diagnostics, error.message)
             }
         }
+        // Which suite goes where: nothing is sent to a stage of another API.
+        var refused: [String] = []
+        for (side, sideTarget) in [("--target", target)] + (parity.map { [("--compare", $0.target)] } ?? []) {
+            for suite in suites {
+                if case let .refuse(reason) = sideTarget.placement(for: suite) {
+                    refused.append("suite '\(suite.name)' (\(suite.file)), \(side): \(reason)")
+                }
+            }
+            if let apis = sideTarget.sharedURLAPIs(suites), let profile = sideTarget.profile {
+                let text = "\(side) \(profile.displayBaseURL) is one URL for suites of \(apis.count) different APIs (\(apis.joined(separator: ", "))): "
+                    + "each API has its own stage URL; map them with 'apis:' in a target profile (docs/staging.md)"
+                if config.strictTargets { refused.append(text) } else { config.errorOutput("gatecheck: warning: \(text)\n") }
+            }
+        }
+        if !refused.isEmpty {
+            return invalid(diagnostics, "gatecheck: error: --strict-targets: nothing was run:\n" + refused.map { "  " + $0 }.joined(separator: "\n"))
+        }
         // Authorizer secrets are known now: run-level output is redacted of them too.
         let targetSecrets = target.secrets + (parity?.target.secrets ?? [])
         if !targetSecrets.isEmpty {
@@ -425,11 +446,20 @@ public struct GatecheckRunner: Sendable {
     }
 
     /// Runs the suite's cases against one target (starting an emulator instance for it when the target has no profile).
-    static func execute(_ suite: Suite, configuration: RunConfiguration, target: RunTarget, client: CurlHTTPClient,
+    static func execute(_ suite: Suite, configuration: RunConfiguration, target unplacedTarget: RunTarget, client: CurlHTTPClient,
                         selection: CaseSelection, latch: FailFastLatch?, interruption: RunInterruption,
                         secrets: [String]) async -> SuiteResult {
         let redactor = Redactor(secrets: secrets)
         let shardID = SuiteIdentity.id(forFile: suite.file, workingDirectory: configuration.workingDirectory)
+        let target: RunTarget
+        switch unplacedTarget.placement(for: suite) {
+        case let .run(placed): target = placed
+        case let .skip(reason), let .refuse(reason):
+            var result = SuiteResult(name: suite.name, file: suite.file, target: "no target for this suite", started: Date(), duration: .zero,
+                                     cases: suite.cases.map { CaseResult(name: $0.name, outcome: .skipped(reason: reason), duration: .zero) })
+            result.properties = unplacedTarget.reportProperties(for: suite, baseURL: "", shardID: shardID, redactor: redactor)
+            return result
+        }
         func notStarted(_ note: String, _ outcome: CaseResult.Outcome) -> SuiteResult {
             var result = SuiteResult(name: suite.name, file: suite.file, target: target.profile?.displayBaseURL ?? note, started: Date(),
                                      duration: .zero, cases: suite.cases.map { CaseResult(name: $0.name, outcome: outcome, duration: .zero) })

@@ -163,4 +163,137 @@ import TestSupport
         guard case let .failed(sameFailures) = same.outcome else { Issue.record("expected a failure: \(comparingServer.console)"); return }
         #expect(sameFailures[0].summary.hasSuffix("differ: header Server (1 difference)"), "\(sameFailures[0].summary)")
     }
+
+    // MARK: one profile, several APIs
+
+    /// Three suites of three APIs (`apis/orders.yaml`, `apis/users.yaml`, none) in a workspace, with the API files.
+    static func environmentWorkspace() -> (Workspace, [String: String]) {
+        let workspace = Workspace()
+        let definition = "openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths: {}\n"
+        workspace.write("apis/orders.yaml", definition)
+        workspace.write("apis/users.yaml", definition)
+        let suites = [
+            "orders.yaml": "name: orders\napi: apis/orders.yaml\n" + Self.oneCase,
+            "users.yaml": "name: users\napi: apis/users.yaml\ntags: [users]\n" + Self.oneCase,
+            "health.yaml": "name: health\n" + Self.oneCase,
+        ]
+        return (workspace, suites)
+    }
+
+    @Test func aProfileWithApisSendsEachSuiteToItsAPIsStageAndSkipsTheOthers() async throws {
+        let orders = try makeDemoServer(), users = try makeDemoServer()
+        defer { orders.stop(); users.stop() }
+        let (workspace, suites) = Self.environmentWorkspace()
+        let profiles = workspace.write("gatecheck.yaml", """
+        targets:
+          staging:
+            headers: { X-Team: payments, X-Stage: shared }
+            apis:
+              orders:
+                api: apis/orders.yaml              # relative to this file
+                url: \(orders.baseURL)/prod
+                headers: { X-Stage: orders }
+              users:
+                tags: [users]
+                url: \(users.baseURL)/prod/
+        """)
+        let run = await runSuites(suites, target: "staging", workspace: workspace) { $0.profilesPath = profiles }
+        #expect(run.summary.exitCode == 0, "\(run.console)\(run.errors)")
+        #expect(orders.requests.map(\.target) == ["/prod/items"])
+        #expect(orders.requests.first?.headers["X-Stage"] == "orders")
+        #expect(orders.requests.first?.headers["X-Team"] == "payments")
+        #expect(users.requests.map(\.target) == ["/prod/items"])
+        #expect(users.requests.first?.headers["X-Stage"] == "shared")
+
+        // The suite without a stage is skipped with the reason, never sent to another API's stage.
+        let health = try #require(run.summary.suites.first { $0.name == "health" })
+        let reason = "no entry of target 'staging' apis: takes the suite (no api:) or its name 'health', and the target has no url"
+        #expect(health.cases.allSatisfy { if case .skipped(reason) = $0.outcome { true } else { false } }, "\(health.cases)")
+        #expect(run.console.contains(reason), "\(run.console)")
+        let xml = try #require(run.junit)
+        #expect(xml.contains(#"<property name="profile.api" value="orders"/>"#) && xml.contains(#"<property name="baseURL" value="\#(users.baseURL)/prod"/>"#))
+
+        // --strict-targets: the same run is refused before anything is sent.
+        let sent = orders.requests.count + users.requests.count
+        let strict = await runSuites(suites, target: "staging", workspace: workspace) {
+            $0.profilesPath = profiles
+            $0.strictTargets = true
+        }
+        #expect(strict.summary.exitCode == 2)
+        #expect(strict.errors.contains("gatecheck: error: --strict-targets: nothing was run:"), "\(strict.errors)")
+        #expect(strict.errors.contains("suite 'health' (\(workspace.path)/health.yaml), --target: \(reason)"), "\(strict.errors)")
+        #expect(orders.requests.count + users.requests.count == sent)
+    }
+
+    @Test func theProfilesOwnURLTakesUnlistedSuitesExceptUnderStrictTargets() async throws {
+        let orders = try makeDemoServer(), other = try makeDemoServer()
+        defer { orders.stop(); other.stop() }
+        let (workspace, suites) = Self.environmentWorkspace()
+        let profiles = workspace.write("gatecheck.yaml", """
+        targets:
+          staging:
+            url: \(other.baseURL)/prod
+            apis:
+              orders: { suites: [orders], url: "\(orders.baseURL)/prod" }
+        """)
+        let run = await runSuites(suites, target: "staging", workspace: workspace) { $0.profilesPath = profiles }
+        #expect(run.summary.exitCode == 0, "\(run.console)\(run.errors)")
+        #expect(orders.requests.count == 1 && other.requests.count == 2)
+        let strict = await runSuites(suites, target: "staging", workspace: workspace) {
+            $0.profilesPath = profiles
+            $0.strictTargets = true
+        }
+        #expect(strict.summary.exitCode == 2)
+        #expect(strict.errors.contains("suite 'users'") && strict.errors.contains("the target's own url is not used for it"), "\(strict.errors)")
+    }
+
+    @Test func oneTargetURLForSuitesOfSeveralAPIsIsAWarningOrWithStrictTargetsAnError() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let (workspace, suites) = Self.environmentWorkspace()
+        let run = await runSuites(suites, target: server.baseURL, workspace: workspace)
+        #expect(run.summary.exitCode == 0, "\(run.console)\(run.errors)")
+        let warning = "gatecheck: warning: --target \(server.baseURL) is one URL for suites of 2 different APIs"
+        #expect(run.errors.contains(warning), "\(run.errors)")
+        let strict = await runSuites(suites, target: server.baseURL, workspace: workspace) { $0.strictTargets = true }
+        #expect(strict.summary.exitCode == 2)
+        #expect(strict.errors.contains("--target \(server.baseURL) is one URL for suites of 2 different APIs"), "\(strict.errors)")
+        // Suites of one API on one URL are fine, strict or not.
+        let single = await runSuites(["orders.yaml": suites["orders.yaml"] ?? ""], target: server.baseURL, workspace: workspace) { $0.strictTargets = true }
+        #expect(single.summary.exitCode == 0, "\(single.errors)")
+        #expect(!single.errors.contains("different APIs"))
+    }
+
+    @Test func apisEntriesAreCheckedWhenTheProfileIsRead() throws {
+        let workspace = Workspace()
+        let path = workspace.write("gatecheck.yaml", """
+        targets:
+          staging:
+            apis:
+              orders: { api: apis/missing.yaml, url: "https://abc.execute-api.eu-west-1.amazonaws.com" }
+              nothing: { url: "https://example.com/v1" }
+              typo: { api: a.yaml, url: "https://example.com/v1", header: { X: y } }
+          neither:
+            headers: { X: y }
+        """)
+        do {
+            _ = try ProfilesLoader.load(path: path)
+            Issue.record("expected diagnostics")
+        } catch {
+            let text = error.description
+            #expect(text.contains("gatecheck.yaml:5:7: error: 'targets.staging.apis.nothing' says which suites go to this URL with 'api'"), "\(text)")
+            #expect(text.contains("gatecheck.yaml:6:59: error: unknown key 'header' in targets.staging.apis.typo (did you mean 'headers'?)"), "\(text)")
+            #expect(text.contains("gatecheck.yaml:7:3: error: missing required key 'url' in targets.neither (or 'apis', one URL per API)"), "\(text)")
+        }
+        let good = workspace.write("good.yaml", """
+        targets:
+          staging:
+            apis:
+              orders: { api: apis/missing.yaml, url: "https://abc.execute-api.eu-west-1.amazonaws.com" }
+        """)
+        let profile = try ProfilesLoader.load(path: good).target(named: "staging")
+        let warnings = profile.warnings.map(\.description)
+        #expect(warnings.contains { $0.hasPrefix("\(good):4:22: warning: targets.staging.apis.orders: API definition 'apis/missing.yaml' not found") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("has no stage") }, "\(warnings)")
+    }
 }
