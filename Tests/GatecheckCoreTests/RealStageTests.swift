@@ -225,6 +225,41 @@ import TestSupport
         #expect(orders.requests.count + users.requests.count == sent)
     }
 
+    @Test func compareWithTwoEnvironmentsSendsEachSuiteToItsAPIsStageOnBothSides() async throws {
+        let stagingOrders = try makeDemoServer(), stagingUsers = try makeDemoServer()
+        let productionOrders = try makeDemoServer(), productionUsers = try makeDemoServer()
+        defer { [stagingOrders, stagingUsers, productionOrders, productionUsers].forEach { $0.stop() } }
+        let (workspace, suites) = Self.environmentWorkspace()
+        func environment(_ orders: LoopbackHTTPServer, _ users: LoopbackHTTPServer, host: String) -> String {
+            """
+                apis:
+                  orders: { api: apis/orders.yaml, url: "http://\(host):\(orders.port)/prod", resolve: ["\(host):\(orders.port):127.0.0.1"] }
+                  users: { suites: [users], url: "\(users.baseURL)/prod" }
+            """
+        }
+        let profiles = workspace.write("gatecheck.yaml", """
+        targets:
+          staging:
+        \(environment(stagingOrders, stagingUsers, host: "orders.staging.test"))
+          production:
+        \(environment(productionOrders, productionUsers, host: "orders.production.test"))
+        """)
+        let run = await runSuites(suites.filter { $0.key != "health.yaml" }, target: "staging", workspace: workspace) {
+            $0.profilesPath = profiles
+            $0.compare = "production"
+            $0.strictTargets = true
+        }
+        #expect(run.summary.exitCode == 0, "\(run.console)\(run.errors)")
+        for server in [stagingOrders, stagingUsers, productionOrders, productionUsers] {
+            #expect(server.requests.map(\.target) == ["/prod/items"], "each stage gets exactly its API's suite")
+        }
+        #expect(stagingOrders.requests.first?.headers["Host"] == "orders.staging.test:\(stagingOrders.port)")
+        #expect(productionOrders.requests.first?.headers["Host"] == "orders.production.test:\(productionOrders.port)")
+        let parityCases = run.summary.suites.flatMap(\.cases).filter { $0.name.hasPrefix("parity: ") }
+        #expect(parityCases.count == 2)
+        #expect(parityCases.allSatisfy { $0.isPassed }, "\(run.console)")
+    }
+
     @Test func theProfilesOwnURLTakesUnlistedSuitesExceptUnderStrictTargets() async throws {
         let orders = try makeDemoServer(), other = try makeDemoServer()
         defer { orders.stop(); other.stop() }
