@@ -75,6 +75,9 @@ struct SharedRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
     var profiles: String = TargetSelection.defaultProfilesPath
 
+    @Flag(help: "Refuse to run (exit 2) when a suite's API has no stage in the target profile's 'apis:' (by default it is skipped), or when one --target URL would get suites of several APIs (by default a warning).")
+    var strictTargets = false
+
     @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
     var junit = "reports/junit.xml"
 
@@ -134,6 +137,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.paths = paths
         configuration.target = target
         configuration.profilesPath = profiles
+        configuration.strictTargets = strictTargets
         configuration.junitPath = junit
         configuration.filter = filter
         configuration.tags = tags
@@ -174,6 +178,12 @@ extension Gatecheck {
 
         @Option(help: ArgumentHelp("A second target (profile name, URL, or 'emulator'): every case also runs there, and each difference in status, headers or body fails a 'parity: <case>' test case.", valueName: "name|url|emulator"))
         var compare: String?
+
+        @Option(name: .customLong("compare-ignore-header"), help: ArgumentHelp("With --compare: do not compare this header in any suite (repeatable; added to each suite's parity.ignoreHeaders).", valueName: "name"))
+        var compareIgnoreHeaders: [String] = []
+
+        @Option(name: .customLong("compare-header"), help: ArgumentHelp("With --compare: compare this header although it is on the default ignore list of infrastructure headers (Date, Server, Via, request ids, ...; repeatable).", valueName: "name"))
+        var compareHeaders: [String] = []
 
         @Option(name: .customLong("parity-allow"), help: ArgumentHelp("Known differences that do not fail --compare (default: parity-allow.yaml, if present).", valueName: "file"))
         var parityAllow: String?
@@ -218,6 +228,11 @@ extension Gatecheck {
             }
             if shardTimings != nil, shard == nil { throw ValidationError("--shard-timings needs --shard K/N") }
             if parityAllow != nil, compare == nil { throw ValidationError("--parity-allow needs --compare") }
+            if !compareIgnoreHeaders.isEmpty, compare == nil { throw ValidationError("--compare-ignore-header needs --compare") }
+            if !compareHeaders.isEmpty, compare == nil { throw ValidationError("--compare-header needs --compare") }
+            for name in compareIgnoreHeaders + compareHeaders where name.isEmpty || name.contains(where: { $0 == ":" || $0.isWhitespace }) {
+                throw ValidationError("'\(name)' is not a header name (write e.g. --compare-ignore-header X-Powered-By)")
+            }
             for entry in resolveEntries {
                 if case let .failure(error) = ResolveEntry.parse(entry) { throw ValidationError("--resolve: \(error)") }
             }
@@ -231,6 +246,8 @@ extension Gatecheck {
             var configuration = try shared.configuration()
             configuration.compare = compare
             configuration.parityAllowPath = parityAllow
+            configuration.compareIgnoreHeaders = compareIgnoreHeaders
+            configuration.compareHeaders = compareHeaders
             if let jobs { configuration.jobs = jobs }
             configuration.resolve = resolveEntries
             configuration.shard = try shard.map { text throws in try ShardSpec.parse(text) }
