@@ -120,6 +120,31 @@ import Testing
         #expect(run.summary.passed == 2)
     }
 
+    /// On REST APIs a refused Invoke is the INTEGRATION_FAILURE gateway response (status 500 unless customised), so
+    /// a team that wants throttling to reach clients as 429 customises that type.
+    @Test func aRefusedInvokeGoesThroughTheIntegrationFailureGatewayResponse() async throws {
+        let workspace = Workspace()
+        workspace.write("apis/fidelity.yaml", Self.restAPI + """
+
+        x-amazon-apigateway-gateway-responses:
+          INTEGRATION_FAILURE:
+            statusCode: "429"
+            responseTemplates:
+              application/json: '{"retry": true, "type": "$context.error.responseType"}'
+        """)
+        let suite = """
+        api: apis/fidelity.yaml
+        apiType: rest
+        \(Self.backends)
+        cases:
+          - name: throttled invoke -> the customised INTEGRATION_FAILURE
+            request: { path: /throttled }
+            expect: { status: 429, body: { json: { retry: true, type: INTEGRATION_FAILURE } } }
+        """
+        let run = await runSuites(["customised.yaml": suite], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(run.summary.exitCode == 0 && run.summary.passed == 1, "\(run.console)\(run.errors)")
+    }
+
     @Test func anUnknownInvokeErrorIsALoadError() async throws {
         let workspace = Workspace()
         workspace.write("apis/fidelity.yaml", Self.restAPI)
