@@ -15,16 +15,19 @@ public struct HTTPAPIDefinition: Sendable {
     public var defaultRoute: HTTPAPIRoute?
     /// Lambda authorizers by security scheme name.
     public var authorizers: [String: LambdaAuthorizer] = [:]
+    /// `x-amazon-apigateway-cors`: nil when the API has no CORS configuration.
+    public var cors: HTTPAPICors?
     /// Warnings found while loading (errors make loading fail instead).
     public var diagnostics: [Diagnostic]
 
     public init(title: String, file: String, apiID: String, routes: [HTTPAPIRoute], defaultRoute: HTTPAPIRoute?,
-                diagnostics: [Diagnostic] = []) {
+                cors: HTTPAPICors? = nil, diagnostics: [Diagnostic] = []) {
         self.title = title
         self.file = file
         self.apiID = apiID
         self.routes = routes
         self.defaultRoute = defaultRoute
+        self.cors = cors
         self.diagnostics = diagnostics
     }
 
