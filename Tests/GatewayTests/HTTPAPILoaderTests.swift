@@ -245,9 +245,9 @@ import Testing
               x-amazon-apigateway-integration:
                 type: aws_proxy
                 payloadFormatVersion: "2.0"
-                uri: {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::StackName}:function:f"}
+                uri: {"Fn::Sub": "arn:aws:lambda:${AWS::Region}:${AWS::NoSuchThing}:function:f"}
         """
-        expectError(text, "Fn::Sub reference '${AWS::StackName}' cannot be resolved", at: "\"arn:aws:lambda:${AWS")
+        expectError(text, "cannot resolve '${AWS::NoSuchThing}' in Fn::Sub", at: "\"arn:aws:lambda:${AWS")
     }
 
     @Test func malformedRoutePaths() {
