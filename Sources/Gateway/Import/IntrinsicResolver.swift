@@ -341,7 +341,7 @@ struct IntrinsicResolver {
                   let value = evaluateCondition(items[0], visiting: visiting) else { return nil }
             return !value
         case "Fn::And", "Fn::Or":
-            guard let items = list(call.argument, call), (2...10).contains(items.count) else {
+            guard case let .sequence(items) = call.argument, (2...10).contains(items.count) else {
                 reader.error("\(call.name) takes a list of 2 to 10 conditions", at: call.argument)
                 return nil
             }
