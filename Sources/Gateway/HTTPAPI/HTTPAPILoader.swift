@@ -406,17 +406,19 @@ struct HTTPAPIDefinitionBuilder {
 
         guard let typeNode = reader.require(fields, "type", context), let rawType = reader.string(typeNode, "type") else { return nil }
         let type = rawType.lowercased()
+        // AWS service integrations (`integrationSubtype: SQS-SendMessage`, ...): no uri, requestParameters keyed by
+        // the action's parameters (`QueueUrl`, `Detail`); loaded with a warning, answered with 500.
+        if type == "aws_proxy" || type == "aws", let subtypeNode = fields["integrationSubtype"], let subtype = reader.string(subtypeNode, "integrationSubtype") {
+            let service = AWSServiceIntegration(subtype: subtype)
+            let feature = "AWS service integration to \(service.service) (\(service.operation), integrationSubtype \(subtype)) on '\(routeKey)'"
+            reader.unsupported(feature, consequence: "the route loads and requests to it answer 500 Internal Server Error", at: subtypeNode)
+            return HTTPAPIIntegration(target: .unsupported(feature), payloadFormat: .v1)
+        }
         let isLambda: Bool
         switch type {
         case "aws_proxy": isLambda = true
         case "http_proxy": isLambda = false
         case "aws", "http", "mock":
-            if type == "aws", fields["integrationSubtype"] != nil {
-                let subtype = fields["integrationSubtype"]?.string ?? "?"
-                reader.unsupported("AWS service integration '\(subtype)' on '\(routeKey)'; "
-                               + "the emulator answers 500", at: typeNode)
-                return HTTPAPIIntegration(target: .unsupported("AWS service integration \(subtype)"), payloadFormat: .v1)
-            }
             reader.error("integration type '\(rawType)' is not available in HTTP APIs (it is a REST API type); use aws_proxy or http_proxy", at: typeNode)
             return nil
         default:

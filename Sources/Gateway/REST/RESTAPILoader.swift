@@ -349,8 +349,9 @@ private struct Builder {
                             ok = false
                         }
                         target = .lambda(uri)
-                    } else if uri.hasPrefix("arn:aws:apigateway:"), kind == .aws {
-                        reader.unsupported("AWS service integration '\(uri)' on \(context); requests to it answer 500", at: uriNode)
+                    } else if kind == .aws, let service = AWSServiceIntegration(uri: uri) {
+                        reader.unsupported("AWS service integration to \(service.service) (\(service.operation)) on \(context)",
+                                           consequence: "the method loads and requests to it answer 500 Internal server error", at: uriNode)
                         target = .awsService(uri)
                     } else {
                         error("integration uri '\(uri)' of \(context) is not a Lambda invocation ARN: expected arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations", at: uriNode)
