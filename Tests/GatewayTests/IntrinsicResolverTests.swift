@@ -78,6 +78,10 @@ import Testing
         // The resource-policy shape of serverless-patterns' private API (Join of Selects of Splits of a Ref).
         let nested = #"!Join ["-", [!Select [0, !Split ["-", !Select [0, !Split [".", !Ref Dns]]]], !Select [1, !Split ["-", !Select [0, !Split [".", !Ref Dns]]]]]]"#
         #expect(try title(nested, parameters: ["Dns": "vpce-0abc-def.execute-api.us-east-1.vpce.amazonaws.com"]) == "vpce-0abc")
+        // One error for the unresolvable Ref, not a second one for selecting from what it would have split.
+        let cascade = errors(nested)
+        #expect(cascade.count == 2, "\(cascade)")
+        #expect(cascade.allSatisfy { $0.message.hasPrefix("cannot resolve Ref 'Dns'") })
         let outOfRange = errors("!Select [3, [a, b]]")
         #expect(outOfRange.first?.message.contains("Fn::Select index '3' is out of range: the list has 2 item(s)") == true, "\(outOfRange)")
         #expect(outOfRange.map(\.location) == ["api.yaml:4:19"])

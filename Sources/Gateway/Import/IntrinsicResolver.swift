@@ -359,9 +359,10 @@ struct IntrinsicResolver {
 
     // MARK: - Arguments
 
-    /// The argument as text, intrinsics inside resolved.
+    /// The argument as text, intrinsics inside resolved; nil (silently) when resolving it already failed.
     private func string(_ node: Node, _ call: Call) -> String? {
         let resolved = resolve(node)
+        if let resolved, Self.isFailure(resolved) { return nil }
         guard case let .scalar(scalar)? = resolved else {
             if resolved != nil { reader.error("\(call.name) expects a string here, found \(YAMLReader.kind(of: node))", at: node) }
             else { reader.error("\(call.name) expects a string here, found AWS::NoValue", at: node) }
@@ -372,7 +373,9 @@ struct IntrinsicResolver {
 
     /// The argument as a list, intrinsics inside resolved.
     private func list(_ node: Node, _ call: Call) -> [Node]? {
-        guard case let .sequence(items)? = resolve(node) else {
+        let resolved = resolve(node)
+        if let resolved, Self.isFailure(resolved) { return nil }
+        guard case let .sequence(items)? = resolved else {
             reader.error("\(call.name) expects a list here, found \(YAMLReader.kind(of: node))", at: node)
             return nil
         }
@@ -392,7 +395,15 @@ struct IntrinsicResolver {
         .scalar(.init(value, .implicit, .doubleQuoted, call.argument.mark ?? call.node.mark))
     }
 
-    private func failed(_ call: Call) -> Node { text("", call) }
+    /// What stands for a value that could not be computed (its error is reported): an empty string, tagged so an
+    /// enclosing call fails quietly instead of reporting a consequence (`Fn::Select` of an empty split) as well.
+    private func failed(_ call: Call) -> Node {
+        .scalar(.init("", Tag(Tag.Name(rawValue: Self.failureTagName)), .doubleQuoted, call.argument.mark ?? call.node.mark))
+    }
+
+    private static let failureTagName = "!gatecheck-unresolved"
+
+    private static func isFailure(_ node: Node) -> Bool { node.tag.rawValue == failureTagName }
 
     private func unresolved(_ name: String, in function: String, at node: Node) {
         let shown = function == "Fn::Sub" ? "'${\(name)}' in Fn::Sub" : "\(function) '\(name)'"
