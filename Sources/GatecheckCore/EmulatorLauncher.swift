@@ -24,6 +24,10 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Lambda functions the API names but no backend maps: `.refuse` (`gatecheck run`: suites stay hermetic) or
+    /// `.answerAsMissing` (`gatecheck emulate`: a start-up warning, and invoking them answers as for a function that
+    /// does not exist).
+    public var unmappedFunctions: UnmappedFunctionPolicy = .refuse
     /// Values for the definition's CloudFormation references (`--parameter`, a suite's `parameters:`).
     public var parameters: [String: String] = [:]
     /// What happens to an HTTP integration whose host the backends do not map.
@@ -43,6 +47,16 @@ public struct EmulatorSpec: Sendable {
         self.owner = owner
         self.iamCredentials = iamCredentials
     }
+}
+
+/// What the emulator does about a Lambda function the API names but no backend maps.
+public enum UnmappedFunctionPolicy: Sendable, Equatable {
+    /// Refuse to start, naming each unmapped function.
+    case refuse
+    /// Start with a warning per function; invoking one is rejected by Lambda with `ResourceNotFoundException`, which
+    /// API Gateway answers with 500 (REST `{"message": "Internal server error"}`, HTTP APIs
+    /// `{"message":"Internal Server Error"}`).
+    case answerAsMissing
 }
 
 extension EmulatorSpec {
@@ -148,16 +162,19 @@ public enum EmulatorLauncher {
     static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0, log: (@Sendable (String) -> Void)?,
                       iamCredentialsWhenNeeded: (@Sendable () -> [String: String])?) async throws(EmulatorError) -> RunningEmulator {
         var spec = spec
-        let api: APIDefinition, backends: BackendsConfiguration
+        let api: APIDefinition, loadedBackends: BackendsConfiguration
         do {
             api = try loadAPI(spec)
-            backends = try loadBackends(spec)
+            loadedBackends = try loadBackends(spec)
         } catch {
             throw EmulatorError(error.description)
         }
         if spec.iamCredentials.isEmpty, let iamCredentialsWhenNeeded, !api.iamRoutes.isEmpty {
             spec.iamCredentials = iamCredentialsWhenNeeded()
         }
+        let missingFunctions = spec.unmappedFunctions == .answerAsMissing
+            ? api.referencedFunctions(stageVariables: spec.stageVariables).subtracting(loadedBackends.functionNames).sorted() : []
+        let backends = loadedBackends.addingMissingFunctions(missingFunctions)
         let problems = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity == .error }
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
         let registry: BackendRegistry, pool: BackendPool
@@ -173,7 +190,8 @@ public enum EmulatorLauncher {
             let server = try await GatewayServer.start(handler: served.handler, configuration: configuration, log: log)
             let notices = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity != .error }
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
-                                   warnings: api.diagnostics + backends.diagnostics + notices + iamWarnings(api: api, spec: spec))
+                                   warnings: api.diagnostics + backends.diagnostics + notices + iamWarnings(api: api, spec: spec)
+                                       + missingFunctionWarnings(missingFunctions, spec: spec))
         } catch {
             await pool.shutdown()
             throw EmulatorError("cannot start the emulator's server on \(host):\(port): \(error)")
@@ -182,6 +200,16 @@ public enum EmulatorLauncher {
 }
 
 extension EmulatorLauncher {
+    /// One warning per unmapped function `gatecheck emulate` serves as missing.
+    static func missingFunctionWarnings(_ names: [String], spec: EmulatorSpec) -> [Diagnostic] {
+        let place = spec.backends.map { _ in "the backends file does not map it" } ?? "no backends file is given"
+        return names.map { name in
+            Diagnostic(.warning, file: spec.origin,
+                       message: "Lambda function '\(name)' used by the API is not mapped (\(place)); requests to it answer 500, "
+                           + "as API Gateway does when the function does not exist (ResourceNotFoundException)")
+        }
+    }
+
     /// A warning when the API has `AWS_IAM` routes but no credentials were given: every request to them gets 403.
     static func iamWarnings(api: APIDefinition, spec: EmulatorSpec) -> [Diagnostic] {
         guard spec.iamCredentials.isEmpty else { return [] }

@@ -58,6 +58,10 @@ extension Gatecheck {
                 help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
         var iamCredentials: [String] = []
 
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError(NumericOption.port.message(got: "\(port)")) }
+        }
+
         func run() async throws {
             var type: APIType?
             if let apiType {
@@ -75,6 +79,7 @@ extension Gatecheck {
             }
             var spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
+            spec.unmappedFunctions = .answerAsMissing
             spec.parameters = try ImportParameterOptions.parse(parameters)
             spec.unmappedHosts = offline ? .refuse : .callRealHost
             // One line per request: buffered and written by a thread of its own, never on the request path.

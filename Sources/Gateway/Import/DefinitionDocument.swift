@@ -59,6 +59,7 @@ enum DefinitionDocument {
         let parsed = try root(of: text, file: file, emptyMessage: emptyMessage)
         let root = IntrinsicResolver.resolve(parsed, parameters: parameters, reader: reader)
         try sink.throwIfErrors()
+        sink.append(contentsOf: JSONReferences.check(root, file: file))
         let definition = importer.importTree(root, reader: reader).flatMap { build($0, reader) }
         try sink.throwIfErrors()
         guard var definition else { throw DiagnosticsError(sink.diagnostics) }
