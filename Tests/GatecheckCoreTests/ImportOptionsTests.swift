@@ -84,6 +84,17 @@ import TestSupport
                                          output: out.writer, errorOutput: err.writer) == .passed)
     }
 
+    @Test func theCommandLineTakesParametersOnValidate() async throws {
+        let workspace = Workspace()
+        workspace.write("apis/orders.yaml", Self.api)
+        let path = workspace.write("s.yaml", Self.suite(parameters: "parameters: { Env: dev }"))
+        let missing = try SpawnedGatecheck(["validate", path])
+        #expect(await missing.exitStatus() == 2)
+        #expect(missing.errors.contains("cannot resolve '${Table}' in Fn::Sub"), "\(missing.errors)")
+        let given = try SpawnedGatecheck(["validate", path, "--parameter", "Table=orders-table"])
+        #expect(await given.exitStatus() == 0, "\(given.output)\(given.errors)")
+    }
+
     @Test func parameterItemsMustBeKeyEqualsValue() throws {
         #expect(try EmulatorSpec.parseParameters(["A=1", "B=x=y", "C="]) == ["A": "1", "B": "x=y", "C": ""])
         #expect(throws: EmulatorError.self) { try EmulatorSpec.parseParameters(["=1"]) }
