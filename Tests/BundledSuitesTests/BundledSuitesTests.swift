@@ -42,9 +42,10 @@ struct BundledSuitesTests {
     }
 }
 
-/// The nightly command against a whole environment: one target profile maps the three APIs of the bundled suites
-/// (REST outcome, HTTP API outcome, REST custom errors) to three stand-in stages, here three emulator instances on
-/// real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
+/// The nightly command against a whole environment: one target profile maps every API of the bundled suites
+/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases, ...) to its own stand-in stage, here one
+/// emulator instance per API definition on a real loopback port, each serving only its API. Every suite must
+/// reach its own stage and pass there.
 @Suite("Bundled suites through one profile")
 struct BundledSuitesProfileTests {
     @Test("one profile with apis: sends each bundled suite to the stage of its API")
@@ -53,39 +54,34 @@ struct BundledSuitesProfileTests {
         let suitesDirectory = root.appendingPathComponent("suites").path
         let loaded = SuiteLoader.load(paths: [suitesDirectory], options: LoadOptions())
         #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
-        // One stage per API, deployed like the suite that needs the most of it (backends, stage, stage variables).
-        func stage(for apiFile: String, likeSuite file: String) async throws -> RunningEmulator {
-            let suite = try #require(loaded.suites.first { $0.file.hasSuffix("/" + file) })
-            #expect(suite.api?.hasSuffix(apiFile) == true)
-            let variables = Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-            return try await EmulatorLauncher.start(EmulatorSpec(apiPath: try #require(suite.api), apiType: suite.apiType, backends: suite.backends,
-                                                                 stage: suite.stage, stageVariables: variables))
+        // One stage per API definition, deployed like the suite of that API that needs the most of it (stage
+        // variables first, then backends).
+        var apiFiles: [String] = []
+        for suite in loaded.suites { if let api = suite.api, !apiFiles.contains(api) { apiFiles.append(api) } }
+        #expect(apiFiles.count >= 3, "the bundled suites use several APIs: \(apiFiles)")
+        var stages: [(name: String, api: String, emulator: RunningEmulator)] = []
+        for api in apiFiles {
+            let users = loaded.suites.filter { $0.api == api }
+            let model = try #require(users.first { !$0.stageVariables.isEmpty } ?? users.first { $0.backends != nil } ?? users.first)
+            let variables = Dictionary(model.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            let emulator = try await EmulatorLauncher.start(EmulatorSpec(apiPath: api, apiType: model.apiType, backends: model.backends,
+                                                                         stage: model.stage, stageVariables: variables))
+            stages.append((((api as NSString).lastPathComponent as NSString).deletingPathExtension, api, emulator))
         }
-        let rest = try await stage(for: "apis/rest-outcome.yaml", likeSuite: "http-status-mapping.yaml")
-        let http = try await stage(for: "apis/http-outcome.yaml", likeSuite: "http-api-payload-versions.yaml")
-        let customErrors = try await stage(for: "apis/rest-custom-errors.yaml", likeSuite: "gateway-responses-custom.yaml")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let profiles = directory.appendingPathComponent("gatecheck.yaml").path
-        let apis = root.appendingPathComponent("suites/apis").path
-        try Data("""
+        let entries = stages.map { "      \($0.name):\n        api: \($0.api)\n        url: \($0.emulator.baseURL)\n" }.joined()
+        try Data(Array("""
         version: 1
         targets:
           nightly:
             headers: { X-Environment: stand-in }
             apis:
-              rest:
-                api: \(apis)/rest-outcome.yaml
-                url: \(rest.baseURL)
-              http:
-                api: \(apis)/http-outcome.yaml
-                url: \(http.baseURL)
-              custom-errors:
-                api: \(apis)/rest-custom-errors.yaml
-                url: \(customErrors.baseURL)
-        """.utf8).write(to: URL(fileURLWithPath: profiles))
+
+        """.utf8) + Array(entries.utf8)).write(to: URL(fileURLWithPath: profiles))
 
         let console = OutputCollector()
         var configuration = RunConfiguration()
@@ -97,22 +93,18 @@ struct BundledSuitesProfileTests {
         configuration.output = { console.append($0) }
         configuration.errorOutput = { console.append($0) }
         let summary = await GatecheckRunner(configuration: configuration).run()
-        await rest.stop()
-        await http.stop()
-        await customErrors.stop()
+        for stage in stages { await stage.emulator.stop() }
 
         #expect(summary.exitCode == 0, "the bundled suites did not pass on their own stages:\n\(console.text)")
-        #expect(summary.suites.count == 9 && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
-        let expected = ["rest-outcome.yaml": ("rest", rest.baseURL), "http-outcome.yaml": ("http", http.baseURL),
-                        "rest-custom-errors.yaml": ("custom-errors", customErrors.baseURL)]
+        #expect(summary.suites.count == loaded.suites.count && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
         for result in summary.suites {
             let suite = try #require(loaded.suites.first { $0.name == result.name })
-            let (api, url) = try #require(expected.first { suite.api?.hasSuffix("/" + $0.key) == true }?.value)
-            #expect(result.target == url, "\(result.name) ran against \(result.target), not its API's stage \(url)")
-            #expect(result.properties.contains(NamedValue(name: "profile.api", value: api)), "\(result.name): \(result.properties)")
-            #expect(result.properties.contains(NamedValue(name: "baseURL", value: url)))
+            let stage = try #require(stages.first { $0.api == suite.api })
+            #expect(result.target == stage.emulator.baseURL, "\(result.name) ran against \(result.target), not its API's stage \(stage.emulator.baseURL)")
+            #expect(result.properties.contains(NamedValue(name: "profile.api", value: stage.name)), "\(result.name): \(result.properties)")
+            #expect(result.properties.contains(NamedValue(name: "baseURL", value: stage.emulator.baseURL)))
         }
-        #expect(Set(summary.suites.map(\.target)) == [rest.baseURL, http.baseURL, customErrors.baseURL])
+        #expect(Set(summary.suites.map(\.target)) == Set(stages.map(\.emulator.baseURL)))
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
         #expect(try ReportValidation.xmllint(configuration.junitPath ?? "", schema: schema).status == 0)
     }
