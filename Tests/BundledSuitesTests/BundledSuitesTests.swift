@@ -42,9 +42,9 @@ struct BundledSuitesTests {
     }
 }
 
-/// The nightly command against a whole environment: one target profile maps the three APIs of the bundled suites
-/// (REST outcome, HTTP API outcome, REST custom errors) to three stand-in stages, here three emulator instances on
-/// real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
+/// The nightly command against a whole environment: one target profile maps each API of the bundled suites
+/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases) to its own stand-in stage, here one
+/// emulator instance per API on real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
 @Suite("Bundled suites through one profile")
 struct BundledSuitesProfileTests {
     @Test("one profile with apis: sends each bundled suite to the stage of its API")
@@ -61,31 +61,34 @@ struct BundledSuitesProfileTests {
             return try await EmulatorLauncher.start(EmulatorSpec(apiPath: try #require(suite.api), apiType: suite.apiType, backends: suite.backends,
                                                                  stage: suite.stage, stageVariables: variables))
         }
-        let rest = try await stage(for: "apis/rest-outcome.yaml", likeSuite: "http-status-mapping.yaml")
-        let http = try await stage(for: "apis/http-outcome.yaml", likeSuite: "http-api-payload-versions.yaml")
-        let customErrors = try await stage(for: "apis/rest-custom-errors.yaml", likeSuite: "gateway-responses-custom.yaml")
+        // (entry name, API definition, the suite whose backends and stage deploy it). A bundled suite whose API
+        // is missing here fails the run under --strict-targets, so a new API must be added.
+        let deployments = [("rest", "rest-outcome.yaml", "http-status-mapping.yaml"),
+                           ("http", "http-outcome.yaml", "http-api-payload-versions.yaml"),
+                           ("custom-errors", "rest-custom-errors.yaml", "gateway-responses-custom.yaml"),
+                           ("cors-rest", "rest-cors.yaml", "cors-rest.yaml"),
+                           ("cors-http", "http-cors.yaml", "cors-http-api.yaml"),
+                           ("edge-cases", "rest-edge-cases.yaml", "edge-cases.yaml")]
+        var stages: [(name: String, apiFile: String, emulator: RunningEmulator)] = []
+        for (name, apiFile, suiteFile) in deployments {
+            stages.append((name, apiFile, try await stage(for: "apis/" + apiFile, likeSuite: suiteFile)))
+        }
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let profiles = directory.appendingPathComponent("gatecheck.yaml").path
         let apis = root.appendingPathComponent("suites/apis").path
-        try Data("""
+        let entries = stages.map { "      \($0.name):\n        api: \(apis)/\($0.apiFile)\n        url: \($0.emulator.baseURL)\n" }.joined()
+        let profile = """
         version: 1
         targets:
           nightly:
             headers: { X-Environment: stand-in }
             apis:
-              rest:
-                api: \(apis)/rest-outcome.yaml
-                url: \(rest.baseURL)
-              http:
-                api: \(apis)/http-outcome.yaml
-                url: \(http.baseURL)
-              custom-errors:
-                api: \(apis)/rest-custom-errors.yaml
-                url: \(customErrors.baseURL)
-        """.utf8).write(to: URL(fileURLWithPath: profiles))
+
+        """ + entries
+        try Data(profile.utf8).write(to: URL(fileURLWithPath: profiles))
 
         let console = OutputCollector()
         var configuration = RunConfiguration()
@@ -97,22 +100,19 @@ struct BundledSuitesProfileTests {
         configuration.output = { console.append($0) }
         configuration.errorOutput = { console.append($0) }
         let summary = await GatecheckRunner(configuration: configuration).run()
-        await rest.stop()
-        await http.stop()
-        await customErrors.stop()
+        for stage in stages { await stage.emulator.stop() }
 
         #expect(summary.exitCode == 0, "the bundled suites did not pass on their own stages:\n\(console.text)")
-        #expect(summary.suites.count == 9 && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
-        let expected = ["rest-outcome.yaml": ("rest", rest.baseURL), "http-outcome.yaml": ("http", http.baseURL),
-                        "rest-custom-errors.yaml": ("custom-errors", customErrors.baseURL)]
+        #expect(summary.suites.count == loaded.suites.count && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
         for result in summary.suites {
             let suite = try #require(loaded.suites.first { $0.name == result.name })
-            let (api, url) = try #require(expected.first { suite.api?.hasSuffix("/" + $0.key) == true }?.value)
+            let stage = try #require(stages.first { suite.api?.hasSuffix("/" + $0.apiFile) == true })
+            let url = stage.emulator.baseURL
             #expect(result.target == url, "\(result.name) ran against \(result.target), not its API's stage \(url)")
-            #expect(result.properties.contains(NamedValue(name: "profile.api", value: api)), "\(result.name): \(result.properties)")
+            #expect(result.properties.contains(NamedValue(name: "profile.api", value: stage.name)), "\(result.name): \(result.properties)")
             #expect(result.properties.contains(NamedValue(name: "baseURL", value: url)))
         }
-        #expect(Set(summary.suites.map(\.target)) == [rest.baseURL, http.baseURL, customErrors.baseURL])
+        #expect(Set(summary.suites.map(\.target)) == Set(stages.map(\.emulator.baseURL)))
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
         #expect(try ReportValidation.xmllint(configuration.junitPath ?? "", schema: schema).status == 0)
     }

@@ -192,9 +192,10 @@ final class SpawnedGatecheck: Sendable {
     func signal(_ number: Int32) { kill(pid, number) }
 
     /// Waits (at most 20 s, then kills it) for the process to exit and returns its status.
-    func exitStatus() async -> Int32 {
+    /// Waits for the child to exit; `seconds` only guards against a hang (it is killed and an issue recorded).
+    func exitStatus(within seconds: Double = 20) async -> Int32 {
         let running = { self.process.withLock { $0.isRunning } }
-        if await !eventually(within: 20, { !running() }) {
+        if await !eventually(within: seconds, { !running() }) {
             kill(pid, SIGKILL)
             Issue.record("gatecheck did not exit")
         }
