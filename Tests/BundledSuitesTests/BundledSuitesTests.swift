@@ -42,9 +42,9 @@ struct BundledSuitesTests {
     }
 }
 
-/// The nightly command against a whole environment: one target profile maps the three APIs of the bundled suites
-/// (REST outcome, HTTP API outcome, REST custom errors) to three stand-in stages, here three emulator instances on
-/// real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
+/// The nightly command against a whole environment: one target profile maps the six APIs of the bundled suites
+/// (REST outcome, HTTP API outcome, REST custom errors, REST CORS, HTTP API CORS, REST edge cases) to six stand-in
+/// stages, here six emulator instances on real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
 @Suite("Bundled suites through one profile")
 struct BundledSuitesProfileTests {
     @Test("one profile with apis: sends each bundled suite to the stage of its API")
@@ -64,6 +64,9 @@ struct BundledSuitesProfileTests {
         let rest = try await stage(for: "apis/rest-outcome.yaml", likeSuite: "http-status-mapping.yaml")
         let http = try await stage(for: "apis/http-outcome.yaml", likeSuite: "http-api-payload-versions.yaml")
         let customErrors = try await stage(for: "apis/rest-custom-errors.yaml", likeSuite: "gateway-responses-custom.yaml")
+        let restCors = try await stage(for: "apis/rest-cors.yaml", likeSuite: "cors-rest.yaml")
+        let httpCors = try await stage(for: "apis/http-cors.yaml", likeSuite: "cors-http-api.yaml")
+        let edgeCases = try await stage(for: "apis/rest-edge-cases.yaml", likeSuite: "edge-cases.yaml")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -85,6 +88,15 @@ struct BundledSuitesProfileTests {
               custom-errors:
                 api: \(apis)/rest-custom-errors.yaml
                 url: \(customErrors.baseURL)
+              rest-cors:
+                api: \(apis)/rest-cors.yaml
+                url: \(restCors.baseURL)
+              http-cors:
+                api: \(apis)/http-cors.yaml
+                url: \(httpCors.baseURL)
+              edge-cases:
+                api: \(apis)/rest-edge-cases.yaml
+                url: \(edgeCases.baseURL)
         """.utf8).write(to: URL(fileURLWithPath: profiles))
 
         let console = OutputCollector()
@@ -100,11 +112,15 @@ struct BundledSuitesProfileTests {
         await rest.stop()
         await http.stop()
         await customErrors.stop()
+        await restCors.stop()
+        await httpCors.stop()
+        await edgeCases.stop()
 
         #expect(summary.exitCode == 0, "the bundled suites did not pass on their own stages:\n\(console.text)")
-        #expect(summary.suites.count == 9 && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
+        #expect(summary.suites.count == 12 && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
         let expected = ["rest-outcome.yaml": ("rest", rest.baseURL), "http-outcome.yaml": ("http", http.baseURL),
-                        "rest-custom-errors.yaml": ("custom-errors", customErrors.baseURL)]
+                        "rest-custom-errors.yaml": ("custom-errors", customErrors.baseURL), "rest-cors.yaml": ("rest-cors", restCors.baseURL),
+                        "http-cors.yaml": ("http-cors", httpCors.baseURL), "rest-edge-cases.yaml": ("edge-cases", edgeCases.baseURL)]
         for result in summary.suites {
             let suite = try #require(loaded.suites.first { $0.name == result.name })
             let (api, url) = try #require(expected.first { suite.api?.hasSuffix("/" + $0.key) == true }?.value)
@@ -112,7 +128,8 @@ struct BundledSuitesProfileTests {
             #expect(result.properties.contains(NamedValue(name: "profile.api", value: api)), "\(result.name): \(result.properties)")
             #expect(result.properties.contains(NamedValue(name: "baseURL", value: url)))
         }
-        #expect(Set(summary.suites.map(\.target)) == [rest.baseURL, http.baseURL, customErrors.baseURL])
+        #expect(Set(summary.suites.map(\.target)) == [rest.baseURL, http.baseURL, customErrors.baseURL, restCors.baseURL, httpCors.baseURL,
+                                                       edgeCases.baseURL])
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
         #expect(try ReportValidation.xmllint(configuration.junitPath ?? "", schema: schema).status == 0)
     }
