@@ -10,6 +10,11 @@ public struct GatewayRequest: Sendable {
     public var sourceIP: String
     /// e.g. "HTTP/1.1"
     public var httpVersion: String
+    /// Set when a custom domain's API mapping routed the request (`CustomDomainRouter`): the raw path the client
+    /// sent, base path included (`/v1/items`), while `target` has been rewritten to the stage's own form
+    /// (`/prod/items`). API Gateway shows this path in `$context.path`, the REST proxy event's `path` and the HTTP
+    /// API event's `rawPath`.
+    public var customDomainPath: String?
 
     public init(method: String, target: String, headers: HTTPHeaders = [:], body: [UInt8] = [],
                 sourceIP: String = "127.0.0.1", httpVersion: String = "HTTP/1.1") {

@@ -17,8 +17,8 @@ extension Gatecheck {
             """
         )
 
-        @Option(help: ArgumentHelp("OpenAPI 3.0 definition with x-amazon-apigateway-* extensions (YAML or JSON).", valueName: "file"))
-        var api: String
+        @Option(help: ArgumentHelp("OpenAPI 3.0 definition with x-amazon-apigateway-* extensions (YAML or JSON); optional with --mount.", valueName: "file"))
+        var api: String?
 
         @Option(help: ArgumentHelp("rest or http (default: detected from the document).", valueName: "type"))
         var apiType: String?
@@ -28,6 +28,20 @@ extension Gatecheck {
 
         @Option(help: ArgumentHelp("Stage name (REST default: test; HTTP APIs default: $default at the root).", valueName: "name"))
         var stage: String?
+
+        @Option(name: .customLong("base-path"),
+                help: ArgumentHelp("""
+                    Serve as a custom domain: map a base path (v1, orders/v1, or (none) for the empty one) to a stage of \
+                    --api (repeatable). A path no mapping takes answers 403 {"message":"Forbidden"}.
+                    """, valueName: "base=stage"))
+        var basePaths: [String] = []
+
+        @Option(name: .customLong("mount"),
+                help: ArgumentHelp("""
+                    Serve another API definition on the same custom domain under a base path (repeatable; stage: REST \
+                    test, HTTP API $default, unless :STAGE is given). Shares --backends and --stage-var.
+                    """, valueName: "base=file[:stage]"))
+        var mounts: [String] = []
 
         @Option(name: .customLong("stage-var"), help: ArgumentHelp("Stage variable (repeatable).", valueName: "name=value"))
         var stageVariables: [String] = []
@@ -60,6 +74,12 @@ extension Gatecheck {
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError(NumericOption.port.message(got: "\(port)")) }
+            guard api != nil || !mounts.isEmpty else { throw ValidationError("give --api FILE, or --mount BASE=FILE[:STAGE] for each API") }
+            if api != nil, basePaths.isEmpty, !mounts.isEmpty {
+                throw ValidationError("--mount makes the emulator a custom domain: map --api too with --base-path BASE=STAGE (e.g. (none)=test), or drop --api")
+            }
+            if api == nil, !basePaths.isEmpty { throw ValidationError("--base-path maps stages of --api: give --api FILE too (or use --mount)") }
+            if case let .failure(error) = APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts) { throw ValidationError(error.message) }
         }
 
         func run() async throws {
@@ -77,9 +97,13 @@ extension Gatecheck {
                 }
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
-            var spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
+            let mappings = try APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts).get()
+            // Without --api the first mount is the spec's own API (its type and stage options then apply to it).
+            let apiPath = api ?? mappings.first?.apiPath ?? ""
+            var spec = EmulatorSpec(apiPath: apiPath, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
             spec.unmappedFunctions = .answerAsMissing
+            spec.apiMappings = mappings
             spec.parameters = try ImportParameterOptions.parse(parameters)
             spec.unmappedHosts = offline ? .refuse : .callRealHost
             // One line per request: buffered and written by a thread of its own, never on the request path.
@@ -95,7 +119,15 @@ extension Gatecheck {
             }
             for warning in emulator.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
             await emulator.prewarm()
-            log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(api) at \(emulator.baseURL) (Ctrl-C to stop)")
+            if mappings.isEmpty {
+                log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(apiPath) at \(emulator.baseURL) (Ctrl-C to stop)")
+            } else {
+                log("gatecheck \(GatecheckVersion.string) emulating a custom domain at \(emulator.baseURL) (Ctrl-C to stop)")
+                for mapping in mappings {
+                    let stage = mapping.stage.map { " stage \($0)" } ?? " default stage"
+                    log("  \(emulator.baseURL)\(mapping.basePath.urlPath)/ -> \(mapping.apiPath ?? apiPath)\(stage)")
+                }
+            }
             await Self.waitForTermination()
             await emulator.stop()
             output.close()
