@@ -217,6 +217,7 @@ public enum EmulatorLauncher {
                             iamCredentials: spec.iamCredentials, usagePlans: backends.usagePlans)
         }
         let served = serve(api, stage: spec.stage)
+        // The URL cases are relative to: the stage's, or through a custom domain the first mapping's base path.
         let handler: any GatewayHandler, basePath: String, kind: String
         if spec.apiMappings.isEmpty {
             (handler, basePath, kind) = (served.handler, served.basePath, served.kindName)
@@ -227,7 +228,7 @@ public enum EmulatorLauncher {
                 let stageServed = serve(entry.api, stage: stage)
                 return CustomDomainRouter.Mapping(key: mapping.basePath, handler: stageServed.handler, stagePrefix: stageServed.basePath)
             }
-            (handler, basePath, kind) = (CustomDomainRouter(mappings: mappings), "", "custom domain")
+            (handler, basePath, kind) = (CustomDomainRouter(mappings: mappings), spec.apiMappings[0].basePath.urlPath, "custom domain")
         }
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
@@ -238,7 +239,7 @@ public enum EmulatorLauncher {
             }
             let warnings = api.diagnostics + backends.diagnostics + notices(mounted[0])
                 + mounted.dropFirst().flatMap { $0.api.diagnostics + notices($0) }
-            return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + basePath, kind: kind,
+            return RunningEmulator(server: server, pool: pool, domainURL: server.baseURL, baseURL: server.baseURL + basePath, kind: kind,
                                    warnings: warnings + missingFunctionWarnings(missingFunctions, spec: spec))
         } catch {
             await pool.shutdown()
@@ -291,7 +292,10 @@ extension EmulatorLauncher {
 public struct RunningEmulator: EmulatorInstance {
     let server: GatewayServer
     let pool: BackendPool
-    /// The URL cases are relative to, stage prefix included (`http://127.0.0.1:PORT/test`).
+    /// The server's root URL (`http://127.0.0.1:PORT`): a custom domain's mappings are under it.
+    public let domainURL: String
+    /// The URL cases are relative to, stage prefix included (`http://127.0.0.1:PORT/test`); for a custom domain the
+    /// first mapping's base path (`http://127.0.0.1:PORT/v1`).
     public let baseURL: String
     /// "REST API" or "HTTP API".
     public let kind: String

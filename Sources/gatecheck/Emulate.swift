@@ -122,10 +122,10 @@ extension Gatecheck {
             if mappings.isEmpty {
                 log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(apiPath) at \(emulator.baseURL) (Ctrl-C to stop)")
             } else {
-                log("gatecheck \(GatecheckVersion.string) emulating a custom domain at \(emulator.baseURL) (Ctrl-C to stop)")
+                log("gatecheck \(GatecheckVersion.string) emulating a custom domain at \(emulator.domainURL) (Ctrl-C to stop)")
                 for mapping in mappings {
                     let stage = mapping.stage.map { " stage \($0)" } ?? " default stage"
-                    log("  \(emulator.baseURL)\(mapping.basePath.urlPath)/ -> \(mapping.apiPath ?? apiPath)\(stage)")
+                    log("  \(emulator.domainURL)\(mapping.basePath.urlPath)/ -> \(mapping.apiPath ?? apiPath)\(stage)")
                 }
             }
             await Self.waitForTermination()

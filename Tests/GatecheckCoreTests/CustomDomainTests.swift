@@ -153,4 +153,19 @@ import Testing
             #expect(child.errors.contains(expected), "\(arguments): \(child.errors)")
         }
     }
+
+    /// A suite's `basePath:` is checked like the option: a bad one is an error with its position, nothing runs.
+    @Test func aSuiteWithABadBasePathIsRefusedWithItsPosition() async throws {
+        let workspace = Workspace()
+        let suite = """
+        api: \(Self.restAPI)
+        backends: \(Self.backends)
+        basePath: "v1//items"
+        cases:
+          - { name: never sent, request: { path: /proxy/items } }
+        """
+        let run = await runSuites(["bad-base-path.yaml": suite], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(run.summary.exitCode == 2)
+        #expect(run.errors.contains("bad-base-path.yaml:3:11: error: base path 'v1//items' has an empty segment"), "\(run.errors)")
+    }
 }
