@@ -74,9 +74,11 @@ enum HTMLTemplates {
 
     """
 
+    /// A case with something to show below its line is a `<details>` (expanded when failing); a plain pass is a
+    /// light `<div>`: thousands of `<details>`, each with its own shadow tree, make a large report slow to open.
     static let caseItem = """
-    <details class="case o-{{outcome}}" data-suite="{{suite}}" data-tags="{{dataTags}}" data-outcome="{{outcome}}" data-search="{{search}}"{{#open}} open{{/open}}>
-    <summary><span class="mark">{{outcome}}</span> <span class="suite-name">{{suite}}</span> / <span class="case-name">{{name}}</span> <span class="time">{{duration}}</span>{{#tags}} <span class="tag">{{.}}</span>{{/tags}}</summary>
+    {{#hasDetail}}<details class="case o-{{outcome}}" {{> caseData}}{{#open}} open{{/open}}>
+    <summary>{{> caseLine}}</summary>
     <div class="detail">
     {{#message}}<p class="message">{{#errorType}}<b>{{errorType}}</b>: {{/errorType}}{{message}}</p>{{/message}}
     {{#hasFailures}}<div class="failures"><h4>{{#parity}}Parity differences{{/parity}}{{^parity}}Failed assertions{{/parity}}</h4>
@@ -93,8 +95,17 @@ enum HTMLTemplates {
     {{#response}}<div class="http response"><h4>Response</h4>{{> message}}</div>{{/response}}
     {{#transcript}}<details class="transcript"><summary>Transcript</summary><pre>{{transcript}}</pre></details>{{/transcript}}
     </div>
-    </details>
+    </details>{{/hasDetail}}
+    {{^hasDetail}}<div class="case o-{{outcome}}" {{> caseData}}><div class="line">{{> caseLine}}</div></div>{{/hasDetail}}
 
+    """
+
+    static let caseData = """
+    data-suite="{{suite}}" data-tags="{{dataTags}}" data-outcome="{{outcome}}" data-search="{{search}}"
+    """
+
+    static let caseLine = """
+    <span class="mark">{{outcome}}</span> <span class="suite-name">{{suite}}</span> / <span class="case-name">{{name}}</span> <span class="time">{{duration}}</span>{{#tags}} <span class="tag">{{.}}</span>{{/tags}}
     """
 
     static let message = """
@@ -114,7 +125,7 @@ enum HTMLTemplates {
     .changes{display:flex;gap:16px;flex-wrap:wrap}.change{flex:1;min-width:220px;background:#fff;border:1px solid #ddd;border-left-width:6px;padding:4px 12px}
     .change.newly{border-left-color:var(--red)}.change.fixed{border-left-color:var(--green)}.change.still{border-left-color:var(--amber)}
     .filters{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-bottom:8px}.filters input[type=search]{min-width:260px;padding:4px}
-    .case{background:#fff;border:1px solid #ddd;border-left:6px solid var(--green);margin:4px 0}.case>summary{padding:4px 8px;cursor:pointer}
+    .case{background:#fff;border:1px solid #ddd;border-left:6px solid var(--green);margin:4px 0;content-visibility:auto;contain-intrinsic-size:auto 28px}.case>summary{padding:4px 8px;cursor:pointer}.case>.line{padding:4px 8px 4px 24px}
     .case.o-failed{border-left-color:var(--red)}.case.o-error{border-left-color:var(--amber)}.case.o-skipped{border-left-color:#aaa}.case.o-flaky{border-left-color:#f9a825}
     .mark{display:inline-block;min-width:52px;font-weight:600;text-transform:uppercase;font-size:11px}.o-failed .mark,td.o-failed,.failure .summary{color:var(--red)}.o-error .mark,td.o-error,.message{color:var(--amber)}.o-flaky .mark{color:#b8860b}
     .time{color:var(--grey);margin-left:6px}.tag{background:#e3e8f0;border-radius:3px;padding:0 5px;margin-left:4px;font-size:11px}
