@@ -38,6 +38,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                 stageVariables: Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
+        spec.recordsCoverage = true
         return spec
     }
 

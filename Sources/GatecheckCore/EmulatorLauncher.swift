@@ -24,6 +24,8 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Record what the gateway does with each request, for gateway coverage (`RunningEmulator.coverage`).
+    public var recordsCoverage = false
     /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
     var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
@@ -135,9 +137,12 @@ public enum EmulatorLauncher {
                                      iamCredentials: spec.iamCredentials)
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
-            let server = try await GatewayServer.start(handler: served.handler, configuration: configuration, log: log)
+            let recorder = spec.recordsCoverage ? GatewayRecorder() : nil
+            let handler: any GatewayHandler = recorder.map { RecordingGatewayHandler(served.handler, recorder: $0) } ?? served.handler
+            let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
-                                   warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec))
+                                   warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec),
+                                   recorder: recorder, declared: recorder == nil ? nil : api.declaredSurface)
         } catch {
             await pool.shutdown()
             throw EmulatorError("cannot start the emulator's server on \(host):\(port): \(error)")
@@ -168,6 +173,14 @@ public struct RunningEmulator: EmulatorInstance {
     public let kind: String
     /// Load-time warnings (unsupported features) worth showing at start-up.
     public let warnings: [Diagnostic]
+    let recorder: GatewayRecorder?
+    let declared: DeclaredSurface?
+
+    /// What the gateway did with the requests so far against what the API declares (when the spec recorded it).
+    public var coverage: CoverageRecording? {
+        guard let recorder, let declared else { return nil }
+        return .emulator(declared: declared, recorder: recorder)
+    }
 
     /// Starts the worker processes of real-code backends now rather than on the first request.
     public func prewarm() async { await pool.prewarm() }

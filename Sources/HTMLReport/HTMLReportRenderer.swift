@@ -66,6 +66,14 @@ public struct HTMLReportRenderer: Sendable {
             "outcomesJSON": Self.scriptSafeJSON(outcomes),
             "generator": "gatecheck",
         ]
+        if let coverage = report.coverage {
+            context["coverage"] = [
+                "source": coverage.source, "percent": coverage.percent, "totals": coverage.totals,
+                "apis": coverage.apis.map { ["file": $0.file, "kind": $0.kind, "suites": $0.suites.joined(separator: ", "), "totals": $0.totals, "percent": $0.percent] },
+                "neverExercised": coverage.neverExercised, "hasNeverExercised": !coverage.neverExercised.isEmpty,
+                "neverExercisedCount": String(coverage.neverExercised.count),
+            ] as [String: Any]
+        }
         if let comparison {
             context["comparison"] = [
                 "source": comparison.source,
