@@ -98,7 +98,7 @@ public struct RunConfiguration: Sendable {
     /// `--coverage` / `--no-coverage`: report gateway coverage (recorded by the embedded emulator) after the run,
     /// in `coverage.json`, the JUnit `<properties>` and the HTML report.
     public var coverage = true
-    /// `--coverage-report FILE`; nil: `coverage.json` beside the JUnit report (`reports/coverage.json` without one).
+    /// `--coverage-report FILE`; nil: `coverage.json` beside the JUnit report (none when no JUnit report is written).
     public var coveragePath: String?
     /// `--min-coverage PCT`: a run whose gateway coverage is below this percentage fails (exit 1).
     public var minCoverage: Double?
@@ -375,13 +375,14 @@ public struct GatecheckRunner: Sendable {
             if !recordings.isEmpty {
                 let coverage = GatewayCoverage(recordings).relativeFiles(to: config.workingDirectory)
                 summary.coverage = coverage
-                let path = config.coveragePath ?? Self.defaultCoveragePath(junitPath: config.junitPath)
-                do {
-                    try CoverageReportFile.write(coverage, to: path)
-                    summary.coveragePath = path
-                } catch {
-                    config.errorOutput("gatecheck: error: cannot write the coverage report \(path): \(error)\n")
-                    summary.exitStatus = .invalidInput
+                if let path = config.coveragePath ?? Self.defaultCoveragePath(junitPath: config.junitPath) {
+                    do {
+                        try CoverageReportFile.write(coverage, to: path)
+                        summary.coveragePath = path
+                    } catch {
+                        config.errorOutput("gatecheck: error: cannot write the coverage report \(path): \(error)\n")
+                        summary.exitStatus = .invalidInput
+                    }
                 }
             }
         }
@@ -413,9 +414,9 @@ public struct GatecheckRunner: Sendable {
         return summary
     }
 
-    /// `coverage.json` in the JUnit report's directory, or `reports/coverage.json` when no JUnit report is written.
-    static func defaultCoveragePath(junitPath: String?) -> String {
-        guard let junitPath else { return "reports/coverage.json" }
+    /// `coverage.json` in the JUnit report's directory (nil when no JUnit report is written).
+    static func defaultCoveragePath(junitPath: String?) -> String? {
+        guard let junitPath else { return nil }
         return ((junitPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("coverage.json")
     }
 
