@@ -95,9 +95,10 @@ public struct RunConfiguration: Sendable {
     public var htmlPath: String?
     /// `--html-previous FILE`: an earlier HTML or JUnit report; the HTML report shows what changed since.
     public var htmlPreviousPath: String?
-    /// `--coverage` / `--no-coverage`: report gateway coverage (recorded by the embedded emulator) after the run,
-    /// in `coverage.json`, the JUnit `<properties>` and the HTML report.
-    public var coverage = true
+    /// `--coverage` / `--no-coverage`: report gateway coverage after the run, in `coverage.json`, the JUnit
+    /// `<properties>` and the HTML report. Nil (the default): on against the embedded emulator, off against a
+    /// deployed stage; true: also against a deployed stage (what responses show: declared method-response statuses).
+    public var coverage: Bool?
     /// `--coverage-report FILE`; nil: `coverage.json` beside the JUnit report (none when no JUnit report is written).
     public var coveragePath: String?
     /// `--min-coverage PCT`: a run whose gateway coverage is below this percentage fails (exit 1).
@@ -331,7 +332,7 @@ public struct GatecheckRunner: Sendable {
                 startNext()
                 pending[index] = result
                 while var ready = pending.removeValue(forKey: emitted) {
-                    if config.coverage, let recording = ready.coverage {
+                    if config.coverage != false, let recording = ready.coverage {
                         ready.properties += GatewayCoverage([(suite: ready.name, recording: recording)]).junitProperties
                     }
                     config.output(console.suiteBlock(ready))
@@ -370,7 +371,7 @@ public struct GatecheckRunner: Sendable {
             config.errorOutput("gatecheck: error: cannot write the JUnit report: \(reportError)\n")
             summary.exitStatus = .invalidInput
         }
-        if config.coverage {
+        if config.coverage != false {
             let recordings = results.compactMap { result in result.coverage.map { (suite: result.name, recording: $0) } }
             if !recordings.isEmpty {
                 let coverage = GatewayCoverage(recordings).relativeFiles(to: config.workingDirectory)
@@ -486,15 +487,22 @@ public struct GatecheckRunner: Sendable {
         } else {
             baseURL = "embedded emulator (unavailable)"
         }
-        let executor = SuiteExecutor(suite: suite, baseURL: baseURL, client: client,
+        var executor = SuiteExecutor(suite: suite, baseURL: baseURL, client: client,
                                      commandLineVariables: configuration.variables, environment: configuration.environment,
                                      defaultTimeout: configuration.timeout ?? .seconds(30), selection: selection, failFast: latch,
                                      reliability: ExecutionReliability(configuration: configuration, interruption: interruption),
                                      targetHeaders: target.profile?.headers ?? HTTPHeaders(), authorizer: target.authorizer(for: suite),
                                      runSecrets: secrets, checksSnapshots: configuration.record == nil)
+        // A deployed stage's coverage is what its responses show, attributed to methods by the suite's definition.
+        let deployedAPI = target.profile != nil && configuration.coverage == true
+            ? (try? EmbeddedEmulator.spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
+        if deployedAPI != nil { executor.observedExchanges = ObservedExchanges() }
         var result = await executor.run()
         await instance?.stop()
-        result.coverage = instance?.coverage
+        if configuration.coverage != false { result.coverage = instance?.coverage }
+        if let deployedAPI, let observed = executor.observedExchanges {
+            result.coverage = .deployed(api: deployedAPI, observed: observed.relative(to: baseURL))
+        }
         if let profile = target.profile { result.target = redactor.redact(profile.displayBaseURL) }
         result.properties = target.reportProperties(for: suite, baseURL: baseURL, shardID: shardID, redactor: redactor)
         return result

@@ -206,8 +206,8 @@ extension Gatecheck {
 
         @OptionGroup var html: HTMLReportOptions
 
-        @Flag(inversion: .prefixedNo, help: ArgumentHelp("Report gateway coverage after the run: the routes, methods, integration responses, method responses and customised gateway responses the suites exercised (recorded by the embedded emulator; see docs/coverage.md)."))
-        var coverage = true
+        @Flag(inversion: .prefixedNo, help: ArgumentHelp("Report gateway coverage after the run: the methods, integration responses, method responses and customised gateway responses the suites exercised (default: on against the embedded emulator; with --target, what responses show; see docs/coverage.md)."))
+        var coverage: Bool?
 
         @Option(name: .customLong("coverage-report"), help: ArgumentHelp("Where to write coverage.json (default: beside the JUnit report).", valueName: "file"))
         var coverageReport: String?
@@ -218,9 +218,9 @@ extension Gatecheck {
         func validate() throws {
             if let minCoverage {
                 guard minCoverage.isFinite, (0...100).contains(minCoverage) else { throw ValidationError("--min-coverage must be a percentage between 0 and 100") }
-                guard coverage else { throw ValidationError("--min-coverage needs coverage: drop --no-coverage") }
+                guard coverage != false else { throw ValidationError("--min-coverage needs coverage: drop --no-coverage") }
             }
-            if coverageReport != nil, !coverage { throw ValidationError("--coverage-report needs coverage: drop --no-coverage") }
+            if coverageReport != nil, coverage == false { throw ValidationError("--coverage-report needs coverage: drop --no-coverage") }
             guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
             if let retries { guard (0...10).contains(retries) else { throw ValidationError("--retries must be between 0 and 10") } }
             if let shard {

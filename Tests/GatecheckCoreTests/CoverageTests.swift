@@ -185,6 +185,57 @@ import TestSupport
 }
 
 extension CoverageTests {
+    @Test func aDeployedStageReportsTheMethodResponseStatusesObserved() async throws {
+        // A stand-in for the deployed stage: /test/items answers 200, anything else 403.
+        let stage = try LoopbackHTTPServer { request in
+            switch request.path {
+            case "/test/items": return .http(status: 200)
+            default: return .http(status: 403)
+            }
+        }
+        defer { stage.stop() }
+        let workspace = try Workspace(suite: """
+        name: shop
+        api: api.yaml
+        cases:
+          - name: items
+            request: { path: /items }
+            expect: { status: 200 }
+          - name: items again
+            request: { path: /items, query: { page: "2" } }
+            expect: { status: 200 }
+          - name: unknown
+            request: { path: /nowhere }
+            expect: { status: 403 }
+
+        """)
+        defer { workspace.remove() }
+        let target = stage.baseURL + "/test"
+        // Off by default against a deployed stage.
+        let quiet = try CoverageCLI.run(["run", "shop.yaml", "--target", target], in: workspace.url)
+        #expect(quiet.status == 0, "\(quiet.output)")
+        #expect(!quiet.output.contains("coverage"))
+        #expect(!workspace.exists("reports/coverage.json"))
+
+        let run = try CoverageCLI.run(["run", "shop.yaml", "--target", target, "--coverage"], in: workspace.url)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("coverage (deployed stage: declared method-response statuses observed in responses): 1/3 method responses (33.3%); "
+            + "never exercised: GET /items method response 500, POST /orders method response 201\n"), "\(run.output)")
+        let json = try #require(workspace.read("reports/coverage.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(document["source"] as? String == "deployed-stage")
+        let totals = try #require(document["totals"] as? [String: Any])
+        #expect(totals["methods"] is NSNull, "not knowable from outside")
+        #expect(totals["integrationResponses"] is NSNull)
+        #expect(totals["gatewayResponses"] is NSNull)
+        let api = try #require((document["apis"] as? [[String: Any]])?.first)
+        #expect(api["unmatchedRequests"] as? Int == 1, "/nowhere matches no declared method")
+        let items = try #require((api["methods"] as? [[String: Any]])?.first { $0["key"] as? String == "GET /items" })
+        #expect(Self.rows(items["methodResponses"]) == [["statusCode": "200", "requests": "2"], ["statusCode": "500", "requests": "0"]])
+        #expect((items["integrationResponses"] as? [Any])?.isEmpty == true)
+    }
+
+
     /// JSON rows with every value as text (JSONSerialization's numbers do not compare with Swift literals).
     static func rows(_ value: Any?) -> [[String: String]] {
         (value as? [[String: Any]] ?? []).map { $0.mapValues { "\($0)" } }

@@ -1,5 +1,33 @@
 import Foundation
 import Gateway
+import Synchronization
+
+/// A response received from a deployed stage, as its coverage counts it.
+public struct ObservedExchange: Sendable, Hashable {
+    public var method: String
+    public var url: String
+    public var status: Int
+}
+
+/// The responses a suite received, in order (appended from the suite's task; read once it finished).
+public final class ObservedExchanges: Sendable {
+    private let storage = Mutex<[ObservedExchange]>([])
+    public init() {}
+    public func append(_ exchange: ObservedExchange) { storage.withLock { $0.append(exchange) } }
+    public var all: [ObservedExchange] { storage.withLock { $0 } }
+
+    /// Each exchange as (method, path relative to `baseURL`, status); a URL outside `baseURL` is left out.
+    func relative(to baseURL: String) -> [(method: String, path: String, status: Int)] {
+        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        return all.compactMap { exchange in
+            guard exchange.url.hasPrefix(base) else { return nil }
+            var path = String(exchange.url.dropFirst(base.count))
+            if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<end]) }
+            guard path.isEmpty || path.hasPrefix("/") else { return nil }
+            return (exchange.method, path.isEmpty ? "/" : path, exchange.status)
+        }
+    }
+}
 
 /// One suite's coverage input: what its API declares and what the gateway did with the suite's requests.
 public struct CoverageRecording: Sendable {
