@@ -52,7 +52,7 @@ enum HTMLReportMapping {
     static func run(_ summary: RunSummary, suites: [SuiteReport], usesEmulator: Bool, started: Date) -> RunReport {
         let first = summary.suites.first
         let target = usesEmulator ? "embedded emulator" : first?.target ?? "(no suite ran)"
-        let properties = (first?.properties ?? []).filter { $0.name != "file" && $0.name != "target" }.map { ReportProperty(name: $0.name, value: $0.value) }
+        let properties = (first?.properties ?? []).filter { $0.name != "file" && $0.name != "target" && !$0.name.hasPrefix("coverage.") }.map { ReportProperty(name: $0.name, value: $0.value) }
         return RunReport(target: target, properties: properties, started: started, duration: summary.duration.seconds,
                          exitStatus: summary.exitCode, suites: suites,
                          warnings: summary.diagnostics.filter { $0.severity != .error }.map(\.description))

@@ -95,26 +95,12 @@ struct DeclaredCounts {
     }
 }
 
-/// Runs the built `gatecheck` binary (next to the test bundle) in `directory`; stdout and stderr together.
+/// Runs the built `gatecheck` binary (next to the test bundle) in `directory`, colours off; stdout and stderr together.
 enum CLI {
-    static var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gatecheck").path
-    }
-
     static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try ReportValidation.run(URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gatecheck").path, arguments,
+                                        environment: environment, in: directory)
     }
 }

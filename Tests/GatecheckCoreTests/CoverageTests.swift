@@ -123,6 +123,7 @@ import TestSupport
         #expect(html.contains("<section id=\"coverage\"><h2>Gateway coverage: 40%</h2>"))
         #expect(html.contains("<li><code>GET /items pattern &#39;5\\d{2}&#39; -&gt; 500</code></li>"))
         #expect(html.contains("<dt>Gateway coverage</dt><dd><a href=\"#coverage\">40%</a>"))
+        #expect(!html.contains("<dt>coverage.percent</dt>"), "a suite's JUnit coverage properties are not the run's header facts")
     }
 
     @Test func minCoverageFailsARunBelowTheThreshold() throws {
@@ -242,22 +243,12 @@ extension CoverageTests {
     }
 }
 
-/// Runs the built `gatecheck` binary (next to the test bundle) in `directory`; stdout and stderr together.
+/// Runs the built `gatecheck` binary (next to the test bundle) in `directory`, colours off; stdout and stderr together.
 enum CoverageCLI {
     static func run(_ arguments: [String], in directory: URL) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: gatecheckBinary())
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
         var environment = ProcessInfo.processInfo.environment
         environment["NO_COLOR"] = "1"
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try ReportValidation.run(gatecheckBinary(), arguments,
+                                        environment: environment, in: directory)
     }
 }

@@ -63,7 +63,7 @@ public struct CoverageRecording: Sendable {
         for request in observed {
             var entry = GatewayLogEntry(route: api.routeKey(method: request.method, path: request.path))
             entry.methodResponseStatus = request.status
-            exercised[GatewayExercise(entry), default: 0] += 1
+            exercised[entry, default: 0] += 1
         }
         return CoverageRecording(source: .deployedStage, declared: api.declaredSurface, exercised: exercised)
     }

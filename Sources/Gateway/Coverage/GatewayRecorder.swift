@@ -1,29 +1,8 @@
 import Synchronization
 
-/// What the gateway did with one request, as coverage counts it: the request log entry without its free-text detail.
-public struct GatewayExercise: Sendable, Hashable {
-    /// `GET /items/{id}` (REST: method and resource path) or an HTTP API's route key; nil when no route matched.
-    public var route: String?
-    public var integrationType: String?
-    /// The selection pattern of the integration response chosen (`default`), or `responseParameters.<status>`.
-    public var selectedResponse: String?
-    public var integrationResponseStatus: String?
-    public var methodResponseStatus: Int?
-    public var gatewayResponseType: String?
-    public var gatewayResponseCustomization: String?
-    public var payloadFormatVersion: String?
-
-    public init(_ entry: GatewayLogEntry) {
-        route = entry.route
-        integrationType = entry.integrationType
-        selectedResponse = entry.selectedResponse
-        integrationResponseStatus = entry.integrationResponseStatus
-        methodResponseStatus = entry.methodResponseStatus
-        gatewayResponseType = entry.gatewayResponseType
-        gatewayResponseCustomization = entry.gatewayResponseCustomization
-        payloadFormatVersion = entry.payloadFormatVersion
-    }
-}
+/// What the gateway did with one request, as coverage counts it: its request log entry without the free-text
+/// `detail` (so that requests that did the same thing count as one exercise).
+public typealias GatewayExercise = GatewayLogEntry
 
 /// Collects the `GatewayExercise` of every request a pipeline answers, counted (distinct exercises are few, so the
 /// memory stays small however many requests a run sends). One lock per request; nothing else on the request path.
@@ -33,7 +12,8 @@ public final class GatewayRecorder: Sendable {
     public init() {}
 
     public func record(_ entry: GatewayLogEntry) {
-        let exercise = GatewayExercise(entry)
+        var exercise = entry
+        exercise.detail = nil
         counts.withLock { $0[exercise, default: 0] += 1 }
     }
 
