@@ -75,6 +75,16 @@ public struct BackendsConfiguration: Sendable {
         return messages
     }
 
+    /// This configuration with each of `names` mapped to a function Lambda does not have: every invocation is
+    /// rejected with `ResourceNotFoundException` (what `gatecheck emulate` serves for unmapped functions).
+    public func addingMissingFunctions(_ names: [String]) -> BackendsConfiguration {
+        var result = self
+        for name in names where !functionNames.contains(name) {
+            result.lambdas.append((name: name, definition: .scripted([LambdaRule(answer: .invokeError(.resourceNotFound))], timeout: .seconds(3))))
+        }
+        return result
+    }
+
     /// The same as `unmapped`, as error diagnostics located at `file` (the suite).
     public func unmappedDiagnostics(functions: Set<String>, hosts: Set<String>, suite: String, file: String) -> [Diagnostic] {
         unmapped(functions: functions, hosts: hosts, suite: suite).map { Diagnostic(.error, file: file, message: $0) }

@@ -26,6 +26,10 @@ public struct EmulatorSpec: Sendable {
     public var iamCredentials: [String: String]
     /// Record what the gateway does with each request, for gateway coverage (`RunningEmulator.coverage`).
     public var recordsCoverage = false
+    /// Lambda functions the API names but no backend maps: `.refuse` (`gatecheck run`: suites stay hermetic) or
+    /// `.answerAsMissing` (`gatecheck emulate`: a start-up warning, and invoking them answers as for a function that
+    /// does not exist).
+    public var unmappedFunctions: UnmappedFunctionPolicy = .refuse
     /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
     var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
@@ -41,6 +45,16 @@ public struct EmulatorSpec: Sendable {
         self.owner = owner
         self.iamCredentials = iamCredentials
     }
+}
+
+/// What the emulator does about a Lambda function the API names but no backend maps.
+public enum UnmappedFunctionPolicy: Sendable, Equatable {
+    /// Refuse to start, naming each unmapped function.
+    case refuse
+    /// Start with a warning per function; invoking one is rejected by Lambda with `ResourceNotFoundException`, which
+    /// API Gateway answers with 500 (REST `{"message": "Internal server error"}`, HTTP APIs
+    /// `{"message":"Internal Server Error"}`).
+    case answerAsMissing
 }
 
 /// Loads what an `EmulatorSpec` names and starts emulator servers for it.
@@ -115,16 +129,19 @@ public enum EmulatorLauncher {
     static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0, log: (@Sendable (String) -> Void)?,
                       iamCredentialsWhenNeeded: (@Sendable () -> [String: String])?) async throws(EmulatorError) -> RunningEmulator {
         var spec = spec
-        let api: APIDefinition, backends: BackendsConfiguration
+        let api: APIDefinition, loadedBackends: BackendsConfiguration
         do {
             api = try loadAPI(spec)
-            backends = try loadBackends(spec)
+            loadedBackends = try loadBackends(spec)
         } catch {
             throw EmulatorError(error.description)
         }
         if spec.iamCredentials.isEmpty, let iamCredentialsWhenNeeded, !api.iamRoutes.isEmpty {
             spec.iamCredentials = iamCredentialsWhenNeeded()
         }
+        let missingFunctions = spec.unmappedFunctions == .answerAsMissing
+            ? api.referencedFunctions(stageVariables: spec.stageVariables).subtracting(loadedBackends.functionNames).sorted() : []
+        let backends = loadedBackends.addingMissingFunctions(missingFunctions)
         let problems = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity == .error }
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
         let registry: BackendRegistry, pool: BackendPool
@@ -141,7 +158,8 @@ public enum EmulatorLauncher {
             let handler: any GatewayHandler = recorder.map { RecordingGatewayHandler(served.handler, recorder: $0) } ?? served.handler
             let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
-                                   warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec),
+                                   warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec)
+                                       + missingFunctionWarnings(missingFunctions, spec: spec),
                                    recorder: recorder, declared: recorder == nil ? nil : api.declaredSurface)
         } catch {
             await pool.shutdown()
@@ -151,6 +169,16 @@ public enum EmulatorLauncher {
 }
 
 extension EmulatorLauncher {
+    /// One warning per unmapped function `gatecheck emulate` serves as missing.
+    static func missingFunctionWarnings(_ names: [String], spec: EmulatorSpec) -> [Diagnostic] {
+        let place = spec.backends.map { _ in "the backends file does not map it" } ?? "no backends file is given"
+        return names.map { name in
+            Diagnostic(.warning, file: spec.origin,
+                       message: "Lambda function '\(name)' used by the API is not mapped (\(place)); requests to it answer 500, "
+                           + "as API Gateway does when the function does not exist (ResourceNotFoundException)")
+        }
+    }
+
     /// A warning when the API has `AWS_IAM` routes but no credentials were given: every request to them gets 403.
     static func iamWarnings(api: APIDefinition, spec: EmulatorSpec) -> [Diagnostic] {
         guard spec.iamCredentials.isEmpty else { return [] }

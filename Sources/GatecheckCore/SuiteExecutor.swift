@@ -90,6 +90,8 @@ struct SuiteExecutor {
     var checksSnapshots = true
     /// Collects the method, URL and status of every response received (gateway coverage of a deployed stage).
     var observedExchanges: ObservedExchanges?
+    /// `--verbose`: passing cases keep their request/response transcript too (failed and errored ones always do).
+    var transcribesPassingCases = false
 
     func run() async -> SuiteResult {
         let started = Date()
@@ -133,6 +135,11 @@ struct SuiteExecutor {
                 result = CaseResult(name: testCase.name, outcome: .skipped(reason: "interrupted"), duration: result.duration)
             }
             if result.isFailed || result.isErrored { failFast?.trip() }
+            if case let .failed(failures) = result.outcome, testCase.line > 0 {
+                // A failure not written as one assertion (a snapshot of the suite, an eventually: note) points at its case.
+                let casePosition = SourcePosition(line: testCase.line, column: max(1, testCase.column))
+                result.outcome = .failed(failures.map { $0.at(casePosition) })
+            }
             results.append(result)
         }
         var result = SuiteResult(name: suite.name, file: suite.file, target: redactor.redact(baseURL), started: started,
@@ -203,7 +210,8 @@ struct SuiteExecutor {
             let capturesBody = testCase.captures.contains { if case .header = $0.source { false } else { true } }
             if let truncation = response.bodyTruncation, !expectation.body.isEmpty || checksSnapshot || capturesBody {
                 expectation.body = []
-                failures.append(Self.truncationFailure(truncation))
+                failures.append(Self.truncationFailure(truncation).at(expectation.bodyPositions.compactMap { $0 }.first ?? expectation.snapshotPosition))
+                expectation.bodyPositions = []
             }
             do {
                 failures += try AssertionEvaluator(scope: attemptScope, redactor: attemptRedactor).evaluate(expectation, response: observed)
@@ -213,6 +221,7 @@ struct SuiteExecutor {
             failures += captureFailures
             if checksSnapshot, evaluationError == nil, response.bodyTruncation == nil {
                 failures += Snapshots.check(observed, suite: suite, caseName: testCase.name, redactor: attemptRedactor)
+                    .map { $0.at(testCase.expect.snapshotPosition) }
             }
             let holds = evaluationError == nil && failures.isEmpty
 
@@ -238,12 +247,16 @@ struct SuiteExecutor {
                 var result = CaseResult(name: testCase.name, outcome: .passed, duration: duration)
                 result.earlierAttempts = earlier
                 result.response = observed
+                if transcribesPassingCases {
+                    let received = ReceivedResponse(response)
+                    for (limit, path) in [(Transcript.consoleBodyLimit, \CaseResult.consoleTranscript), (Transcript.reportBodyLimit, \CaseResult.reportTranscript)] {
+                        result[keyPath: path] = redactor.redact(Transcript.render(request: sent, response: received, bodyLimit: limit, redactor: redactor))
+                    }
+                }
                 return result
             } else {
                 if let pollingNote { failures.append(AssertionFailure(pollingNote)) }
-                outcome = .failed(failures.map {
-                    AssertionFailure(redactor.redact($0.summary), details: $0.details.map(redactor.redact))
-                })
+                outcome = .failed(failures.map { $0.mapTexts(redactor.redact) })
             }
             let received = ReceivedResponse(response)
             let transcript = { [redactor] (limit: Int) in
@@ -279,7 +292,7 @@ struct SuiteExecutor {
             let request = HTTPRequest(method: sent.method, url: sent.url, headers: sent.headers,
                                       body: sent.body.isEmpty && !Self.methodsWithBody.contains(sent.method) ? nil : sent.body,
                                       timeout: timeout, followRedirects: false)
-            let transfer = await client.send(request)
+            let transfer = await client.send(request).map { $0.showingNonUTF8HeaderBytes() }
             if let observedExchanges, case let .success(response) = transfer {
                 observedExchanges.append(ObservedExchange(method: sent.method, url: sent.url, status: response.status))
             }
@@ -370,6 +383,8 @@ struct SuiteExecutor {
         var failures: [AssertionFailure] = []
         var document: JSONValue??
         for capture in captures {
+            let before = failures.count
+            defer { for index in before..<failures.count { failures[index] = failures[index].at(capture.position) } }
             var text: String?
             var json: JSONValue?
             switch capture.source {

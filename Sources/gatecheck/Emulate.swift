@@ -51,6 +51,10 @@ extension Gatecheck {
                 help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
         var iamCredentials: [String] = []
 
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError(NumericOption.port.message(got: "\(port)")) }
+        }
+
         func run() async throws {
             var type: APIType?
             if let apiType {
@@ -66,8 +70,9 @@ extension Gatecheck {
                 }
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
-            let spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
+            var spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
+            spec.unmappedFunctions = .answerAsMissing
             // One line per request: buffered and written by a thread of its own, never on the request path.
             let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
             let log: @Sendable (String) -> Void = { line in output.write(line) }

@@ -58,7 +58,7 @@ struct LoaderTests {
         """)
         #expect(found.contains("suites/backends.yaml:6:1: error: unknown key 'htp' in backends (did you mean 'http'?)"))
         #expect(found.contains("suites/backends.yaml:5:9: error: unknown key 'retruns' in lambdas.Orders.script[0] (did you mean 'returns'?)"))
-        #expect(found.contains("suites/backends.yaml:4:9: error: lambdas.Orders.script[0] needs exactly one of 'returns:', 'returnsRaw:' or 'raises:'"))
+        #expect(found.contains("suites/backends.yaml:4:9: error: lambdas.Orders.script[0] needs exactly one of 'returns:', 'returnsRaw:', 'raises:' or 'invokeError:'"))
     }
 
     @Test func handlerProblemsPointAtTheSpec() {

@@ -57,14 +57,13 @@ import Testing
         #expect(api.routes[2].segments == [.literal("proxy"), .greedy("proxy")])
         #expect(api.routes[2].method == nil)
         #expect(api.defaultRoute?.integration?.target == .lambda(HTTPAPILambdaFunction(name: "CatchAll", qualifier: "live")))
+        #expect(api.cors == HTTPAPICors(allowOrigins: ["*"]))
 
         let warnings = api.diagnostics.map { "\($0.location): \($0.severity.rawValue): \($0.message)" }
         let text = try String(contentsOfFile: Self.fixturePath, encoding: .utf8)
         let security = try #require(Self.position(of: "- jwt-authorizer: []", in: text))
         let authorizer = try #require(Self.position(of: "    jwt-authorizer:", in: text))
-        let cors = try #require(Self.position(of: "x-amazon-apigateway-cors:", in: text))
         #expect(warnings == [
-            "outcome-http-api.yaml:\(cors.line):\(cors.column): warning: not supported by the emulator yet: CORS configuration (x-amazon-apigateway-cors); no CORS headers are added",
             "outcome-http-api.yaml:\(authorizer.line):\(authorizer.column + 4): warning: not supported by the emulator yet: authorizer 'jwt-authorizer'; requests are not authorized",
             "outcome-http-api.yaml:\(security.line):\(security.column): warning: not supported by the emulator yet: authorizers on route 'ANY /proxy/{proxy+}'; requests are not authorized",
         ])

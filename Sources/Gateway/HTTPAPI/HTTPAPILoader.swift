@@ -152,7 +152,7 @@ struct HTTPAPIDefinitionBuilder {
         "deprecated", "servers", "callbacks", "externalDocs", "x-amazon-apigateway-integration", "isDefaultRoute",
     ]
     static let topLevelKeys = ["openapi", "info", "servers", "paths", "components", "tags", "security", "externalDocs",
-                               "x-amazon-apigateway-importexport-version"]
+                               "x-amazon-apigateway-importexport-version", "x-amazon-apigateway-cors"]
     static let integrationKeys = [
         "type", "payloadFormatVersion", "uri", "httpMethod", "connectionType", "connectionId", "timeoutInMillis",
         "requestParameters", "responseParameters", "credentials", "integrationSubtype", "tlsConfig", "description",
@@ -204,6 +204,7 @@ struct HTTPAPIDefinitionBuilder {
             }
         }
         if let componentsNode = mapping["components"] { readComponents(componentsNode) }
+        let cors = mapping["x-amazon-apigateway-cors"].flatMap { readCors($0) }
 
         var routes: [HTTPAPIRoute] = []
         var defaultRoute: HTTPAPIRoute?
@@ -217,14 +218,62 @@ struct HTTPAPIDefinitionBuilder {
             }
         }
         return HTTPAPIDefinition(title: title, file: reader.file, apiID: GatewayIdentifiers.stableID(title, length: 10, rules: .httpAPI),
-                                 routes: routes, defaultRoute: defaultRoute)
+                                 routes: routes, defaultRoute: defaultRoute, cors: cors)
+    }
+
+    static let corsKeys = ["allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"]
+    static let corsMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"]
+
+    /// `x-amazon-apigateway-cors`, with the checks API Gateway makes when the API is imported: known keys, lists of
+    /// strings, methods that exist, `maxAge` in -1...86400, and no `allowCredentials: true` with the `*` origin
+    /// (API Gateway: "allow-credentials is not supported if 'allow-origin' is *").
+    private func readCors(_ node: Node) -> HTTPAPICors? {
+        guard let fields = reader.mapping(node, "x-amazon-apigateway-cors") else { return nil }
+        var ok = reader.checkKeys(fields, allowed: Self.corsKeys, "x-amazon-apigateway-cors")
+        func list(_ key: String) -> [String] {
+            guard let value = fields[key] else { return [] }
+            guard let items = reader.stringList(value, "x-amazon-apigateway-cors.\(key)") else { ok = false; return [] }
+            return items
+        }
+        var cors = HTTPAPICors(allowOrigins: list("allowOrigins"), allowMethods: list("allowMethods"),
+                               allowHeaders: list("allowHeaders"), exposeHeaders: list("exposeHeaders"))
+        if let methodsNode = fields["allowMethods"] {
+            for method in cors.allowMethods where !Self.corsMethods.contains(method.uppercased()) {
+                reader.error("allowMethods entry '\(method)' is not an HTTP method or '*'", at: methodsNode)
+                ok = false
+            }
+        }
+        if let maxAgeNode = fields["maxAge"] {
+            if let value = reader.int(maxAgeNode, "x-amazon-apigateway-cors.maxAge") {
+                if (-1...86_400).contains(value) { cors.maxAge = value } else {
+                    reader.error("maxAge must be between -1 and 86400 seconds, found \(value)", at: maxAgeNode)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        if let credentialsNode = fields["allowCredentials"] {
+            if let value = reader.bool(credentialsNode, "x-amazon-apigateway-cors.allowCredentials") {
+                cors.allowCredentials = value
+                if value && cors.allowOrigins.contains("*") {
+                    reader.error("allowCredentials: true is not supported with allowOrigins '*' (API Gateway refuses the import: "
+                                 + "\"allow-credentials is not supported if 'allow-origin' is *\"); list the origins instead", at: credentialsNode)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        if cors.allowOrigins.isEmpty {
+            reader.warning("x-amazon-apigateway-cors has no allowOrigins: no request gets CORS headers", at: fields.node)
+        }
+        return ok ? cors : nil
     }
 
     private func reportUnknownExtensionOrKey(_ entry: YAMLMapping.Entry, allowed: [String], context: String) {
         if entry.key.hasPrefix("x-amazon-apigateway-") {
-            let what = entry.key == "x-amazon-apigateway-cors" ? "CORS configuration (x-amazon-apigateway-cors); "
-                + "no CORS headers are added" : "\(entry.key)"
-            reader.unsupported(what, at: entry.keyNode)
+            reader.unsupported(entry.key, at: entry.keyNode)
         } else if entry.key.hasPrefix("x-") {
             return
         } else {
