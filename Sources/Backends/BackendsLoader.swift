@@ -273,6 +273,11 @@ public enum BackendsLoader {
 
     private static func httpDefinition(_ node: Node, host: String, reader: YAMLReader) -> HTTPDefinition? {
         let context = "http.\(host)"
+        if case let .scalar(scalar) = node, scalar.string == "direct" { return .direct }
+        if host == BackendsConfiguration.anyHost {
+            reader.error("http.\"*\" can only be `direct` (call every host not listed at its real address)", at: node)
+            return nil
+        }
         guard let mapping = reader.mapping(node, context) else { return nil }
         reader.checkKeys(mapping, allowed: httpKeys, context)
         if mapping.contains("script") && mapping.contains("forward") {
@@ -293,7 +298,7 @@ public enum BackendsLoader {
             return .forward(target)
         }
         guard let scriptNode = mapping["script"] else {
-            reader.error("\(context) needs 'script:' (rules) or 'forward: http://host:port'", at: node)
+            reader.error("\(context) needs 'script:' (rules), 'forward: http://host:port', or `direct` (the real host)", at: node)
             return nil
         }
         guard let items = reader.sequence(scriptNode, "\(context).script") else { return nil }

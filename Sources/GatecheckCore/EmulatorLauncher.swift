@@ -30,6 +30,10 @@ public struct EmulatorSpec: Sendable {
     /// `.answerAsMissing` (`gatecheck emulate`: a start-up warning, and invoking them answers as for a function that
     /// does not exist).
     public var unmappedFunctions: UnmappedFunctionPolicy = .refuse
+    /// Values for the definition's CloudFormation references (`--parameter`, a suite's `parameters:`).
+    public var parameters: [String: String] = [:]
+    /// What happens to an HTTP integration whose host the backends do not map.
+    public var unmappedHosts: UnmappedHostPolicy = .refuse
     /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
     var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
@@ -57,11 +61,33 @@ public enum UnmappedFunctionPolicy: Sendable, Equatable {
     case answerAsMissing
 }
 
+extension EmulatorSpec {
+    /// Parses `--parameter KEY=VALUE` items (the error names the item without `=` or with an empty key).
+    public static func parseParameters(_ items: [String]) throws(EmulatorError) -> [String: String] {
+        switch ImportParameters.parse(items) {
+        case let .success(values): return values
+        case let .failure(error): throw EmulatorError(error.message)
+        }
+    }
+}
+
+/// What the emulator does with an HTTP integration whose host the backends do not map.
+public enum UnmappedHostPolicy: Sendable {
+    /// A start-up error (`gatecheck run`, whose suites are hermetic unless `backends: { http: { "*": direct } }`;
+    /// `gatecheck emulate --offline`).
+    case refuse
+    /// Call the real host, as API Gateway does, with a one-line notice at start-up (`gatecheck emulate`).
+    case callRealHost
+}
+
 /// Loads what an `EmulatorSpec` names and starts emulator servers for it.
 public enum EmulatorLauncher {
     /// Loads the API definition (`APIDefinition.load`): `apiType` decides, otherwise the document's features do.
+    /// CloudFormation references resolve with the spec's parameters and the backends' function names.
     static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
-        try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest }) { readAs in
+        let functionNames = (try? loadBackends(spec))?.functionNames ?? []
+        return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },
+                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames)) { readAs in
             guard let readAs else {
                 return Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
             }
@@ -113,9 +139,18 @@ public enum EmulatorLauncher {
     }
 
     static func unmapped(api: APIDefinition, backends: BackendsConfiguration, spec: EmulatorSpec) -> [Diagnostic] {
-        backends.unmappedDiagnostics(functions: api.referencedFunctions(stageVariables: spec.stageVariables),
-                                     hosts: api.referencedHosts(stageVariables: spec.stageVariables),
-                                     suite: spec.owner ?? spec.apiPath, file: spec.origin)
+        let hosts = api.referencedHosts(stageVariables: spec.stageVariables)
+        var diagnostics = backends.unmappedDiagnostics(functions: api.referencedFunctions(stageVariables: spec.stageVariables),
+                                                       hosts: spec.unmappedHosts == .refuse ? hosts : [],
+                                                       suite: spec.owner ?? spec.apiPath, file: spec.origin)
+        let direct = backends.callsUnmappedHostsDirectly ? [] : hosts.map { $0.lowercased() }.filter { !backends.hosts.contains($0) }.sorted()
+        if spec.unmappedHosts == .callRealHost, !direct.isEmpty {
+            let list = direct.map { "'\($0)'" }.joined(separator: ", ")
+            diagnostics.append(Diagnostic(.note, file: spec.origin,
+                                          message: "HTTP integration host\(direct.count > 1 ? "s" : "") \(list) not mapped in the backends: "
+                                              + "requests go to the real host\(direct.count > 1 ? "s" : "") (--offline refuses unmapped hosts)"))
+        }
+        return diagnostics
     }
 
     /// Loads the spec and serves it on `host:port` (port 0 picks a free one).
@@ -146,7 +181,7 @@ public enum EmulatorLauncher {
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
         let registry: BackendRegistry, pool: BackendPool
         do {
-            (registry, pool) = try backends.makeRegistry(log: log ?? { _ in })
+            (registry, pool) = try backends.makeRegistry(log: log ?? { _ in }, directToUnmappedHosts: spec.unmappedHosts == .callRealHost)
         } catch {
             throw EmulatorError(error.message)
         }
@@ -157,8 +192,9 @@ public enum EmulatorLauncher {
             let recorder = spec.recordsCoverage ? GatewayRecorder() : nil
             let handler: any GatewayHandler = recorder.map { RecordingGatewayHandler(served.handler, recorder: $0) } ?? served.handler
             let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
+            let notices = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity != .error }
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
-                                   warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec)
+                                   warnings: api.diagnostics + backends.diagnostics + notices + iamWarnings(api: api, spec: spec)
                                        + missingFunctionWarnings(missingFunctions, spec: spec),
                                    recorder: recorder, declared: recorder == nil ? nil : api.declaredSurface)
         } catch {

@@ -542,7 +542,7 @@ public struct GatecheckRunner: Sendable {
                                      transcribesPassingCases: configuration.verbose)
         // A deployed stage's coverage is what its responses show, attributed to methods by the suite's definition.
         let deployedAPI = target.profile != nil && configuration.coverage == true
-            ? (try? EmbeddedEmulator.spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
+            ? (try? (configuration.emulator as? EmbeddedEmulator ?? EmbeddedEmulator()).spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
         if deployedAPI != nil { executor.observedExchanges = ObservedExchanges() }
         var result = await executor.run()
         await instance?.stop()
