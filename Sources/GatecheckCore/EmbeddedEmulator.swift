@@ -44,6 +44,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
         if let basePath = suite.basePath, case let .success(key) = APIMappingKey.parse(basePath) {
             spec.apiMappings = [APIMappingSpec(basePath: key, stage: suite.stage)]
         }
+        spec.recordsCoverage = true
         spec.parameters = Dictionary(suite.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
             .merging(importParameters) { _, command in command }
         return spec

@@ -24,6 +24,8 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Record what the gateway does with each request, for gateway coverage (`RunningEmulator.coverage`).
+    public var recordsCoverage = false
     /// Lambda functions the API names but no backend maps: `.refuse` (`gatecheck run`: suites stay hermetic) or
     /// `.answerAsMissing` (`gatecheck emulate`: a start-up warning, and invoking them answers as for a function that
     /// does not exist).
@@ -232,7 +234,10 @@ public enum EmulatorLauncher {
         }
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
-            let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
+            // Coverage records what the stages answered (through a custom domain too: the router returns their log).
+            let recorder = spec.recordsCoverage ? GatewayRecorder() : nil
+            let recorded: any GatewayHandler = recorder.map { RecordingGatewayHandler(handler, recorder: $0) } ?? handler
+            let server = try await GatewayServer.start(handler: recorded, configuration: configuration, log: log)
             func notices(_ entry: (spec: EmulatorSpec, api: APIDefinition)) -> [Diagnostic] {
                 unmapped(api: entry.api, backends: backends, spec: entry.spec).filter { $0.severity != .error }
                     + iamWarnings(api: entry.api, spec: entry.spec) + usagePlanWarnings(api: entry.api, backends: backends, spec: entry.spec)
@@ -240,7 +245,8 @@ public enum EmulatorLauncher {
             let warnings = api.diagnostics + backends.diagnostics + notices(mounted[0])
                 + mounted.dropFirst().flatMap { $0.api.diagnostics + notices($0) }
             return RunningEmulator(server: server, pool: pool, domainURL: server.baseURL, baseURL: server.baseURL + basePath, kind: kind,
-                                   warnings: warnings + missingFunctionWarnings(missingFunctions, spec: spec))
+                                   warnings: warnings + missingFunctionWarnings(missingFunctions, spec: spec),
+                                   recorder: recorder, declared: recorder == nil ? nil : api.declaredSurface)
         } catch {
             await pool.shutdown()
             throw EmulatorError("cannot start the emulator's server on \(host):\(port): \(error)")
@@ -301,6 +307,14 @@ public struct RunningEmulator: EmulatorInstance {
     public let kind: String
     /// Load-time warnings (unsupported features) worth showing at start-up.
     public let warnings: [Diagnostic]
+    let recorder: GatewayRecorder?
+    let declared: DeclaredSurface?
+
+    /// What the gateway did with the requests so far against what the API declares (when the spec recorded it).
+    public var coverage: CoverageRecording? {
+        guard let recorder, let declared else { return nil }
+        return .emulator(declared: declared, recorder: recorder)
+    }
 
     /// Starts the worker processes of real-code backends now rather than on the first request.
     public func prewarm() async { await pool.prewarm() }
