@@ -55,10 +55,16 @@ extension APIMappingSpec {
             case let .success(mapping): mappings.append(mapping)
             }
         }
+        if let error = duplicate(in: mappings) { return .failure(error) }
+        return .success(mappings)
+    }
+
+    /// The error for a base path mapped twice (API Gateway refuses a second mapping with the same path on one domain).
+    public static func duplicate(in mappings: [APIMappingSpec]) -> EmulatorError? {
         var seen = Set<APIMappingKey>()
         for mapping in mappings where !seen.insert(mapping.basePath).inserted {
-            return .failure(EmulatorError("base path '\(mapping.basePath)' is mapped twice; a custom domain maps each base path to one stage"))
+            return EmulatorError("base path '\(mapping.basePath)' is mapped twice; a custom domain maps each base path to one stage")
         }
-        return .success(mappings)
+        return nil
     }
 }

@@ -43,6 +43,12 @@ extension Gatecheck {
                     """, valueName: "base=file[:stage]"))
         var mounts: [String] = []
 
+        @Option(help: ArgumentHelp("""
+                    Serve as a custom domain with the AWS::ApiGateway::BasePathMapping / AWS::ApiGatewayV2::ApiMapping \
+                    resources of this SAM/CloudFormation template (their APIs' definition files, stages and base paths).
+                    """, valueName: "file"))
+        var template: String?
+
         @Option(name: .customLong("stage-var"), help: ArgumentHelp("Stage variable (repeatable).", valueName: "name=value"))
         var stageVariables: [String] = []
 
@@ -74,9 +80,11 @@ extension Gatecheck {
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError(NumericOption.port.message(got: "\(port)")) }
-            guard api != nil || !mounts.isEmpty else { throw ValidationError("give --api FILE, or --mount BASE=FILE[:STAGE] for each API") }
-            if api != nil, basePaths.isEmpty, !mounts.isEmpty {
-                throw ValidationError("--mount makes the emulator a custom domain: map --api too with --base-path BASE=STAGE (e.g. (none)=test), or drop --api")
+            guard api != nil || !mounts.isEmpty || template != nil else {
+                throw ValidationError("give --api FILE, or --mount BASE=FILE[:STAGE] for each API (or --template FILE)")
+            }
+            if api != nil, basePaths.isEmpty, !mounts.isEmpty || template != nil {
+                throw ValidationError("--mount and --template make the emulator a custom domain: map --api too with --base-path BASE=STAGE (e.g. (none)=test), or drop --api")
             }
             if api == nil, !basePaths.isEmpty { throw ValidationError("--base-path maps stages of --api: give --api FILE too (or use --mount)") }
             if case let .failure(error) = APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts) { throw ValidationError(error.message) }
@@ -97,7 +105,16 @@ extension Gatecheck {
                 }
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
-            let mappings = try APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts).get()
+            var mappings = try APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts).get()
+            if let template {
+                do {
+                    mappings += try TemplateAPIMappings.read(path: template)
+                } catch {
+                    FileHandle.standardError.write(Data("\(error.description)\ngatecheck emulate: cannot serve the API mappings of \(template)\n".utf8))
+                    throw ExitCode(2)
+                }
+                if let duplicate = APIMappingSpec.duplicate(in: mappings) { throw ValidationError(duplicate.message) }
+            }
             // Without --api the first mount is the spec's own API (its type and stage options then apply to it).
             let apiPath = api ?? mappings.first?.apiPath ?? ""
             var spec = EmulatorSpec(apiPath: apiPath, apiType: type, backends: backends.map { .file(path: $0) },

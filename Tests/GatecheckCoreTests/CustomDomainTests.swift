@@ -168,4 +168,78 @@ import Testing
         #expect(run.summary.exitCode == 2)
         #expect(run.errors.contains("bad-base-path.yaml:3:11: error: base path 'v1//items' has an empty segment"), "\(run.errors)")
     }
+
+    /// `gatecheck emulate --template`: the staging template's `AWS::ApiGateway::BasePathMapping` (v1 -> prod of the
+    /// API whose DefinitionBody includes rest-custom-domain.yaml) is served as it would be deployed.
+    @Test func emulateServesTheBasePathMappingsOfATemplate() async throws {
+        let template = Self.root + "/fixtures/outcome/template.yaml"
+        let child = try SpawnedGatecheck(["emulate", "--template", template, "--backends", Self.backends, "--port", "0"])
+        let started = await eventually { child.output.contains("emulating a custom domain at http://127.0.0.1:") }
+        #expect(started, "stdout: \(child.output)\nstderr: \(child.errors)")
+        guard started else { child.signal(SIGTERM); _ = await child.exitStatus(); return }
+        #expect(child.output.contains("/v1/ -> \(Self.root)/fixtures/outcome/../../suites/apis/rest-custom-domain.yaml stage prod"), "\(child.output)")
+        let url = try #require(child.output.split(whereSeparator: { $0 == " " || $0 == "\n" }).first { $0.hasPrefix("http://127.0.0.1:") }.map(String.init))
+        let suite = """
+        cases:
+          - name: the template's mapping v1 -> prod
+            request: { path: /v1/context, headers: { Host: api-staging.example.com } }
+            expect:
+              status: 200
+              body: { json: { path: /v1/context, resourcePath: /context, stage: prod, domainName: api-staging.example.com, domainPrefix: api-staging } }
+          - name: no other base path is mapped
+            request: { path: /test/context }
+            expect: { status: 403, body: { text: '{"message":"Forbidden"}' } }
+        """
+        let run = await runSuites(["template-domain.yaml": suite], target: url)
+        #expect(run.summary.exitCode == 0 && run.summary.passed == 2, "\(run.console)\(run.errors)")
+        child.signal(SIGTERM)
+        #expect(await child.exitStatus() == 0)
+    }
+
+    /// What a template reader cannot serve is an error naming the resource and its position.
+    @Test func templateMappingsThatCannotBeServedAreErrorsWithPositions() throws {
+        let workspace = Workspace()
+        workspace.write("api.yaml", "openapi: 3.0.1\ninfo: { title: t, version: '1' }\npaths: {}\n")
+        let template = workspace.write("template.yaml", """
+        Resources:
+          FileApi:
+            Type: AWS::Serverless::Api
+            Properties: { StageName: live, DefinitionUri: api.yaml }
+          InlineApi:
+            Type: AWS::ApiGateway::RestApi
+            Properties: { Body: { openapi: 3.0.1, paths: {} } }
+          Good:
+            Type: AWS::ApiGateway::BasePathMapping
+            Properties: { DomainName: api.example.com, BasePath: orders/v1, RestApiId: !Ref FileApi, Stage: !Ref FileApi.Stage }
+          Inline:
+            Type: AWS::ApiGatewayV2::ApiMapping
+            Properties: { DomainName: api.example.com, ApiMappingKey: v2, ApiId: !Ref InlineApi, Stage: prod }
+          Dangling:
+            Type: AWS::ApiGateway::BasePathMapping
+            Properties: { DomainName: api.example.com, RestApiId: !Ref Nowhere, Stage: prod }
+        """)
+        do {
+            _ = try TemplateAPIMappings.read(path: template)
+            Issue.record("expected errors")
+        } catch {
+            let text = error.description
+            #expect(text.contains("template.yaml:6:5: error: Inline: the API InlineApi has no definition file gatecheck can load"), "\(text)")
+            #expect(text.contains("template.yaml:16:59: error: Dangling: RestApiId must be a Ref to an API resource of this template"), "\(text)")
+        }
+        let good = workspace.write("good.yaml", """
+        Resources:
+          FileApi:
+            Type: AWS::Serverless::Api
+            Properties: { StageName: live, DefinitionUri: api.yaml }
+          Good:
+            Type: AWS::ApiGateway::BasePathMapping
+            Properties: { DomainName: api.example.com, BasePath: orders/v1, RestApiId: !Ref FileApi, Stage: !Ref FileApi.Stage }
+          Root:
+            Type: AWS::ApiGatewayV2::ApiMapping
+            Properties: { DomainName: api.example.com, ApiId: { Ref: FileApi }, Stage: !Ref FileApiliveStage }
+        """)
+        let mappings = try TemplateAPIMappings.read(path: good)
+        #expect(mappings.map(\.basePath.description) == ["orders/v1", "(none)"])
+        #expect(mappings.allSatisfy { $0.stage == "live" && $0.apiPath == workspace.path + "/api.yaml" })
+    }
 }
