@@ -62,7 +62,7 @@ public enum TemplateAPIMappings {
                                             + "through Fn::Transform AWS::Include with a local Location)", at: api))
                 continue
             }
-            let apiPath = file.hasPrefix("/") ? file : directory + "/" + file
+            let apiPath = URL(fileURLWithPath: file.hasPrefix("/") ? file : directory + "/" + file).standardizedFileURL.path
             // The stage: a name, a Ref to an AWS::ApiGateway::Stage / AWS::ApiGatewayV2::Stage, or SAM's `Api.Stage`.
             let stageNode = properties?["Stage"]
             var stage: String?
