@@ -24,6 +24,8 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Every warning about the API definition is an error (API Gateway import's `failOnWarnings=true`; `--fail-on-warnings`).
+    public var failOnWarnings = false
     /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
     var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
@@ -45,7 +47,7 @@ public struct EmulatorSpec: Sendable {
 public enum EmulatorLauncher {
     /// Loads the API definition (`APIDefinition.load`): `apiType` decides, otherwise the document's features do.
     static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
-        try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest }) { readAs in
+        try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest }, failOnWarnings: spec.failOnWarnings) { readAs in
             guard let readAs else {
                 return Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
             }

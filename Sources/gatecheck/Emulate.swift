@@ -17,7 +17,7 @@ extension Gatecheck {
             """
         )
 
-        @Option(help: ArgumentHelp("OpenAPI 3.0 definition with x-amazon-apigateway-* extensions (YAML or JSON).", valueName: "file"))
+        @Option(help: ArgumentHelp("OpenAPI 3.0 or Swagger 2.0 definition with x-amazon-apigateway-* extensions (YAML or JSON).", valueName: "file"))
         var api: String
 
         @Option(help: ArgumentHelp("rest or http (default: detected from the document).", valueName: "type"))
@@ -47,6 +47,9 @@ extension Gatecheck {
             """))
         var iamCredentialsFromEnv = false
 
+        @Flag(help: "Refuse to start when the API definition has warnings (like API Gateway import's failOnWarnings=true).")
+        var failOnWarnings = false
+
         @Option(name: .customLong("iam-credential"),
                 help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
         var iamCredentials: [String] = []
@@ -66,8 +69,9 @@ extension Gatecheck {
                 }
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
-            let spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
+            var spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
+            spec.failOnWarnings = failOnWarnings
             // One line per request: buffered and written by a thread of its own, never on the request path.
             let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
             let log: @Sendable (String) -> Void = { line in output.write(line) }

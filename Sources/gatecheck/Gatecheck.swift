@@ -28,7 +28,11 @@ struct Gatecheck: AsyncParsableCommand {
     }
 
     /// The embedded emulator used when `run` has no `--target`.
-    static let emulatorProvider: (any EmulatorProvider)? = EmbeddedEmulator()
+    static func emulatorProvider(failOnWarnings: Bool = false) -> (any EmulatorProvider)? {
+        var emulator = EmbeddedEmulator()
+        emulator.failOnWarnings = failOnWarnings
+        return emulator
+    }
 }
 
 /// Options shared by the commands that read suites.
@@ -92,6 +96,9 @@ struct SharedRunOptions: ParsableArguments {
     @Flag(help: "Exit 0 when --filter or --tag selects no case (by default that exits 5, so a CI gate cannot pass with no test).")
     var allowEmpty = false
 
+    @Flag(help: "Treat every warning about a suite's API definition as an error (like API Gateway import's failOnWarnings=true).")
+    var failOnWarnings = false
+
     @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
     var sigv4 = false
 
@@ -142,7 +149,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.caBundlePath = cacert
         if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
-        configuration.emulator = Gatecheck.emulatorProvider
+        configuration.emulator = Gatecheck.emulatorProvider(failOnWarnings: failOnWarnings)
         return configuration
     }
 }
@@ -301,14 +308,17 @@ extension Gatecheck {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check suites without running them (exit 0 when valid, 2 otherwise).")
 
-        @Argument(help: "Suite files or directories.")
+        @Argument(help: "Suite files or directories, API definitions (OpenAPI 3 / Swagger 2.0) or backends files.")
         var paths: [String] = ["suites"]
 
         @OptionGroup var variableOptions: VariableOptions
 
+        @Flag(help: "Treat every warning about an API definition as an error (like API Gateway import's failOnWarnings=true).")
+        var failOnWarnings = false
+
         func run() throws {
             let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
-                                                  emulator: Gatecheck.emulatorProvider)
+                                                  emulator: Gatecheck.emulatorProvider(failOnWarnings: failOnWarnings))
             throw ExitCode(status.rawValue)
         }
     }
