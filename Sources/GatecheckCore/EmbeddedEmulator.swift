@@ -77,7 +77,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
                 let api = try APIDefinition.load(path: path, type: nil, failOnWarnings: failOnWarnings) { readAs in
                     readAs == nil
                         ? Diagnostic(file: path, message: "cannot tell whether this is a REST API or an HTTP API: pass it with a suite that says `apiType: rest` or `apiType: http`, or check it with `gatecheck emulate --api-type`")
-                        : Diagnostic(.note, file: path, message: "read as a \(readAs == .http ? "HTTP" : "REST") API above")
+                        : Diagnostic(.note, file: path, message: "nothing in it tells a REST API from an HTTP API, so the errors above are from reading it as \(readAs == .http ? "an HTTP" : "a REST") API; a suite can say `apiType: \(readAs == .http ? "rest" : "http")`")
                 }
                 return DefinitionCheck(kind: "an API definition, \(format)", summary: Self.summary(of: api, format: format), diagnostics: api.diagnostics)
             } catch {

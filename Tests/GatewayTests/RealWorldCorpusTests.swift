@@ -43,7 +43,104 @@ import Testing
     static let missingToken = #"{"message":"Missing Authentication Token"}"#
     static let notFound = #"{"message":"Not Found"}"#
 
-    static let corpus: [String: Expectation] = [:]
+    static let unsupportedAWS = "not supported by the emulator yet: AWS service integration"
+    static let intrinsics = "needs CloudFormation intrinsics / import variables resolved everywhere (issue 17 item 2, in progress on the intrinsics branch)"
+    static let serviceSubtype = "needs HTTP API integrationSubtype service integrations to load (issue 17 item 4, in progress on the intrinsics branch)"
+
+    static let corpus: [String: Expectation] = [
+        "dg-api-as-kinesis-proxy-export-swagger-with-extensions__0.json": .loads(.rest, warnings: Array(repeating: unsupportedAWS, count: 8), exchanges: [
+            Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
+            Exchange(request: "PATCH /test/streams", status: "403 Forbidden", response: missingToken),
+        ]),
+        "dg-api-as-lambda-proxy-export-swagger-with-extensions__0.json": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "GET /test/calc", status: "400 Bad Request",
+                     response: #"{"message": "Missing required request parameters: [operand2, operator, operand1]"}"#),
+            Exchange(request: "GET /test/calc?operand1=1&operand2=2", status: "400 Bad Request",
+                     response: #"{"message": "Missing required request parameters: [operator]"}"#),
+            Exchange(request: "POST /test/calc", body: #"{"a": 1, "b": 2}"#, status: "400 Bad Request", response: #"{"message": "Invalid request body"}"#),
+            Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
+        ]),
+        "dg-api-gateway-content-encodings-examples-image-lambda__0.json": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "GET /test/", status: "403 Forbidden", response: missingToken),
+            Exchange(request: "POST /test/lambda", status: "403 Forbidden", response: missingToken),
+        ]),
+        "dg-api-gateway-extensions-integrations__0.json": .loads(.http, warnings: [
+            "this document has HTTP API signals (components.x-amazon-apigateway-integrations (line 57), payloadFormatVersion (line 65)) and REST API signals (passthroughBehavior (line 64)); read as an HTTP API",
+            "'passthroughBehavior' is a REST API integration key, ignored by an HTTP API",
+            "'passthroughBehavior' is a REST API integration key, ignored by an HTTP API",
+        ], exchanges: [
+            Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),
+            Exchange(request: "DELETE /pets", status: "404 Not Found", response: notFound),
+        ]),
+        "dg-api-gateway-request-validation-sample-api-swagger__0.json": .failsForNow(
+            reason: "its integration response 'default' maps a header to status 400, which has no method response; PutIntegrationResponse refuses that (rule book section 7), and what the import does with it is not recorded",
+            error: "invalid mapping expression parameter: 'method.response.header.test-method-response-header' in integration response 'default' of POST /validation"),
+        "dg-http-api-open-api__4.json": .loads(.http, warnings: ["CORS configuration (x-amazon-apigateway-cors)"], exchanges: [
+            Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),
+            Exchange(request: "DELETE /pets", status: "404 Not Found", response: notFound),
+        ]),
+        "dg-import-api-aws-variables__0.yaml": .failsForNow(reason: intrinsics + ": ${AWS::Region} in a plain-string uri", error: "is not a Lambda invocation ARN"),
+        "dg-set-up-lambda-proxy-integrations__0.json": .loads(.rest, warnings: [], exchanges: [
+            // `/{proxy+}` does not match the root, which has no method.
+            Exchange(request: "GET /test", status: "403 Forbidden", response: missingToken),
+        ]),
+        "dg-setup-http-integrations__0.json": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "GET /test/", status: "403 Forbidden", response: missingToken),
+        ]),
+        "dg-simple-calc-lambda-api-swagger-definition__0.json": .loads(.rest, warnings: [], exchanges: [
+            // The MOCK `ANY /{a}` answers 404 with its response template.
+            Exchange(request: "GET /test/seven", status: "404 Not Found", response: #"{ "Message" : "Can't GET /{a}" }"#),
+            Exchange(request: "DELETE /test/seven/eight", status: "404 Not Found", response: #"{ "Message" : "Can't DELETE /{a}/{b}" }"#),
+        ]),
+        "ls-openapi-mock.json": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "GET /test/echo/hello", status: "200 OK", response: #"{"echo": "hello", "response": "mocked"}"#),
+            Exchange(request: "GET /test/echo", status: "403 Forbidden", response: missingToken),
+        ]),
+        "ls-openapi.cognito-auth.json": .loads(.rest, warnings: [
+            "this document has HTTP API signals (payloadFormatVersion (line 120)) and REST API signals (responses (line 20), passthroughBehavior (line 26), integration type 'http' (line 28)); read as a REST API",
+            "authorizer 'cognito-test-identity-source'", "authorizer 'extra-test-identity-source'",
+            "security requirements", "security requirements", "security requirements",
+            "payloadFormatVersion is an HTTP API (v2) setting and is ignored by a REST API integration",
+        ], exchanges: [
+            Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
+        ]),
+        "ls-openapi.spec.stage-variables.json": .loads(.http, warnings: [], exchanges: [
+            Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),
+        ]),
+        "ls-swagger-mock-cors.json": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "OPTIONS /test/product", status: "200 OK", response: "{}\n"),
+            Exchange(request: "OPTIONS /test/product/42", status: "200 OK", response: "{}\n"),
+            Exchange(request: "DELETE /test/product", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sam-http_api_existing_openapi.body.yaml": .failsForNow(reason: intrinsics + ": title: {Ref: AWS::StackName}",
+                                                               error: "expected a string for 'info.title', found a mapping"),
+        "sam-sp-apigw-direct-s3-lambda-dotnet.body.yaml": .loads(.rest, warnings: [unsupportedAWS, unsupportedAWS], exchanges: [
+            Exchange(request: "GET /test/", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sam-sp-apigw-lambda-authorizer-custom-header.body.yaml": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "POST /test/", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sam-sp-apigw-lambda-json-xml-vtl-transformation.body.yaml": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "GET /test/", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sam-sp-private-apigw-custom-domain.body.yaml": .loads(.rest, warnings: ["resource policies (x-amazon-apigateway-policy)"], exchanges: [
+            // The template is single-quoted YAML, so its backslashes are in the template, and VTL keeps them.
+            Exchange(request: "GET /test/", status: "200 OK", response: #"{\"message\":\"Hello from Amazon Private API Gateway\"\}"#),
+            Exchange(request: "GET /test/other", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sp-apigw-dynamodb-lambda-scheduler-ses-auto-deletion-sam.yaml": .failsForNow(reason: intrinsics + ": Fn::Sub request templates",
+                                                                                     error: "request template application/json', found a mapping"),
+        "sp-apigw-http-api-eventbridge.yaml": .failsForNow(reason: serviceSubtype + " (EventBridge-PutEvents)", error: "missing required key 'uri'"),
+        "sp-apigw-mappingtemplate-lambda.yaml": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sp-apigw-openapi-lambda-dynamodb-xray-terraform.yaml": .failsForNow(
+            reason: "its uris are Terraform templatefile placeholders (${openapi_demo_lambda_uri}): it loads once a value is given for them (--parameter, issue 17 item 2)",
+            error: "integration uri '${openapi_demo_lambda_uri}' of POST /customers is not a Lambda invocation ARN"),
+        "sp-apigw-rest-apigw-rest.yaml": .failsForNow(reason: intrinsics + ": Fn::Sub of other resources and the list form in requestParameters",
+                                                     error: "cannot resolve '${ReportingApi}' in Fn::Sub"),
+        "sp-apigw-sqs-lambda.yaml": .failsForNow(reason: serviceSubtype + " (SQS-SendMessage)", error: "missing required key 'uri'"),
+    ]
 
     @Test(.enabled(if: directory != nil, Comment(rawValue: absent)))
     func everyFileIsInTheTable() throws {

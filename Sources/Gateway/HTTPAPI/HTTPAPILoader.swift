@@ -127,7 +127,7 @@ public struct HTTPAPIDocumentScan: Sendable {
             if Self.restTopLevelKeys.contains(name) { add(rest: name, at: key) }
             if name == "paths", case let .mapping(paths) = value {
                 for (path, item) in paths {
-                    if path.string == "/$default" { add(http: "the $default path", at: path) }
+                    if path.string == "/$default" || path.string == "$default" { add(http: "the $default path", at: path) }
                     guard case let .mapping(operations) = item else { continue }
                     for (_, operation) in operations {
                         guard case let .mapping(fields) = operation else { continue }
@@ -244,7 +244,8 @@ struct HTTPAPIDefinitionBuilder {
         var defaultRoute: HTTPAPIRoute?
         if let pathsNode = reader.require(mapping, "paths", "the document"), let paths = reader.mapping(pathsNode, "paths") {
             for entry in paths.entries {
-                if entry.key == "/$default" {
+                // `/$default` as API Gateway exports it; `$default` as SAM templates and hand-written definitions have it.
+                if entry.key == "/$default" || entry.key == "$default" {
                     defaultRoute = readDefaultRoute(entry)
                 } else {
                     routes += readPath(entry)
