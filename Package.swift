@@ -82,7 +82,7 @@ let package = Package(
         ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore", "GatewayServer", "Stages", "SigV4", "Lint",
+            "GatecheckCore", "GatewayServer", "Stages", "SigV4", "Lint", "SourceDiagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).

@@ -72,6 +72,9 @@ public struct HTTPResponse: Sendable, Hashable {
     /// Whether the transfer reused a connection from the client's pool (`CURLINFO_NUM_CONNECTS == 0`),
     /// or nil when libcurl could not tell.
     public var connectionReused: Bool?
+    /// Indexes into `headers.fields` of the header lines that were not valid UTF-8: their bytes were decoded as
+    /// ISO-8859-1 (one scalar per byte, so a proxy can forward them unchanged); a report shows them as `\xFF`.
+    public var nonUTF8HeaderFields: [Int] = []
 
     public init(
         status: Int, httpVersion: String = "HTTP/1.1", reasonPhrase: String = "", headers: HTTPHeaders = [:],

@@ -8,6 +8,8 @@ struct ResponseHeadParser {
     private(set) var status: Int?
     private(set) var reasonPhrase = ""
     private(set) var fields: [HTTPHeaderField] = []
+    /// Indexes into `fields` of the lines that were not valid UTF-8 (decoded as ISO-8859-1).
+    private(set) var nonUTF8Fields: [Int] = []
     /// True once the blank line ending the current response head has been seen.
     private var headComplete = false
 
@@ -21,6 +23,7 @@ struct ResponseHeadParser {
             // A new response starts (final, interim 1xx, or the next redirect hop): forget the previous one.
             parseStatusLine(Self.decode(bytes))
             fields = []
+            nonUTF8Fields = []
             headComplete = false
             return
         }
@@ -30,6 +33,8 @@ struct ResponseHeadParser {
         }
         // Lines after the head (trailers of a chunked body) are not part of the response headers.
         guard !headComplete else { return }
+        let isUTF8 = String(validating: bytes, as: UTF8.self) != nil
+        defer { if !isUTF8, !fields.isEmpty, nonUTF8Fields.last != fields.count - 1 { nonUTF8Fields.append(fields.count - 1) } }
         if bytes[0] == UInt8(ascii: " ") || bytes[0] == UInt8(ascii: "\t"), !fields.isEmpty {
             // obs-fold (RFC 9112 §5.2): the line continues the previous field's value; replace the fold by one space.
             let continuation = Self.trimmingOWS(Self.decode(bytes))

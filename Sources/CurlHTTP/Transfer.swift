@@ -242,7 +242,7 @@ final class Transfer {
             total: duration(CURLINFO_TOTAL_TIME_T),
             redirect: duration(CURLINFO_REDIRECT_TIME_T)
         )
-        return .success(HTTPResponse(
+        var response = HTTPResponse(
             status: head.status ?? responseCode,
             httpVersion: head.httpVersion ?? "HTTP/1.1",
             reasonPhrase: head.reasonPhrase,
@@ -251,7 +251,9 @@ final class Transfer {
             timings: timings,
             connectionReused: connectsKnown ? connects == 0 : nil,
             bodyTruncation: truncation
-        ))
+        )
+        response.nonUTF8HeaderFields = head.nonUTF8Fields
+        return .success(response)
     }
 
     /// A `TransportError` for `code` with the error buffer's text for this transfer.

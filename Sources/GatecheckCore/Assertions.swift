@@ -7,14 +7,40 @@ import JSONCore
 public struct AssertionFailure: Sendable, Hashable, CustomStringConvertible {
     public var summary: String
     public var details: [String]
+    /// Where the failed assertion is written in the suite (its key), when it is written there.
+    public var position: SourcePosition?
 
-    public init(_ summary: String, details: [String] = []) {
+    public init(_ summary: String, details: [String] = [], position: SourcePosition? = nil) {
         self.summary = summary
         self.details = details
+        self.position = position
     }
 
     public var description: String {
         ([summary] + details.map { "  " + $0 }).joined(separator: "\n")
+    }
+
+    /// `suites/x.yaml:41:9`: the assertion's position in `file`, else the case's line (`fallbackLine`).
+    public func location(file: String, fallbackLine: Int?) -> String? {
+        if let position { return "\(file):\(position.line):\(position.column)" }
+        return fallbackLine.flatMap { $0 > 0 ? "\(file):\($0)" : nil }
+    }
+
+    /// The summary with its location in front, compiler-style (`suites/x.yaml:41:9: status: expected 200, got 404`).
+    public func locatedSummary(file: String, fallbackLine: Int?) -> String {
+        location(file: file, fallbackLine: fallbackLine).map { "\($0): \(summary)" } ?? summary
+    }
+
+    /// The same failure with `position` set where it has none.
+    func at(_ fallback: SourcePosition?) -> AssertionFailure {
+        var copy = self
+        if copy.position == nil { copy.position = fallback }
+        return copy
+    }
+
+    /// The same failure with its texts transformed (redaction), its position kept.
+    func mapTexts(_ transform: (String) -> String) -> AssertionFailure {
+        AssertionFailure(transform(summary), details: details.map(transform), position: position)
     }
 }
 
@@ -57,16 +83,17 @@ public struct AssertionEvaluator {
         var failures: [AssertionFailure] = []
         do {
             if let status = expect.status, !status.matches(response.status) {
-                failures.append(AssertionFailure("status: expected \(status), got \(response.status)"))
+                failures.append(AssertionFailure("status: expected \(status), got \(response.status)", position: expect.statusPosition))
             }
             for header in expect.headers {
-                failures += try check(header, in: response.headers)
+                failures += try check(header, in: response.headers).map { $0.at(header.position) }
             }
             if !expect.body.isEmpty {
-                failures += try checkBody(expect.body, body: response.body)
+                failures += try checkBody(expect.body, body: response.body, positions: expect.bodyPositions)
             }
             if let limit = expect.maxTime, response.totalTime > limit {
-                failures.append(AssertionFailure("response time: expected at most \(DurationText.format(limit)), got \(DurationText.format(response.totalTime))"))
+                failures.append(AssertionFailure("response time: expected at most \(DurationText.format(limit)), got \(DurationText.format(response.totalTime))",
+                                                 position: expect.maxTimePosition))
             }
         } catch let error as UndefinedVariableError {
             throw CaseEvaluationError(Self.undefinedMessage(error))
@@ -122,7 +149,8 @@ public struct AssertionEvaluator {
 
     // MARK: Body
 
-    func checkBody(_ expectations: [BodyExpectation], body: [UInt8]) throws -> [AssertionFailure] {
+    /// The body assertions' failures, each at its position in `positions` (same order as `expectations`).
+    func checkBody(_ expectations: [BodyExpectation], body: [UInt8], positions: [SourcePosition?] = []) throws -> [AssertionFailure] {
         var failures: [AssertionFailure] = []
         let text = String(decoding: body, as: UTF8.self)
         var parsed: Result<JSONValue, CaseEvaluationError>?
@@ -137,7 +165,12 @@ public struct AssertionEvaluator {
             }
             return try parsed!.get()
         }
-        for expectation in expectations {
+        for (index, expectation) in expectations.enumerated() {
+            let before = failures.count
+            defer {
+                let position = index < positions.count ? positions[index] : nil
+                for failed in before..<failures.count { failures[failed] = failures[failed].at(position) }
+            }
             switch expectation {
             case let .text(template):
                 let expected = try scope.render(template)

@@ -35,14 +35,17 @@ public struct ConsoleReport: Sendable {
             case .passed where result.isFlaky:
                 lines.append("  \(style.yellow("✓")) \(result.name) \(style.dim("(\(time), flaky: passed on attempt \(result.attempts))"))")
                 for attempt in result.earlierAttempts { lines.append("      " + style.dim(attempt.message)) }
+                lines.append(contentsOf: indented(result.consoleTranscript))
             case .passed:
                 lines.append("  \(style.green("✓")) \(result.name) \(style.dim("(\(time))"))")
                 for note in result.notes { lines.append("      " + style.yellow(note)) }
+                lines.append(contentsOf: indented(result.consoleTranscript))
             case let .failed(failures):
                 lines.append("  \(style.red("✗")) \(result.name) \(style.dim("(\(time))"))")
                 for attempt in result.earlierAttempts { lines.append("      " + style.dim(attempt.message)) }
                 for failure in failures {
-                    lines.append("      " + style.red(failure.summary))
+                    let location = failure.location(file: suite.file, fallbackLine: nil).map { style.dim($0 + ": ") } ?? ""
+                    lines.append("      " + location + style.red(failure.summary))
                     for detail in failure.details { lines.append("        " + detail) }
                 }
                 for note in result.notes { lines.append("      " + style.yellow(note)) }

@@ -6,9 +6,12 @@ import SourceDiagnostics
 public enum JUnitMapping {
     public static func testSuite(_ suite: SuiteResult) -> JUnitTestSuite {
         let cases = suite.cases.map { result in
-            var testCase = JUnitTestCase(classname: suite.name, name: result.name, time: result.duration.seconds, result: junitResult(result),
+            var testCase = JUnitTestCase(classname: suite.name, name: result.name, time: result.duration.seconds, result: junitResult(result, file: suite.file),
                                          flakyAttempts: result.earlierAttempts.map(flakyAttempt))
-            if !result.notes.isEmpty { testCase.systemOut = result.notes.joined(separator: "\n") }
+            var output = result.notes
+            // Only --verbose keeps a passing case's transcript.
+            if result.isPassed, let transcript = result.reportTranscript { output.append(transcript) }
+            if !output.isEmpty { testCase.systemOut = output.joined(separator: "\n") }
             return testCase
         }
         let properties = suite.properties.isEmpty
@@ -18,7 +21,8 @@ public enum JUnitMapping {
                               time: suite.duration.seconds, properties: properties, cases: cases)
     }
 
-    static func junitResult(_ result: CaseResult) -> JUnitResult {
+    /// The case's outcome; each failed assertion's text starts with its location in `file` (`suites/x.yaml:41:9: ...`).
+    static func junitResult(_ result: CaseResult, file: String = "") -> JUnitResult {
         switch result.outcome {
         case .passed:
             return .passed
@@ -27,7 +31,10 @@ public enum JUnitMapping {
         case let .failed(failures):
             let message = oneLine(failures.first?.summary ?? "assertion failed")
                 + (failures.count > 1 ? " (and \(failures.count - 1) more)" : "")
-            var text = failures.map(\.description).joined(separator: "\n")
+            var text = failures.map { failure in
+                guard !file.isEmpty, let location = failure.location(file: file, fallbackLine: nil) else { return failure.description }
+                return location + ": " + failure.description
+            }.joined(separator: "\n")
             if let transcript = result.reportTranscript { text += "\n\n" + transcript }
             return .failure(message: message, type: "AssertionFailure", text: text)
         case let .errored(message, type):

@@ -100,6 +100,8 @@ public struct TestCase: Sendable {
     public var retry: RetrySettings? = nil
     /// `eventually:`: re-send and re-assert until the assertions hold or the time is up.
     public var eventually: Polling? = nil
+    /// The column where the case starts (with `line`): the location of a failure not written as an assertion.
+    public var column: Int = 0
 }
 
 /// Retry settings as written in a suite; unset fields fall back to the suite's `defaults`, then the command line.
@@ -189,7 +191,21 @@ public enum RequestBody: Sendable {
     case bytes([UInt8])
 }
 
+/// Where something is written in a suite file: 1-based line and column, as libyaml counts them.
+public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
+    public var line: Int
+    public var column: Int
+
+    public init(line: Int, column: Int) {
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(line):\(column)" }
+}
+
 /// Everything a case asserts. Empty means "any response".
+/// Each assertion keeps the position of its key in the suite, printed beside it when it fails.
 public struct Expectation: Sendable {
     public var status: StatusExpectation?
     public var headers: [HeaderExpectation] = []
@@ -197,6 +213,14 @@ public struct Expectation: Sendable {
     public var maxTime: Duration?
     /// `snapshot: true`: the response must match the case's recorded snapshot (after normalisation).
     public var snapshot = false
+    /// Where `status:`, `maxTime:` and `snapshot:` are written.
+    public var statusPosition: SourcePosition?
+    public var maxTimePosition: SourcePosition?
+    public var snapshotPosition: SourcePosition?
+    /// Where each of `body` is written (`json:`, `contains:`, a JSONPath...), in the same order.
+    public var bodyPositions: [SourcePosition?] = []
+
+    public init() {}
 }
 
 public enum StatusExpectation: Sendable, Hashable, CustomStringConvertible {
@@ -263,6 +287,14 @@ public struct PatternError: Error, Sendable, CustomStringConvertible {
 public struct HeaderExpectation: Sendable {
     public var name: String
     public var checks: [HeaderCheck]
+    /// Where the header's name is written under `expect.headers`.
+    public var position: SourcePosition?
+
+    public init(name: String, checks: [HeaderCheck], position: SourcePosition? = nil) {
+        self.name = name
+        self.checks = checks
+        self.position = position
+    }
 }
 
 public enum HeaderCheck: Sendable {
@@ -315,6 +347,8 @@ public struct CaptureSpec: Sendable {
     public var regex: Pattern?
     /// Redact the captured value in all output.
     public var secret: Bool
+    /// Where the capture's name is written under `capture:`.
+    public var position: SourcePosition? = nil
 }
 
 extension Suite {

@@ -97,7 +97,7 @@ extension ObservedResponse {
 
 extension AssertionFailure {
     func redacted(by redactor: Redactor) -> AssertionFailure {
-        AssertionFailure(redactor.redact(summary), details: details.map(redactor.redact))
+        mapTexts(redactor.redact)
     }
 }
 

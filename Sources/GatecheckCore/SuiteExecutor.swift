@@ -88,6 +88,8 @@ struct SuiteExecutor {
     var runSecrets: [String] = []
     /// Whether `snapshot: true` is asserted (not while `gatecheck record` is writing the snapshots).
     var checksSnapshots = true
+    /// `--verbose`: passing cases keep their request/response transcript too (failed and errored ones always do).
+    var transcribesPassingCases = false
 
     func run() async -> SuiteResult {
         let started = Date()
@@ -131,6 +133,11 @@ struct SuiteExecutor {
                 result = CaseResult(name: testCase.name, outcome: .skipped(reason: "interrupted"), duration: result.duration)
             }
             if result.isFailed || result.isErrored { failFast?.trip() }
+            if case let .failed(failures) = result.outcome, testCase.line > 0 {
+                // A failure not written as one assertion (a snapshot of the suite, an eventually: note) points at its case.
+                let casePosition = SourcePosition(line: testCase.line, column: max(1, testCase.column))
+                result.outcome = .failed(failures.map { $0.at(casePosition) })
+            }
             results.append(result)
         }
         var result = SuiteResult(name: suite.name, file: suite.file, target: redactor.redact(baseURL), started: started,
@@ -201,7 +208,8 @@ struct SuiteExecutor {
             let capturesBody = testCase.captures.contains { if case .header = $0.source { false } else { true } }
             if let truncation = response.bodyTruncation, !expectation.body.isEmpty || checksSnapshot || capturesBody {
                 expectation.body = []
-                failures.append(Self.truncationFailure(truncation))
+                failures.append(Self.truncationFailure(truncation).at(expectation.bodyPositions.compactMap { $0 }.first ?? expectation.snapshotPosition))
+                expectation.bodyPositions = []
             }
             do {
                 failures += try AssertionEvaluator(scope: attemptScope, redactor: attemptRedactor).evaluate(expectation, response: observed)
@@ -211,6 +219,7 @@ struct SuiteExecutor {
             failures += captureFailures
             if checksSnapshot, evaluationError == nil, response.bodyTruncation == nil {
                 failures += Snapshots.check(observed, suite: suite, caseName: testCase.name, redactor: attemptRedactor)
+                    .map { $0.at(testCase.expect.snapshotPosition) }
             }
             let holds = evaluationError == nil && failures.isEmpty
 
@@ -236,12 +245,16 @@ struct SuiteExecutor {
                 var result = CaseResult(name: testCase.name, outcome: .passed, duration: duration)
                 result.earlierAttempts = earlier
                 result.response = observed
+                if transcribesPassingCases {
+                    let received = ReceivedResponse(response)
+                    for (limit, path) in [(Transcript.consoleBodyLimit, \CaseResult.consoleTranscript), (Transcript.reportBodyLimit, \CaseResult.reportTranscript)] {
+                        result[keyPath: path] = redactor.redact(Transcript.render(request: sent, response: received, bodyLimit: limit, redactor: redactor))
+                    }
+                }
                 return result
             } else {
                 if let pollingNote { failures.append(AssertionFailure(pollingNote)) }
-                outcome = .failed(failures.map {
-                    AssertionFailure(redactor.redact($0.summary), details: $0.details.map(redactor.redact))
-                })
+                outcome = .failed(failures.map { $0.mapTexts(redactor.redact) })
             }
             let received = ReceivedResponse(response)
             let transcript = { [redactor] (limit: Int) in
@@ -277,7 +290,7 @@ struct SuiteExecutor {
             let request = HTTPRequest(method: sent.method, url: sent.url, headers: sent.headers,
                                       body: sent.body.isEmpty && !Self.methodsWithBody.contains(sent.method) ? nil : sent.body,
                                       timeout: timeout, followRedirects: false)
-            let transfer = await client.send(request)
+            let transfer = await client.send(request).map { $0.showingNonUTF8HeaderBytes() }
             guard retry < policy.retries, policy.allowsRetry(method: sent.method), !Task.isCancelled else { return (transfer, false) }
             var retryAfter: Duration?
             let kind: CaseAttempt.Kind, message: String, type: String
@@ -365,6 +378,8 @@ struct SuiteExecutor {
         var failures: [AssertionFailure] = []
         var document: JSONValue??
         for capture in captures {
+            let before = failures.count
+            defer { for index in before..<failures.count { failures[index] = failures[index].at(capture.position) } }
             var text: String?
             var json: JSONValue?
             switch capture.source {

@@ -183,7 +183,7 @@ struct SuiteParser {
         var name = defaultName
         if let nameNode = top["name"], let value = nonEmptyString(nameNode, "name") { name = value }
         let description = top["description"].flatMap { reader.string($0, "description") }
-        let tags = top["tags"].flatMap { reader.stringList($0, "tags") } ?? []
+        let tags = top["tags"].flatMap { self.tags($0, "tags") } ?? []
 
         known = Set(options.variables.keys)
         var variables: [VariableDefinition] = []
@@ -324,7 +324,7 @@ struct SuiteParser {
         reader.checkKeys(mapping, allowed: Self.caseKeys, "case")
         let line = node.mark?.line ?? 0
         let description = mapping["description"].flatMap { reader.string($0, "\(context).description") }
-        let tags = mapping["tags"].flatMap { reader.stringList($0, "\(context).tags") } ?? []
+        let tags = mapping["tags"].flatMap { self.tags($0, "\(context).tags") } ?? []
         var skipReason: String?
         if let skipNode = mapping["skip"] {
             if let flag = skipNode.bool, case .scalar = skipNode, skipNode.scalar?.style == .plain {
@@ -355,7 +355,8 @@ struct SuiteParser {
         if let eventuallyNode = mapping["eventually"] { eventually = polling(eventuallyNode, context: "\(context).eventually") }
         guard let request else { return nil }
         return TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
-                        expect: expect, captures: captures, line: line, retry: retry, eventually: eventually)
+                        expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
+                        column: node.mark?.column ?? 0)
     }
 
     /// `retries: N`, `retry: { count, on, backoff, nonIdempotent }` and `retryNonIdempotent: true` of a case or of `defaults`.
@@ -535,17 +536,30 @@ struct SuiteParser {
         var result = Expectation()
         guard let mapping = reader.mapping(node, "expect") else { return result }
         reader.checkKeys(mapping, allowed: Self.expectKeys, "expect")
-        if let statusNode = mapping["status"] { result.status = status(statusNode, "\(context).status") }
+        if let statusNode = mapping["status"] {
+            result.status = status(statusNode, "\(context).status")
+            result.statusPosition = Self.position(of: mapping.keyNode("status"))
+        }
         if let headersNode = mapping["headers"], let headers = reader.mapping(headersNode, "expect.headers") {
             for entry in headers.entries {
                 if let checks = headerChecks(entry.value, name: entry.key) {
-                    result.headers.append(HeaderExpectation(name: entry.key, checks: checks))
+                    result.headers.append(HeaderExpectation(name: entry.key, checks: checks, position: Self.position(of: entry.keyNode)))
                 }
             }
         }
-        if let bodyNode = mapping["body"] { result.body = bodyExpectations(bodyNode, context: "\(context).body") }
-        if let maxTimeNode = mapping["maxTime"] { result.maxTime = duration(maxTimeNode, "\(context).maxTime") }
-        if let snapshotNode = mapping["snapshot"] { result.snapshot = reader.bool(snapshotNode, "\(context).snapshot") ?? false }
+        if let bodyNode = mapping["body"] {
+            let body = bodyExpectations(bodyNode, context: "\(context).body", keyNode: mapping.keyNode("body"))
+            result.body = body.map(\.0)
+            result.bodyPositions = body.map(\.1)
+        }
+        if let maxTimeNode = mapping["maxTime"] {
+            result.maxTime = duration(maxTimeNode, "\(context).maxTime")
+            result.maxTimePosition = Self.position(of: mapping.keyNode("maxTime"))
+        }
+        if let snapshotNode = mapping["snapshot"] {
+            result.snapshot = reader.bool(snapshotNode, "\(context).snapshot") ?? false
+            result.snapshotPosition = Self.position(of: mapping.keyNode("snapshot"))
+        }
         return result
     }
 
@@ -609,6 +623,18 @@ struct SuiteParser {
                 }
             }
             if checks.isEmpty, mapping.entries.isEmpty { reader.error("no check for header '\(name)' (use equals, matches, contains, present, absent or values)", at: node) }
+            if let presentNode = mapping["present"], let absentNode = mapping["absent"],
+               let present = presentNode.bool, let absent = absentNode.bool {
+                if present == absent {
+                    reader.error("'present: \(present)' and 'absent: \(absent)' contradict each other for header '\(name)'; keep one", at: mapping.keyNode("absent"))
+                } else {
+                    reader.error("'present: \(present)' and 'absent: \(absent)' say the same thing for header '\(name)'; keep one", at: mapping.keyNode("absent"))
+                }
+            } else if let flagKey = ["present", "absent"].first(where: { mapping.contains($0) }),
+                      let flag = mapping[flagKey]?.bool, flag == (flagKey == "absent"),
+                      let valueKey = ["equals", "contains", "matches", "values"].first(where: { mapping.contains($0) }) {
+                reader.error("header '\(name)' is expected absent ('\(flagKey): \(flag)') and to have a value ('\(valueKey)'); keep one", at: mapping.keyNode(valueKey))
+            }
             return checks
         case .alias:
             reader.error("YAML aliases are not supported in '\(context)'", at: node)
@@ -616,41 +642,46 @@ struct SuiteParser {
         }
     }
 
-    func bodyExpectations(_ node: Node, context: String) -> [BodyExpectation] {
-        if case .scalar = node { return template(node, context).map { [.text($0)] } ?? [] }
+    /// The body assertions, each with the position of its key (`body:` itself for `body: "text"`).
+    func bodyExpectations(_ node: Node, context: String, keyNode: Node?) -> [(BodyExpectation, SourcePosition?)] {
+        if case .scalar = node { return template(node, context).map { [(.text($0), Self.position(of: keyNode))] } ?? [] }
         guard let mapping = reader.mapping(node, "expect.body") else { return [] }
         reader.checkKeys(mapping, allowed: Self.bodyKeys, "expect.body")
-        var result: [BodyExpectation] = []
+        var result: [(BodyExpectation, SourcePosition?)] = []
         for entry in mapping.entries {
             let here = "\(context).\(entry.key)"
+            let before = result.count
+            defer {
+                for index in before..<result.count where result[index].1 == nil { result[index].1 = Self.position(of: entry.keyNode) }
+            }
             switch entry.key {
-            case "text": if let value = template(entry.value, here) { result.append(.text(value)) }
+            case "text": if let value = template(entry.value, here) { result.append((.text(value), nil)) }
             case "empty":
                 if let flag = reader.bool(entry.value, here) {
-                    if flag { result.append(.empty) } else { reader.error("'empty: false' asserts nothing; remove it or use 'matches: \".\"'", at: entry.value) }
+                    if flag { result.append((.empty, nil)) } else { reader.error("'empty: false' asserts nothing; remove it or use 'matches: \".\"'", at: entry.value) }
                 }
             case "contains":
                 if case .sequence = entry.value, let items = reader.sequence(entry.value, here) {
-                    result.append(.contains(items.enumerated().compactMap { template($1, "\(here)[\($0)]") }))
+                    result.append((.contains(items.enumerated().compactMap { template($1, "\(here)[\($0)]") }), nil))
                 } else if let value = template(entry.value, here) {
-                    result.append(.contains([value]))
+                    result.append((.contains([value]), nil))
                 }
-            case "matches": if let value = pattern(entry.value, here) { result.append(.matches(value)) }
+            case "matches": if let value = pattern(entry.value, here) { result.append((.matches(value), nil)) }
             case "json":
                 checkTemplates(in: entry.value)
-                if let value = reader.json(entry.value, here) { result.append(.json(value)) }
+                if let value = reader.json(entry.value, here) { result.append((.json(value), nil)) }
             case "jsonSubset":
                 checkTemplates(in: entry.value)
-                if let value = reader.json(entry.value, here) { result.append(.jsonSubset(value)) }
+                if let value = reader.json(entry.value, here) { result.append((.jsonSubset(value), nil)) }
             case "jsonPath":
                 guard let paths = reader.mapping(entry.value, "expect.body.jsonPath") else { continue }
                 for pathEntry in paths.entries {
                     guard let path = jsonPath(pathEntry.key, at: pathEntry.keyNode) else { continue }
                     if let checks = jsonPathChecks(pathEntry.value, path: pathEntry.key) {
-                        result.append(.jsonPath(path: path, checks: checks))
+                        result.append((.jsonPath(path: path, checks: checks), Self.position(of: pathEntry.keyNode)))
                     }
                 }
-            case "base64": if let bytes = base64(entry.value, here) { result.append(.bytes(bytes)) }
+            case "base64": if let bytes = base64(entry.value, here) { result.append((.bytes(bytes), nil)) }
             default: break
             }
         }
@@ -692,6 +723,10 @@ struct SuiteParser {
             }
         }
         if mapping.entries.isEmpty { reader.error("no check for JSONPath '\(path)'", at: node) }
+        if let existsNode = mapping["exists"], let absentNode = mapping["absent"], let exists = existsNode.bool, let absent = absentNode.bool {
+            let relation = exists == absent ? "contradict each other" : "say the same thing"
+            reader.error("'exists: \(exists)' and 'absent: \(absent)' \(relation) for JSONPath '\(path)'; keep one", at: mapping.keyNode("absent"))
+        }
         return checks
     }
 
@@ -708,7 +743,7 @@ struct SuiteParser {
             }
             if case .scalar = entry.value {
                 guard let text = reader.string(entry.value, here), let path = jsonPath(text, at: entry.value) else { continue }
-                result.append(CaptureSpec(name: entry.key, source: .jsonPath(path), regex: nil, secret: false))
+                result.append(CaptureSpec(name: entry.key, source: .jsonPath(path), regex: nil, secret: false, position: Self.position(of: entry.keyNode)))
                 continue
             }
             guard let spec = reader.mapping(entry.value, "capture.\(entry.key)") else { continue }
@@ -732,12 +767,44 @@ struct SuiteParser {
             }
             let regex = spec["regex"].flatMap { pattern($0, "\(here).regex") }
             let secret = spec["secret"].flatMap { reader.bool($0, "\(here).secret") } ?? false
-            if let source { result.append(CaptureSpec(name: entry.key, source: source, regex: regex, secret: secret)) }
+            if let source { result.append(CaptureSpec(name: entry.key, source: source, regex: regex, secret: secret, position: Self.position(of: entry.keyNode))) }
         }
         return result
     }
 
     // MARK: Scalars
+
+    /// A node's position in the file, for assertions reported when they fail.
+    static func position(of node: Node?) -> SourcePosition? {
+        guard let mark = node?.mark else { return nil }
+        return SourcePosition(line: mark.line, column: mark.column)
+    }
+
+    /// `tags: smoke` or `tags: [smoke, slow]`. An empty list, a null (`tags:` with nothing after it) and an empty
+    /// tag are errors: each would make `--tag` select differently from what the file seems to say.
+    func tags(_ node: Node, _ context: String) -> [String]? {
+        if case let .scalar(scalar) = node, scalar.style == .plain, node.null != nil {
+            reader.error("'\(context)' is empty (null): list the tags, e.g. 'tags: [smoke]', or remove the key", at: node)
+            return nil
+        }
+        if case let .sequence(items) = node, items.isEmpty {
+            reader.error("'\(context)' is an empty list: list the tags, e.g. 'tags: [smoke]', or remove the key", at: node)
+            return nil
+        }
+        let items: [Node] = node.sequence.map(Array.init) ?? [node]
+        guard let tags = reader.stringList(node, context) else { return nil }
+        var result: [String] = []
+        for (index, tag) in tags.enumerated() {
+            let item = index < items.count ? items[index] : node
+            let isNull = item.scalar?.style == .plain && item.null != nil
+            if isNull || tag.trimmingCharacters(in: .whitespaces).isEmpty {
+                reader.error("\(node.sequence == nil ? "'\(context)'" : "'\(context)[\(index)]'") is an empty tag\(isNull ? " (null)" : ""): write a name or remove it", at: item)
+                continue
+            }
+            result.append(tag)
+        }
+        return result
+    }
 
     func nonEmptyString(_ node: Node, _ context: String) -> String? {
         guard let value = reader.string(node, context) else { return nil }

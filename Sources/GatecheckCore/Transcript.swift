@@ -175,3 +175,27 @@ public enum Transcript {
         (0x80...0x9F).contains(scalar.value) || scalar.value == 0xFFFE || scalar.value == 0xFFFF
     }
 }
+
+extension HTTPResponse {
+    /// The response with each header byte that is not UTF-8 written as `\xFF` (four characters) in its field's
+    /// name and value, so that console, JUnit and assertions all see the byte, never a character it does not
+    /// stand for (`ÿ`). Fields that are valid UTF-8 are unchanged.
+    func showingNonUTF8HeaderBytes() -> HTTPResponse {
+        guard !nonUTF8HeaderFields.isEmpty else { return self }
+        func escaped(_ text: String) -> String {
+            var result = ""
+            for scalar in text.unicodeScalars {
+                if scalar.isASCII { result.unicodeScalars.append(scalar) } else { result += String(format: "\\x%02X", scalar.value) }
+            }
+            return result
+        }
+        var fields = headers.fields
+        for index in nonUTF8HeaderFields where index < fields.count {
+            fields[index] = HTTPHeaderField(name: escaped(fields[index].name), value: escaped(fields[index].value))
+        }
+        var copy = self
+        copy.headers = HTTPHeaders(fields)
+        copy.nonUTF8HeaderFields = []
+        return copy
+    }
+}

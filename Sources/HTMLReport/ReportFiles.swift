@@ -203,6 +203,13 @@ private final class JUnitReader: NSObject, XMLParserDelegate {
         return (text, nil)
     }
 
+    /// A failure line without the `suites/x.yaml:41:9: ` the JUnit text puts in front (the HTML report of a run
+    /// shows the summary alone too).
+    static func withoutLocation(_ line: String) -> String {
+        guard let match = line.firstMatch(of: #/^[^\s:][^:]*:\d+(:\d+)?: /#) else { return line }
+        return String(line[match.range.upperBound...])
+    }
+
     /// `summary` lines with their indented detail lines, as `AssertionFailure.description` writes them.
     static func assertions(_ text: String) -> [FailedAssertion] {
         var result: [FailedAssertion] = []
@@ -210,7 +217,7 @@ private final class JUnitReader: NSObject, XMLParserDelegate {
             if line.hasPrefix("  "), !result.isEmpty {
                 result[result.count - 1].details.append(String(line.dropFirst(2)))
             } else {
-                result.append(FailedAssertion(summary: line))
+                result.append(FailedAssertion(summary: withoutLocation(line)))
             }
         }
         return result

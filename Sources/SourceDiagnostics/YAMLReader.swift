@@ -21,13 +21,83 @@ public enum YAMLSource {
         guard let data = FileManager.default.contents(atPath: path) else {
             return .failure(Diagnostic(file: name, message: "cannot be read (permission denied?)"))
         }
-        if data.contains(0) {
-            return .failure(Diagnostic(file: name, message: "contains NUL bytes: this is a binary file, not YAML"))
+        return decode([UInt8](data), file: name)
+    }
+
+    /// The text of a file's bytes: UTF-8 (a UTF-8 byte-order mark is dropped), or UTF-16 with a byte-order mark
+    /// (as Windows editors save "Unicode" text). A byte that is not UTF-8 is a diagnostic at its line and column;
+    /// NUL bytes without a UTF-16 byte-order mark mean a binary file (or UTF-16 without a mark, which is named).
+    public static func decode(_ bytes: [UInt8], file: String) -> Result<String, Diagnostic> {
+        if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+            let littleEndian = bytes[0] == 0xFF
+            guard bytes.count % 2 == 0 else {
+                return .failure(Diagnostic(file: file, message: "is not valid UTF-16 text (an odd number of bytes after the byte-order mark); save it as UTF-8"))
+            }
+            var units: [UInt16] = []
+            units.reserveCapacity(bytes.count / 2 - 1)
+            var index = 2
+            while index + 1 < bytes.count {
+                let (low, high) = littleEndian ? (bytes[index], bytes[index + 1]) : (bytes[index + 1], bytes[index])
+                units.append(UInt16(high) << 8 | UInt16(low))
+                index += 2
+            }
+            var text = ""
+            var iterator = units.makeIterator()
+            var decoder = UTF16()
+            decoding: while true {
+                switch decoder.decode(&iterator) {
+                case let .scalarValue(scalar): text.unicodeScalars.append(scalar)
+                case .emptyInput: break decoding
+                case .error:
+                    return .failure(Diagnostic(file: file, message: "is not valid UTF-16 text (an unpaired surrogate); save it as UTF-8"))
+                }
+            }
+            if text.unicodeScalars.contains("\u{0}") {
+                return .failure(Diagnostic(file: file, message: "contains NUL characters: this is a binary file, not YAML"))
+            }
+            return .success(text)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return .failure(Diagnostic(file: name, message: "is not valid UTF-8 text"))
+        if bytes.contains(0) {
+            // ASCII text saved as UTF-16 without a byte-order mark has a NUL next to every character.
+            let pairs = min(bytes.count, 64) / 2
+            let evenNULs = (0..<pairs).filter { bytes[2 * $0] == 0 }.count
+            let oddNULs = (0..<pairs).filter { bytes[2 * $0 + 1] == 0 }.count
+            if pairs >= 2, (evenNULs == 0 && oddNULs == pairs) || (oddNULs == 0 && evenNULs == pairs) {
+                return .failure(Diagnostic(file: file, message: "looks like UTF-16 text without a byte-order mark, which is not supported: save it as UTF-8"))
+            }
+            return .failure(Diagnostic(file: file, message: "contains NUL bytes: this is a binary file, not YAML"))
         }
-        return .success(text)
+        var content = bytes[...]
+        if content.starts(with: [0xEF, 0xBB, 0xBF]) { content = content.dropFirst(3) }
+        if let text = String(validating: content, as: UTF8.self) { return .success(text) }
+        let offset = firstInvalidUTF8Byte(in: bytes)
+        let (line, column) = position(ofByte: offset, in: bytes)
+        let byte = String(bytes[offset], radix: 16, uppercase: true)
+        return .failure(Diagnostic(file: file, line: line, column: column,
+                                   message: "is not valid UTF-8 text: byte 0x\(byte.count == 1 ? "0" + byte : byte) is not UTF-8 (a Latin-1 or Windows-1252 file?); save the file as UTF-8"))
+    }
+
+    /// The offset of the first byte that does not start (or continue) a valid UTF-8 sequence.
+    static func firstInvalidUTF8Byte(in bytes: [UInt8]) -> Int {
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length = byte < 0x80 ? 1 : byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 0
+            guard length > 0, index + length <= bytes.count,
+                  String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil else { return index }
+            index += length
+        }
+        return bytes.count - 1
+    }
+
+    /// The 1-based line and column (in Unicode scalars, as libyaml counts them) of a byte offset.
+    static func position(ofByte offset: Int, in bytes: [UInt8]) -> (Int, Int) {
+        let before = bytes[..<offset]
+        let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let lineStart = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        // Continuation bytes (10xxxxxx) do not start a scalar.
+        let column = bytes[lineStart..<offset].filter { $0 & 0xC0 != 0x80 }.count + 1
+        return (line, column)
     }
 
     /// Parses one YAML document. An empty document yields nil; one that expands past `YAMLBudget.maxNodes`
@@ -38,18 +108,30 @@ public enum YAMLSource {
             if let node, let tooBig = YAMLBudget.check(node, file: file) { return .failure(tooBig) }
             return .success(node)
         } catch let error as YamlError {
-            return .failure(diagnostic(for: error, file: file))
+            return .failure(diagnostic(for: error, file: file, text: text))
         } catch {
             return .failure(Diagnostic(file: file, message: "invalid YAML: \(error)"))
         }
     }
 
-    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+    /// Lines `line - 1` through `line` (1-based) of a text: where libyaml reports an indentation problem.
+    static func lines(of text: String, around line: Int) -> [Substring] {
+        let all = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let range = max(0, line - 2)..<min(all.count, max(0, line))
+        return Array(all[range])
+    }
+
+    static func isInvisibleIndent(_ scalar: Unicode.Scalar) -> Bool { YAMLReader.isInvisible(scalar) }
+
+    static func diagnostic(for error: YamlError, file: String, text: String = "") -> Diagnostic {
         func make(_ problem: String, _ context: YamlError.Context?, _ mark: Mark) -> Diagnostic {
             var message = "invalid YAML: \(problem)"
             if let context { message += " \(context.text)" }
             if problem.contains("cannot start any token") || problem.contains("tab") {
                 message += " (YAML does not allow tabs for indentation; use spaces)"
+            } else if let line = lines(of: text, around: mark.line).first(where: { $0.unicodeScalars.prefix(while: { $0 == " " || isInvisibleIndent($0) }).contains(where: isInvisibleIndent) }),
+                      let scalar = line.unicodeScalars.first(where: isInvisibleIndent) {
+                message += " (a line here is indented with \(YAMLReader.codePoint(scalar))\(scalar.properties.name.map { " " + $0 } ?? ""); YAML indentation must be ordinary spaces)"
             }
             return Diagnostic(file: file, line: mark.line, column: mark.column, message: message)
         }
@@ -132,11 +214,43 @@ public struct YAMLReader {
         var ok = true
         for entry in mapping.entries where !allowed.contains(entry.key) {
             ok = false
-            var message = "unknown key '\(entry.key)' in \(context)"
-            if let hint = closestMatch(to: entry.key, among: allowed) { message += " (did you mean '\(hint)'?)" }
+            var message = "unknown key '\(Self.visible(entry.key))' in \(context)"
+            let invisible = entry.key.unicodeScalars.filter(Self.isInvisible)
+            let stripped = String(String.UnicodeScalarView(entry.key.unicodeScalars.filter { !Self.isInvisible($0) }))
+            if let first = invisible.first {
+                let name = first.properties.name.map { " \($0)" } ?? ""
+                message += " (it contains \(Self.codePoint(first))\(name), which YAML does not take for indentation or spacing; use ordinary spaces"
+                message += allowed.contains(stripped) ? " and it is '\(stripped)')" : ")"
+            } else if let hint = closestMatch(to: entry.key, among: allowed) {
+                message += " (did you mean '\(hint)'?)"
+            }
             error(message, at: entry.keyNode)
         }
         return ok
+    }
+
+    /// Whitespace and format characters that look like a space or nothing at all (U+00A0 NO-BREAK SPACE,
+    /// U+200B ZERO WIDTH SPACE, U+FEFF...), which editors and web pages slip into YAML.
+    public static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        guard !scalar.isASCII else { return false }
+        return scalar.properties.isWhitespace || scalar.properties.generalCategory == .format
+            || scalar.properties.generalCategory == .control
+    }
+
+    /// `U+00A0`.
+    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
+    /// Text with each invisible character shown as `<U+00A0>`, so a message never shows it as a plain space.
+    public static func visible(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isInvisible) else { return text }
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if isInvisible(scalar) { result += "<\(codePoint(scalar))>" } else { result.unicodeScalars.append(scalar) }
+        }
+        return result
     }
 
     /// Reports a missing required key at the mapping's position.

@@ -54,6 +54,10 @@ extension Gatecheck {
                 help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
         var iamCredentials: [String] = []
 
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError(NumericOption.port.message(got: "\(port)")) }
+        }
+
         func run() async throws {
             var type: APIType?
             if let apiType {

@@ -79,6 +79,9 @@ struct SharedRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
     var profiles: String = TargetSelection.defaultProfilesPath
 
+    @Flag(help: "Refuse to run (exit 2) when a suite's API has no stage in the target profile's 'apis:' (by default it is skipped), or when one --target URL would get suites of several APIs (by default a warning).")
+    var strictTargets = false
+
     @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
     var junit = "reports/junit.xml"
 
@@ -104,6 +107,9 @@ struct SharedRunOptions: ParsableArguments {
 
     @Flag(help: "Do not verify TLS certificates.")
     var insecure = false
+
+    @Flag(name: [.customShort("v"), .long], help: "Print the request and response of passing cases too (failed ones are always shown); the JUnit report keeps them in <system-out>.")
+    var verbose = false
 
     @Option(help: ArgumentHelp("Trust the CA certificates in this PEM file instead of the system store.", valueName: "file"))
     var cacert: String?
@@ -138,6 +144,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.paths = paths
         configuration.target = target
         configuration.profilesPath = profiles
+        configuration.strictTargets = strictTargets
         configuration.junitPath = junit
         configuration.filter = filter
         configuration.tags = tags
@@ -146,6 +153,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.allowEmpty = allowEmpty
         configuration.sigv4 = sigv4
         configuration.insecure = insecure
+        configuration.verbose = verbose
         configuration.caBundlePath = cacert
         if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
@@ -178,6 +186,12 @@ extension Gatecheck {
         @Option(help: ArgumentHelp("A second target (profile name, URL, or 'emulator'): every case also runs there, and each difference in status, headers or body fails a 'parity: <case>' test case.", valueName: "name|url|emulator"))
         var compare: String?
 
+        @Option(name: .customLong("compare-ignore-header"), help: ArgumentHelp("With --compare: do not compare this header in any suite (repeatable; added to each suite's parity.ignoreHeaders).", valueName: "name"))
+        var compareIgnoreHeaders: [String] = []
+
+        @Option(name: .customLong("compare-header"), help: ArgumentHelp("With --compare: compare this header although it is on the default ignore list of infrastructure headers (Date, Server, Via, request ids, ...; repeatable).", valueName: "name"))
+        var compareHeaders: [String] = []
+
         @Option(name: .customLong("parity-allow"), help: ArgumentHelp("Known differences that do not fail --compare (default: parity-allow.yaml, if present).", valueName: "file"))
         var parityAllow: String?
 
@@ -193,8 +207,8 @@ extension Gatecheck {
         @Option(name: .customLong("property"), help: ArgumentHelp("Add a property to every suite of the JUnit report, e.g. git.sha=$GITHUB_SHA (repeatable).", valueName: "name=value"))
         var properties: [String] = []
 
-        @Option(help: "Suites run at the same time, by default one per core.")
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+        @Option(help: ArgumentHelp("Suites run at the same time (default: one per core).", valueName: "n"))
+        var jobs: Int?
 
         @Option(help: ArgumentHelp("Send a request again up to N times after a transport failure or a 502/503/504 (idempotent methods only; cases may override; default: the target profile's, else 0).", valueName: "n"))
         var retries: Int?
@@ -214,27 +228,34 @@ extension Gatecheck {
         @OptionGroup var html: HTMLReportOptions
 
         func validate() throws {
-            guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
-            if let retries { guard (0...10).contains(retries) else { throw ValidationError("--retries must be between 0 and 10") } }
+            if let jobs, jobs < 1 { throw ValidationError(NumericOption.jobs.message(got: "\(jobs)")) }
+            if let retries, !(0...10).contains(retries) { throw ValidationError(NumericOption.retries.message(got: "\(retries)")) }
             if let shard {
                 do { _ = try ShardSpec.parse(shard) } catch { throw ValidationError("--shard: \(error)") }
             }
             if shardTimings != nil, shard == nil { throw ValidationError("--shard-timings needs --shard K/N") }
             if parityAllow != nil, compare == nil { throw ValidationError("--parity-allow needs --compare") }
+            if !compareIgnoreHeaders.isEmpty, compare == nil { throw ValidationError("--compare-ignore-header needs --compare") }
+            if !compareHeaders.isEmpty, compare == nil { throw ValidationError("--compare-header needs --compare") }
+            for name in compareIgnoreHeaders + compareHeaders where name.isEmpty || name.contains(where: { $0 == ":" || $0.isWhitespace }) {
+                throw ValidationError("'\(name)' is not a header name (write e.g. --compare-ignore-header X-Powered-By)")
+            }
             for entry in resolveEntries {
                 if case let .failure(error) = ResolveEntry.parse(entry) { throw ValidationError("--resolve: \(error)") }
             }
             _ = try parsedProperties()
             guard DurationText.parse(retryBackoff) != nil else { throw ValidationError("--retry-backoff: invalid duration '\(retryBackoff)' (write e.g. 200ms or 1s)") }
-            guard maxRetryAfter >= 0, maxRetryAfter.isFinite else { throw ValidationError("--max-retry-after must be a number of seconds, 0 or more") }
-            guard gracePeriod >= 0, gracePeriod.isFinite else { throw ValidationError("--grace-period must be a number of seconds, 0 or more") }
+            guard maxRetryAfter >= 0, maxRetryAfter.isFinite else { throw ValidationError(NumericOption.maxRetryAfter.message(got: "\(maxRetryAfter)")) }
+            guard gracePeriod >= 0, gracePeriod.isFinite else { throw ValidationError(NumericOption.gracePeriod.message(got: "\(gracePeriod)")) }
         }
 
         func run() async throws {
             var configuration = try shared.configuration()
             configuration.compare = compare
             configuration.parityAllowPath = parityAllow
-            configuration.jobs = jobs
+            configuration.compareIgnoreHeaders = compareIgnoreHeaders
+            configuration.compareHeaders = compareHeaders
+            if let jobs { configuration.jobs = jobs }
             configuration.resolve = resolveEntries
             configuration.shard = try shard.map { text throws in try ShardSpec.parse(text) }
             configuration.shardTimingsPath = shardTimings
@@ -411,8 +432,17 @@ final class Interruption {
 enum GatecheckMain {
     /// Runs the command; usage errors exit 2 (not ArgumentParser's 64), `--help`/`--version` exit 0.
     static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = CommandLineCheck.problem(in: arguments) {
+            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+            let command = Gatecheck.configuration.subcommands.first { $0._commandName == arguments.first }
+            let usage = command.map { "gatecheck " + $0.usageString() } ?? Gatecheck.usageString()
+            let help = command.map { "gatecheck \($0._commandName) --help" } ?? "gatecheck --help"
+            FileHandle.standardError.write(Data("Usage: \(usage)\n  See '\(help)' for more information.\n".utf8))
+            exit(2)
+        }
         do {
-            var command = try Gatecheck.parseAsRoot()
+            var command = try Gatecheck.parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

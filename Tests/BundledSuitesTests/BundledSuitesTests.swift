@@ -42,6 +42,82 @@ struct BundledSuitesTests {
     }
 }
 
+/// The nightly command against a whole environment: one target profile maps the three APIs of the bundled suites
+/// (REST outcome, HTTP API outcome, REST custom errors) to three stand-in stages, here three emulator instances on
+/// real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
+@Suite("Bundled suites through one profile")
+struct BundledSuitesProfileTests {
+    @Test("one profile with apis: sends each bundled suite to the stage of its API")
+    func eachSuiteReachesTheStageOfItsAPI() async throws {
+        let root = ReportValidation.packageRoot()
+        let suitesDirectory = root.appendingPathComponent("suites").path
+        let loaded = SuiteLoader.load(paths: [suitesDirectory], options: LoadOptions())
+        #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
+        // One stage per API, deployed like the suite that needs the most of it (backends, stage, stage variables).
+        func stage(for apiFile: String, likeSuite file: String) async throws -> RunningEmulator {
+            let suite = try #require(loaded.suites.first { $0.file.hasSuffix("/" + file) })
+            #expect(suite.api?.hasSuffix(apiFile) == true)
+            let variables = Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            return try await EmulatorLauncher.start(EmulatorSpec(apiPath: try #require(suite.api), apiType: suite.apiType, backends: suite.backends,
+                                                                 stage: suite.stage, stageVariables: variables))
+        }
+        let rest = try await stage(for: "apis/rest-outcome.yaml", likeSuite: "http-status-mapping.yaml")
+        let http = try await stage(for: "apis/http-outcome.yaml", likeSuite: "http-api-payload-versions.yaml")
+        let customErrors = try await stage(for: "apis/rest-custom-errors.yaml", likeSuite: "gateway-responses-custom.yaml")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let profiles = directory.appendingPathComponent("gatecheck.yaml").path
+        let apis = root.appendingPathComponent("suites/apis").path
+        try Data("""
+        version: 1
+        targets:
+          nightly:
+            headers: { X-Environment: stand-in }
+            apis:
+              rest:
+                api: \(apis)/rest-outcome.yaml
+                url: \(rest.baseURL)
+              http:
+                api: \(apis)/http-outcome.yaml
+                url: \(http.baseURL)
+              custom-errors:
+                api: \(apis)/rest-custom-errors.yaml
+                url: \(customErrors.baseURL)
+        """.utf8).write(to: URL(fileURLWithPath: profiles))
+
+        let console = OutputCollector()
+        var configuration = RunConfiguration()
+        configuration.paths = [suitesDirectory]
+        configuration.target = "nightly"
+        configuration.profilesPath = profiles
+        configuration.strictTargets = true
+        configuration.junitPath = directory.appendingPathComponent("junit.xml").path
+        configuration.output = { console.append($0) }
+        configuration.errorOutput = { console.append($0) }
+        let summary = await GatecheckRunner(configuration: configuration).run()
+        await rest.stop()
+        await http.stop()
+        await customErrors.stop()
+
+        #expect(summary.exitCode == 0, "the bundled suites did not pass on their own stages:\n\(console.text)")
+        #expect(summary.suites.count == 9 && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
+        let expected = ["rest-outcome.yaml": ("rest", rest.baseURL), "http-outcome.yaml": ("http", http.baseURL),
+                        "rest-custom-errors.yaml": ("custom-errors", customErrors.baseURL)]
+        for result in summary.suites {
+            let suite = try #require(loaded.suites.first { $0.name == result.name })
+            let (api, url) = try #require(expected.first { suite.api?.hasSuffix("/" + $0.key) == true }?.value)
+            #expect(result.target == url, "\(result.name) ran against \(result.target), not its API's stage \(url)")
+            #expect(result.properties.contains(NamedValue(name: "profile.api", value: api)), "\(result.name): \(result.properties)")
+            #expect(result.properties.contains(NamedValue(name: "baseURL", value: url)))
+        }
+        #expect(Set(summary.suites.map(\.target)) == [rest.baseURL, http.baseURL, customErrors.baseURL])
+        let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
+        #expect(try ReportValidation.xmllint(configuration.junitPath ?? "", schema: schema).status == 0)
+    }
+}
+
 /// Collects console output from the runner's callbacks (they may be called from several tasks).
 final class OutputCollector: Sendable {
     private let storage = Mutex<String>("")

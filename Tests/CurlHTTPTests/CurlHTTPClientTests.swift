@@ -66,6 +66,7 @@ struct ResponseExactnessTests {
         let response = try await expectResponse(client, HTTPRequest(url: server.baseURL + "/"))
         #expect(response.headers["X-Latin"] == "caf\u{E9}")
         #expect(response.headers["X-Utf8"] == "caf\u{E9}")
+        #expect(response.nonUTF8HeaderFields == [0], "the Latin-1 line is marked for display as \\xE9")
     }
 
     @Test("chunked trailers are not response headers; folded header lines are joined with one space")

@@ -262,7 +262,160 @@ import TestSupport
         #expect(status == 0, "\(child.errors)")
         (child, status) = try await spawn(["run", "--help"], in: workspace)
         #expect(status == 0)
-        #expect(!child.output.contains("the default is the number of cores). (default:"), "\(child.output)")
+        #expect(child.output.contains("--jobs <n>              Suites run at the same time (default: one per core)."), "\(child.output)")
+        // Each option's help (its lines up to the next option) names its default at most once.
+        var options: [String] = []
+        for line in child.output.split(separator: "\n") {
+            if line.hasPrefix("  -") { options.append(String(line)) } else if !options.isEmpty { options[options.count - 1] += " " + line }
+        }
+        #expect(options.count > 20)
+        for option in options {
+            #expect(option.components(separatedBy: "default").count <= 2, "\(option)")
+        }
+    }
+
+    @Test(arguments: [
+        (["runn", "suites"], "Error: unknown command 'runn' (did you mean 'run'?)"),
+        (["valdiate"], "Error: unknown command 'valdiate' (did you mean 'validate'?)"),
+        (["suites/a.yaml"], "Error: unknown command 'suites/a.yaml' (commands: run, record, validate, lint, list, emulate, merge-reports)"),
+        (["run", "--jobs", "-1"], "Error: --jobs must be a positive integer, got -1"),
+        (["run", "--jobs=-1"], "Error: --jobs must be a positive integer, got -1"),
+        (["run", "--jobs", "0"], "Error: --jobs must be a positive integer, got 0"),
+        (["run", "--retries", "-1"], "Error: --retries must be an integer from 0 to 10, got -1"),
+        (["run", "--max-retry-after", "-2.5"], "Error: --max-retry-after must be a number of seconds, 0 or more, got -2.5"),
+        (["run", "--retries", "11"], "Error: --retries must be an integer from 0 to 10, got 11"),
+        (["run", "--grace-period", "-1"], "Error: --grace-period must be a number of seconds, 0 or more, got -1"),
+        (["emulate", "--api", "x.yaml", "--port", "-1"], "Error: --port must be a port number from 0 to 65535 (0 picks a free port), got -1"),
+    ])
+    func commandLineMistakesSayWhatIsWrong(arguments: [String], message: String) async throws {
+        let workspace = Workspace()
+        let (child, status) = try await spawn(arguments, in: workspace)
+        #expect(status == 2)
+        #expect(child.errors.hasPrefix(message + "\n"), "\(child.errors)")
+        #expect(!child.errors.contains("Missing value"))
+        #expect(child.errors.contains("Usage: gatecheck "), "\(child.errors)")
+        #expect(child.output.isEmpty)
+    }
+
+    @Test func aHeaderByteThatIsNotUTF8IsShownAsItsHexCode() async throws {
+        let head = Array("HTTP/1.1 200 OK\r\nX-Odd: caf".utf8) + [0xE9, 0x20, 0xFF] + Array("\r\nX-Utf8: caf\u{E9} \u{FF}\r\nContent-Length: 2\r\n\r\nok".utf8)
+        let server = try LoopbackHTTPServer { _ in .raw(head) }
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/odd.yaml", """
+            name: odd
+            cases:
+              - name: the bytes are matched as written
+                request: { path: /a }
+                expect:
+                  headers:
+                    x-odd: 'caf\\xE9 \\xFF'
+                    x-utf8: "caf\u{E9} \u{FF}"
+              - name: and shown so
+                request: { path: /b }
+                expect: { headers: { x-odd: wrong } }
+            """)
+        let junit = workspace.path + "/reports/junit.xml"
+        let (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--junit", junit], in: workspace)
+        #expect(status == 1, "\(child.output)\(child.errors)")
+        #expect(child.output.contains("✓ the bytes are matched as written"), "\(child.output)")
+        #expect(child.output.contains(#"header 'x-odd': expected 'wrong', got 'caf\xE9 \xFF'"#), "\(child.output)")
+        #expect(child.output.contains(#"< X-Odd: caf\xE9 \xFF"#), "\(child.output)")
+        #expect(child.output.contains("< X-Utf8: caf\u{E9} \u{FF}"), "valid UTF-8 stays as it is: \(child.output)")
+        let xml = try #require(workspace.read("reports/junit.xml"))
+        #expect(xml.contains(#"got &apos;caf\xE9 \xFF&apos;"#) || xml.contains(#"got 'caf\xE9 \xFF'"#), "\(xml)")
+        #expect(xml.contains(#"X-Odd: caf\xE9 \xFF"#), "\(xml)")
+    }
+
+    // MARK: where a failure is written
+
+    static let positionsSuite = """
+        name: positions
+        cases:
+          - name: passes
+            request: { path: /items }
+            expect: { status: 200 }
+          - name: fails everywhere
+            request: { path: /items }
+            capture:
+              missing: { header: X-Nope }
+            expect:
+              status: 201
+              headers:
+                Content-Type: text/plain
+              body:
+                contains: nope
+                jsonPath:
+                  $.next: wrong
+                  $.items: { length: 9 }
+          - name: fails its snapshot
+            request: { path: /text }
+            expect:
+              snapshot: true
+        """
+
+    @Test func eachFailedAssertionNamesItsPositionInTheSuite() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/x.yaml", Self.positionsSuite)
+        let junit = workspace.path + "/reports/junit.xml"
+        let (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--junit", junit], in: workspace)
+        #expect(status == 1, "\(child.errors)")
+        let expected = [
+            "\(suitePath):11:7: status: expected 201, got 200",
+            "\(suitePath):13:9: header 'Content-Type': expected 'text/plain', got 'application/json'",
+            "\(suitePath):15:9: body: expected to contain 'nope', got ",
+            "\(suitePath):17:11: $.next: expected \"wrong\", got null",
+            "\(suitePath):18:11: $.items: expected length 9, got length 3",
+            "\(suitePath):9:7: capture 'missing': no header 'X-Nope' in the response",
+            "\(suitePath):22:7: no snapshot at ",
+        ]
+        let xml = try #require(workspace.read("reports/junit.xml"))
+        let xmlText = xml.replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
+        for line in expected {
+            #expect(child.output.contains("      " + line), "console: \(line)\n\(child.output)")
+            #expect(xmlText.contains(line), "JUnit: \(line)\n\(xml)")
+        }
+        #expect(child.output.components(separatedBy: "│ > GET").count - 1 == 2, "without --verbose, only the failed cases show theirs: \(child.output)")
+    }
+
+    @Test func verbosePrintsTheTranscriptOfPassingCasesToo() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let suitePath = workspace.write("suites/x.yaml", Self.positionsSuite)
+        let junit = workspace.path + "/reports/junit.xml"
+        for flag in ["--verbose", "-v"] {
+            let (child, status) = try await spawn(["run", suitePath, "--target", server.baseURL, "--junit", junit, flag], in: workspace)
+            #expect(status == 1, "\(child.errors)")
+            #expect(child.output.components(separatedBy: "│ > GET").count - 1 == 3, "every case: \(child.output)")
+            let passing = try #require(child.output.range(of: "✓ passes"))
+            let failing = try #require(child.output.range(of: "✗ fails everywhere"))
+            let between = child.output[passing.upperBound..<failing.lowerBound]
+            #expect(between.contains("│ > GET \(server.baseURL)/items") && between.contains(#"│ {"items":[1,2,3],"next":null}"#), "\(child.output)")
+            let xml = try #require(workspace.read("reports/junit.xml"))
+            #expect(xml.contains("<system-out>&gt; GET \(server.baseURL)/items"), "\(xml)")
+        }
+    }
+
+    @Test func aUTF16FileWithAByteOrderMarkIsRead() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let workspace = Workspace()
+        let text = "name: wide\ncases:\n  - name: caf\u{E9} \u{1F600}\n    request: { path: /items }\n    expect: { status: 200 }\n"
+        let units: [UInt16] = Array(text.utf16)
+        let littleEndian: [UInt8] = [0xFF, 0xFE] + units.flatMap { unit -> [UInt8] in [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        let bigEndian: [UInt8] = [0xFE, 0xFF] + units.flatMap { unit -> [UInt8] in [UInt8(unit >> 8), UInt8(unit & 0xFF)] }
+        for (name, bytes) in [("le", littleEndian), ("be", bigEndian)] {
+            let path = workspace.path + "/suites/\(name).yaml"
+            try FileManager.default.createDirectory(atPath: workspace.path + "/suites", withIntermediateDirectories: true)
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+            let (child, status) = try await spawn(["run", path, "--target", server.baseURL, "--junit", workspace.path + "/\(name).xml"],
+                                                  in: workspace)
+            #expect(status == 0, "\(child.output)\(child.errors)")
+            #expect(child.output.contains("✓ caf\u{E9} \u{1F600}"), "\(child.output)")
+        }
     }
 
     // MARK: messages that send people the wrong way

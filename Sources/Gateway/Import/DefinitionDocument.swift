@@ -54,6 +54,7 @@ enum DefinitionDocument {
         let sink = DiagnosticSink(file: file)
         let reader = YAMLReader(sink: sink)
         let root = try root(of: text, file: file, emptyMessage: emptyMessage)
+        sink.append(contentsOf: JSONReferences.check(root, file: file))
         let definition = importer.importTree(root, reader: reader).flatMap { build($0, reader) }
         try sink.throwIfErrors()
         guard var definition else { throw DiagnosticsError(sink.diagnostics) }
