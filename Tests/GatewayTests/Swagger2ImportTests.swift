@@ -21,7 +21,7 @@ import Testing
         #expect(fromSwagger.resources.map(\.path) == ["/pets", "/pets/{petId}", "/{proxy+}"])
         #expect(fromSwagger.exportedStageName == "prod")
         #expect(fromSwagger.binaryMediaTypes == ["image/png"])
-        #expect(fromSwagger.models.keys.sorted() == ["Pet", "Pets"])
+        #expect(fromSwagger.models.keys.sorted() == ["Empty", "Error", "Pet", "Pets"])  // Empty and Error: every REST API has them
         if case let .object(pets)? = fromSwagger.models["Pets"], case let .object(items)? = pets["items"] {
             #expect(items["$ref"] == .string("#/components/schemas/Pet"))
         } else {
@@ -93,7 +93,7 @@ import Testing
             Issue.record("a broken Swagger document loaded")
         } catch {
             #expect(error.errors.map(\.description) == [
-                "broken.yaml:7:17: error: '$ref: #/parameters/Missing' does not name an entry of the document's 'parameters'",
+                "broken.yaml:7:17: error: dangling $ref '#/parameters/Missing': the document has no 'parameters'",
                 "broken.yaml:9:15: error: unknown integration type 'mocky' in x-amazon-apigateway-integration of GET /items: expected one of aws, aws_proxy, http, http_proxy, mock (did you mean 'mock'?)",
             ])
         }
@@ -134,6 +134,39 @@ import Testing
             "conversions.yaml:6:3: warning: not supported by the emulator yet: authorizer 'cognito' (x-amazon-apigateway-authorizer); methods using it are served without authorization",
             "conversions.yaml:19:7: warning: not supported by the emulator yet: security requirements (authorizers, API keys: 'cognito') on POST /upload; served without them",
         ])
+    }
+
+    @Test func theBuiltInEmptyAndErrorModelsNeedNoDeclaration() throws {
+        // SAM bodies and exports reference API Gateway's own `Empty` / `Error` models without declaring them.
+        let openAPI = """
+        openapi: 3.0.1
+        info: { title: t }
+        paths:
+          /:
+            get:
+              responses:
+                "200": { description: ok, content: { application/json: { schema: { $ref: "#/components/schemas/Empty" } } } }
+                "500": { description: no, content: { application/json: { schema: { $ref: "#/components/schemas/Error" } } } }
+              x-amazon-apigateway-integration: { type: mock, requestTemplates: { application/json: '{"statusCode": 200}' } }
+        """
+        let swagger = """
+        swagger: "2.0"
+        info: { title: t }
+        paths:
+          /:
+            get:
+              responses:
+                "200": { description: ok, schema: { $ref: "#/definitions/Empty" } }
+                "500": { description: no, schema: { $ref: "#/definitions/Error" } }
+              x-amazon-apigateway-integration: { type: mock, requestTemplates: { application/json: '{"statusCode": 200}' } }
+        """
+        for (name, text) in [("openapi.yaml", openAPI), ("swagger.yaml", swagger)] {
+            let api = try RESTAPILoader.load(text: text, file: name)
+            #expect(api.diagnostics.isEmpty, "\(api.diagnostics)")
+            #expect(api.models["Empty"] == .object(["$schema": .string("http://json-schema.org/draft-04/schema#"), "title": .string("Empty Schema"), "type": .string("object")]))
+        }
+        // A model that is neither declared nor built in is still a dangling reference.
+        #expect(throws: DiagnosticsError.self) { try RESTAPILoader.load(text: openAPI.replacingOccurrences(of: "schemas/Error", with: "schemas/Eror"), file: "x.yaml") }
     }
 
     @Test func httpAPILoaderRefusesSwaggerWithTheReason() {

@@ -96,6 +96,10 @@ private struct Builder {
                 if let schema = reader.json(entry.value, "components.schemas.\(entry.key)") { models[entry.key] = schema }
             }
         }
+        // Every REST API has the `Empty` and `Error` models without declaring them.
+        for (name, text) in JSONReferences.builtInModels where models[name] == nil {
+            if let schema = try? JSONValue.parse(text) { models[name] = schema }
+        }
         if let components = top["components"].flatMap({ reader.mapping($0, "components") }),
            let schemes = components["securitySchemes"].flatMap({ reader.mapping($0, "components.securitySchemes") }) {
             for scheme in schemes.entries {
