@@ -211,7 +211,8 @@ struct HTTPAPIDefinitionBuilder {
         guard let mapping = reader.mapping(root, "document") else { return nil }
         if mapping["swagger"] != nil && mapping["openapi"] == nil {
             reader.error("this is an OpenAPI 2.0 (Swagger) document; HTTP APIs are exported as OpenAPI 3.0 "
-                         + "('openapi: 3.0.1'). Is it a REST API definition?", at: mapping.keyNode("swagger"))
+                         + "('openapi: 3.0.1') and API Gateway's HTTP API import takes only OpenAPI 3.0. Is it a REST API definition? "
+                         + "(REST APIs import Swagger 2.0: say `apiType: rest` or --api-type rest)", at: mapping.keyNode("swagger"))
             return nil
         }
         if let version = mapping["openapi"] {

@@ -103,6 +103,17 @@ private struct Conversion {
     // MARK: pieces
 
     func renamed(_ key: Node, _ name: String) -> Node { .scalar(.init(name, Tag(.str), .plain, key.mark)) }
+
+    /// `node` (a mapping of mappings, such as `paths` or `securityDefinitions`) with each entry's fields replaced by
+    /// `convert`'s; entries that are not mappings, and `node` when it is not one, are kept as they are.
+    func convertingEntries(of node: Node, _ convert: (_ fields: Node.Mapping) -> [(Node, Node)]) -> Node {
+        guard case let .mapping(outer) = node else { return node }
+        let converted = outer.map { key, value -> (Node, Node) in
+            guard case let .mapping(fields) = value else { return (key, value) }
+            return (key, .mapping(.init(convert(fields), fields.tag, fields.style, fields.mark)))
+        }
+        return .mapping(.init(converted, outer.tag, outer.style, outer.mark))
+    }
     func scalar(_ text: String, at mark: Mark?) -> Node { .scalar(.init(text, Tag(.str), .plain, mark)) }
     func mapping(_ pairs: [(String, Node)], at mark: Mark?) -> Node {
         .mapping(.init(pairs.map { (scalar($0.0, at: mark), $0.1) }, Tag(.map), .any, mark))
@@ -141,9 +152,7 @@ private struct Conversion {
     /// `securityDefinitions` as OpenAPI 3 security schemes; extensions (`x-amazon-apigateway-authtype`,
     /// `x-amazon-apigateway-authorizer`) are kept.
     func securitySchemes(_ node: Node) -> Node {
-        guard case let .mapping(schemes) = node else { return node }
-        let converted = schemes.map { name, scheme -> (Node, Node) in
-            guard case let .mapping(fields) = scheme else { return (name, scheme) }
+        convertingEntries(of: node) { fields in
             var pairs: [(Node, Node)] = []
             var flow: (name: String, mark: Mark?)?
             var flowFields: [(Node, Node)] = []
@@ -167,17 +176,14 @@ private struct Conversion {
                 }
                 pairs.append((scalar("flows", at: flow.mark), mapping([(flow.name, .mapping(.init(flowFields, Tag(.map), .any, flow.mark)))], at: flow.mark)))
             }
-            return (name, .mapping(.init(pairs, fields.tag, fields.style, fields.mark)))
+            return pairs
         }
-        return .mapping(.init(converted, schemes.tag, schemes.style, schemes.mark))
     }
 
     func paths(_ node: Node) -> Node {
-        guard case let .mapping(paths) = node else { return node }
-        let converted = paths.map { path, item -> (Node, Node) in
-            guard case let .mapping(fields) = item else { return (path, item) }
+        convertingEntries(of: node) { fields in
             let pathParameters = fields["parameters"]
-            let pairs = fields.map { key, value -> (Node, Node) in
+            return fields.map { key, value -> (Node, Node) in
                 guard let name = key.string else { return (key, value) }
                 if name == "parameters" {
                     // A body parameter here becomes each operation's requestBody (see `operation`).
@@ -187,9 +193,7 @@ private struct Conversion {
                 if operationKeys.contains(name) { return (key, operation(value, pathParameters: pathParameters)) }
                 return (key, value)
             }
-            return (path, .mapping(.init(pairs, fields.tag, fields.style, fields.mark)))
         }
-        return .mapping(.init(converted, paths.tag, paths.style, paths.mark))
     }
 
     func operation(_ node: Node, pathParameters: Node?) -> Node {
@@ -245,17 +249,7 @@ private struct Conversion {
                 reader.unsupported("formData parameter '\(fields["name"]?.string ?? "?")' (Swagger 2.0)", consequence: "it is not validated or mapped",
                                    at: fields["in"] ?? item)
             default:
-                var pairs: [(Node, Node)] = []
-                var schema: [(Node, Node)] = []
-                for (key, value) in fields {
-                    if let name = key.string, parameterSchemaKeys.contains(name) {
-                        schema.append((key, rewritingReferences(value)))
-                    } else {
-                        pairs.append((key, value))
-                    }
-                }
-                if !schema.isEmpty { pairs.append((scalar("schema", at: item.mark), .mapping(.init(schema, Tag(.map), .any, item.mark)))) }
-                converted.append(.mapping(.init(pairs, fields.tag, fields.style, fields.mark)))
+                converted.append(.mapping(.init(withValueKeysInSchema(fields, at: item.mark), fields.tag, fields.style, fields.mark)))
             }
         }
         return .sequence(.init(converted, Tag(.seq), .any, node.mark))
@@ -309,17 +303,21 @@ private struct Conversion {
 
     /// Response headers with their `type`/`format`/... moved into `schema`.
     func headers(_ node: Node) -> Node {
-        guard case let .mapping(headers) = node else { return node }
-        let converted = headers.map { name, header -> (Node, Node) in
-            guard case let .mapping(fields) = header else { return (name, header) }
-            var pairs: [(Node, Node)] = []
-            var schema: [(Node, Node)] = []
-            for (key, value) in fields {
-                if let text = key.string, parameterSchemaKeys.contains(text) { schema.append((key, value)) } else { pairs.append((key, value)) }
+        convertingEntries(of: node) { fields in withValueKeysInSchema(fields, at: fields.mark) }
+    }
+
+    /// `fields` with the keys that describe a value (`type`, `format`, `enum`, ...) moved into a `schema` mapping.
+    func withValueKeysInSchema(_ fields: Node.Mapping, at mark: Mark?) -> [(Node, Node)] {
+        var pairs: [(Node, Node)] = []
+        var schema: [(Node, Node)] = []
+        for (key, value) in fields {
+            if let name = key.string, parameterSchemaKeys.contains(name) {
+                schema.append((key, rewritingReferences(value)))
+            } else {
+                pairs.append((key, value))
             }
-            if !schema.isEmpty { pairs.append((scalar("schema", at: header.mark), .mapping(.init(schema, Tag(.map), .any, header.mark)))) }
-            return (name, .mapping(.init(pairs, fields.tag, fields.style, fields.mark)))
         }
-        return .mapping(.init(converted, headers.tag, headers.style, headers.mark))
+        if !schema.isEmpty { pairs.append((scalar("schema", at: mark), .mapping(.init(schema, Tag(.map), .any, mark)))) }
+        return pairs
     }
 }
