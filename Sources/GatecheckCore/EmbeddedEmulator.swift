@@ -22,11 +22,14 @@ public struct EmbeddedEmulator: EmulatorProvider {
     public var homeDirectory: String
     /// Every API definition warning is an error (`--fail-on-warnings`, API Gateway import's `failOnWarnings=true`).
     public var failOnWarnings = false
+    /// `--parameter` values for the definitions' CloudFormation references; they win over a suite's `parameters:`.
+    public var importParameters: [String: String]
     private let credentials = IAMCredentialCache()
 
     public init(log: (@Sendable (String) -> Void)? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                homeDirectory: String = NSHomeDirectory()) {
+                homeDirectory: String = NSHomeDirectory(), importParameters: [String: String] = [:]) {
         self.log = log
+        self.importParameters = importParameters
         self.environment = environment
         self.homeDirectory = homeDirectory
     }
@@ -41,6 +44,8 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
         spec.failOnWarnings = failOnWarnings
+        spec.parameters = Dictionary(suite.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+            .merging(importParameters) { _, command in command }
         return spec
     }
 
@@ -74,7 +79,8 @@ public struct EmbeddedEmulator: EmulatorProvider {
         if keys.contains("openapi") || keys.contains("swagger") {
             let format = keys.contains("swagger") && !keys.contains("openapi") ? "Swagger 2.0" : "OpenAPI 3"
             do {
-                let api = try APIDefinition.load(path: path, type: nil, failOnWarnings: failOnWarnings) { readAs in
+                let api = try APIDefinition.load(path: path, type: nil, parameters: ImportParameters(values: importParameters),
+                                                 failOnWarnings: failOnWarnings) { readAs in
                     readAs == nil
                         ? Diagnostic(file: path, message: "cannot tell whether this is a REST API or an HTTP API: pass it with a suite that says `apiType: rest` or `apiType: http`, or check it with `gatecheck emulate --api-type`")
                         : Diagnostic(.note, file: path, message: "nothing in it tells a REST API from an HTTP API, so the errors above are from reading it as \(readAs == .http ? "an HTTP" : "a REST") API; a suite can say `apiType: \(readAs == .http ? "rest" : "http")`")

@@ -25,9 +25,10 @@ public enum APIDefinition: Sendable {
     /// Gateway would import is never refused). When nothing tells and it loads either way, `undetermined()` is the
     /// error reported (after any syntax error in the file, which comes first). With `failOnWarnings` (the import
     /// API's `failOnWarnings=true`) every warning is an error. Every diagnostic keeps its file, line and column.
-    public static func load(path: String, type: Kind?, failOnWarnings: Bool = false,
+    /// `parameters` resolve CloudFormation references (`IntrinsicResolver`).
+    public static func load(path: String, type: Kind?, parameters: ImportParameters = ImportParameters(), failOnWarnings: Bool = false,
                             undetermined: (_ readAs: Kind?) -> Diagnostic) throws(DiagnosticsError) -> APIDefinition {
-        let definition = try load(path: path, type: type, undetermined: undetermined)
+        let definition = try load(path: path, type: type, parameters: parameters, undetermined: undetermined)
         guard failOnWarnings, !definition.diagnostics.isEmpty else { return definition }
         throw DiagnosticsError(definition.diagnostics.map { warning in
             var error = warning
@@ -39,9 +40,10 @@ public enum APIDefinition: Sendable {
         })
     }
 
-    private static func load(path: String, type: Kind?, undetermined: (_ readAs: Kind?) -> Diagnostic) throws(DiagnosticsError) -> APIDefinition {
-        if type == .http { return .http(try HTTPAPILoader.load(path: path)) }
-        if type == .rest { return .rest(try RESTAPILoader.load(path: path)) }
+    private static func load(path: String, type: Kind?, parameters: ImportParameters,
+                             undetermined: (_ readAs: Kind?) -> Diagnostic) throws(DiagnosticsError) -> APIDefinition {
+        if type == .http { return .http(try HTTPAPILoader.load(path: path, parameters: parameters)) }
+        if type == .rest { return .rest(try RESTAPILoader.load(path: path, parameters: parameters)) }
         let text: String
         switch YAMLSource.readText(path: path) {
         case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
@@ -65,15 +67,15 @@ public enum APIDefinition: Sendable {
             }
         }
         switch scan?.kind {
-        case .httpAPI?: return noted(.http(try HTTPAPILoader.load(path: path)), because: "it has more HTTP API signals")
-        case .restAPI?: return noted(.rest(try RESTAPILoader.load(path: path)), because: "it has more REST API signals")
+        case .httpAPI?: return noted(.http(try HTTPAPILoader.load(path: path, parameters: parameters)), because: "it has more HTTP API signals")
+        case .restAPI?: return noted(.rest(try RESTAPILoader.load(path: path, parameters: parameters)), because: "it has more REST API signals")
         case .undetermined?, nil: break
         }
         // Nothing decisive: read it both ways.
         let asREST: Result<RESTAPIDefinition, DiagnosticsError>
-        do { asREST = .success(try RESTAPILoader.load(path: path)) } catch { asREST = .failure(error) }
+        do { asREST = .success(try RESTAPILoader.load(path: path, parameters: parameters)) } catch { asREST = .failure(error) }
         let asHTTP: Result<HTTPAPIDefinition, DiagnosticsError>
-        do { asHTTP = .success(try HTTPAPILoader.load(path: path)) } catch { asHTTP = .failure(error) }
+        do { asHTTP = .success(try HTTPAPILoader.load(path: path, parameters: parameters)) } catch { asHTTP = .failure(error) }
         func errors<T>(_ result: Result<T, DiagnosticsError>) -> Int {
             if case let .failure(error) = result { return max(1, error.diagnostics.filter { $0.severity == .error }.count) }
             return 0

@@ -26,13 +26,6 @@ struct Gatecheck: AsyncParsableCommand {
         FileHandle.standardError.write(Data((Gatecheck.helpMessage() + "\n").utf8))
         throw ExitCode(2)
     }
-
-    /// The embedded emulator used when `run` has no `--target`.
-    static func emulatorProvider(failOnWarnings: Bool = false) -> (any EmulatorProvider)? {
-        var emulator = EmbeddedEmulator()
-        emulator.failOnWarnings = failOnWarnings
-        return emulator
-    }
 }
 
 /// Options shared by the commands that read suites.
@@ -53,6 +46,20 @@ struct VariableOptions: ParsableArguments {
 }
 
 /// `--html` and `--html-previous` (run and merge-reports).
+/// `--parameter KEY=VALUE`: values for the API definition's CloudFormation references (run, record, validate).
+struct ImportParameterOptions: ParsableArguments {
+    @Option(name: .customLong("parameter"),
+            help: ArgumentHelp("A value for the API definition's CloudFormation references: Ref, ${X} in Fn::Sub, X.Attr for Fn::GetAtt, an export for Fn::ImportValue, a condition as true/false; wins over a suite's parameters (repeatable).", valueName: "key=value"))
+    var parameters: [String] = []
+
+    static func parse(_ items: [String]) throws -> [String: String] {
+        do { return try EmulatorSpec.parseParameters(items) } catch { throw ValidationError(error.message) }
+    }
+
+    /// The embedded emulator, with these parameters.
+    func emulator() throws -> EmbeddedEmulator { EmbeddedEmulator(importParameters: try Self.parse(parameters)) }
+}
+
 struct HTMLReportOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also write a self-contained HTML report (no network needed to view it), e.g. reports/report.html.", valueName: "file"))
     var html: String?
@@ -92,6 +99,8 @@ struct SharedRunOptions: ParsableArguments {
     var tags: [String] = []
 
     @OptionGroup var variableOptions: VariableOptions
+
+    @OptionGroup var importParameters: ImportParameterOptions
 
     @Option(help: ArgumentHelp("Request timeout for cases that set none, e.g. 5s, 500ms or 5 (seconds); default: the target profile's, else 30s.", valueName: "duration"))
     var timeout: String?
@@ -157,7 +166,9 @@ struct SharedRunOptions: ParsableArguments {
         configuration.caBundlePath = cacert
         if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
-        configuration.emulator = Gatecheck.emulatorProvider(failOnWarnings: failOnWarnings)
+        var emulator = try importParameters.emulator()
+        emulator.failOnWarnings = failOnWarnings
+        configuration.emulator = emulator
         return configuration
     }
 }
@@ -334,12 +345,16 @@ extension Gatecheck {
 
         @OptionGroup var variableOptions: VariableOptions
 
+        @OptionGroup var importParameters: ImportParameterOptions
+
         @Flag(help: "Treat every warning about an API definition as an error (like API Gateway import's failOnWarnings=true).")
         var failOnWarnings = false
 
         func run() throws {
+            var emulator = try importParameters.emulator()
+            emulator.failOnWarnings = failOnWarnings
             let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
-                                                  emulator: Gatecheck.emulatorProvider(failOnWarnings: failOnWarnings))
+                                                  emulator: emulator)
             throw ExitCode(status.rawValue)
         }
     }

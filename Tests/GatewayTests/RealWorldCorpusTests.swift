@@ -6,7 +6,7 @@ import Testing
 /// The real-world corpus: 25 definitions people wrote for API Gateway (Developer Guide, aws-samples/serverless-patterns,
 /// the SAM translator's tests, LocalStack's tests; `SOURCES.md` there says where each comes from). They are public
 /// reference data read from `../shared/realworld/` next to the repository, never copied into it: every file loads
-/// (or is listed below as expected to fail for now, or as refused like API Gateway refuses it, with the reason), its warnings are asserted, and a few requests
+/// (or is listed below as refused, like API Gateway's import refuses it, with the reason), its warnings are asserted, and a few requests
 /// per file are answered on a real socket as API Gateway answers them.
 @Suite struct RealWorldCorpusTests {
     /// `shared/realworld` in the package's folder or any folder above it (`/work/shared` for `/work/wt-x`).
@@ -33,11 +33,10 @@ import Testing
     }
 
     enum Expectation: Sendable {
-        /// Loads as `kind`, with warnings containing these texts (in order; each warning matched by one text), and
-        /// answers these requests on the stage `stage`.
-        case loads(APIDefinition.Kind, stage: String? = nil, warnings: [String], exchanges: [Exchange])
-        /// Does not load yet: the reason, and a text of the first error.
-        case failsForNow(reason: String, error: String)
+        /// Loads as `kind` (with these `--parameter` values for its CloudFormation references), with warnings
+        /// containing these texts (in order; each warning matched by one text), and answers these requests on the
+        /// stage `stage`.
+        case loads(APIDefinition.Kind, stage: String? = nil, parameters: [String: String] = [:], warnings: [String], exchanges: [Exchange])
         /// Refused as API Gateway's import refuses it (the reason), with a text of the first error.
         case refused(reason: String, error: String)
     }
@@ -46,8 +45,6 @@ import Testing
     static let notFound = #"{"message":"Not Found"}"#
 
     static let unsupportedAWS = "not supported by the emulator yet: AWS service integration"
-    static let intrinsics = "needs CloudFormation intrinsics / import variables resolved everywhere (issue 17 item 2, in progress on the intrinsics branch)"
-    static let serviceSubtype = "needs HTTP API integrationSubtype service integrations to load (issue 17 item 4, in progress on the intrinsics branch)"
 
     static let corpus: [String: Expectation] = [
         "dg-api-as-kinesis-proxy-export-swagger-with-extensions__0.json": .loads(.rest, warnings: Array(repeating: unsupportedAWS, count: 8), exchanges: [
@@ -78,11 +75,14 @@ import Testing
             reason: "its integration response 'default' maps a header onto status 400, which declares no method response; API Gateway's import fails with "
                 + "'Errors found during import: Unable to put integration response ... Invalid mapping expression parameter specified' (rule book section 7)",
             error: "invalid mapping expression parameter: 'method.response.header.test-method-response-header' in integration response 'default' of POST /validation"),
-        "dg-http-api-open-api__4.json": .loads(.http, warnings: ["CORS configuration (x-amazon-apigateway-cors)"], exchanges: [
+        "dg-http-api-open-api__4.json": .loads(.http, warnings: [], exchanges: [
             Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),
             Exchange(request: "DELETE /pets", status: "404 Not Found", response: notFound),
         ]),
-        "dg-import-api-aws-variables__0.yaml": .failsForNow(reason: intrinsics + ": ${AWS::Region} in a plain-string uri", error: "is not a Lambda invocation ARN"),
+        // API Gateway's import variables (${AWS::Region}, ...) in a plain-string uri.
+        "dg-import-api-aws-variables__0.yaml": .loads(.rest, warnings: [], exchanges: [
+            Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
+        ]),
         "dg-set-up-lambda-proxy-integrations__0.json": .loads(.rest, warnings: [], exchanges: [
             // `/{proxy+}` does not match the root, which has no method.
             Exchange(request: "GET /test", status: "403 Forbidden", response: missingToken),
@@ -115,8 +115,15 @@ import Testing
             Exchange(request: "OPTIONS /test/product/42", status: "200 OK", response: "{}\n"),
             Exchange(request: "DELETE /test/product", status: "403 Forbidden", response: missingToken),
         ]),
-        "sam-http_api_existing_openapi.body.yaml": .failsForNow(reason: intrinsics + ": title: {Ref: AWS::StackName}",
-                                                               error: "expected a string for 'info.title', found a mapping"),
+        // `title: {Ref: AWS::StackName}`, Fn::Sub ${X.Arn} uris, and the `$default` path as SAM writes it.
+        "sam-http_api_existing_openapi.body.yaml": .loads(.http, warnings: [
+            "authorizer 'oauth2Auth'", "authorizer 'OpenIdAuth'", "authorizers on route 'POST /basic'",
+            "route 'GET /get/{something}/with/{params}' has no x-amazon-apigateway-integration", "authorizers on route 'POST /integration'",
+            "authorizers on route '$default'", "route '$default' has no x-amazon-apigateway-integration", "authorizers on route 'POST /oauth2'",
+        ], exchanges: [
+            // Unmatched requests go to the $default route, which has no integration.
+            Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),
+        ]),
         "sam-sp-apigw-direct-s3-lambda-dotnet.body.yaml": .loads(.rest, warnings: [unsupportedAWS, unsupportedAWS], exchanges: [
             Exchange(request: "GET /test/", status: "403 Forbidden", response: missingToken),
         ]),
@@ -126,23 +133,36 @@ import Testing
         "sam-sp-apigw-lambda-json-xml-vtl-transformation.body.yaml": .loads(.rest, warnings: [], exchanges: [
             Exchange(request: "GET /test/", status: "403 Forbidden", response: missingToken),
         ]),
-        "sam-sp-private-apigw-custom-domain.body.yaml": .loads(.rest, warnings: ["resource policies (x-amazon-apigateway-policy)"], exchanges: [
+        "sam-sp-private-apigw-custom-domain.body.yaml": .loads(.rest, parameters: ["VpcEndpointDNSName": "vpce-0a1b2c3d4e5f67890-abcdefgh.execute-api.us-east-1.vpce.amazonaws.com"], warnings: ["resource policies (x-amazon-apigateway-policy)"], exchanges: [
             // The template is single-quoted YAML, so its backslashes are in the template, and VTL keeps them.
             Exchange(request: "GET /test/", status: "200 OK", response: #"{\"message\":\"Hello from Amazon Private API Gateway\"\}"#),
             Exchange(request: "GET /test/other", status: "403 Forbidden", response: missingToken),
         ]),
-        "sp-apigw-dynamodb-lambda-scheduler-ses-auto-deletion-sam.yaml": .failsForNow(reason: intrinsics + ": Fn::Sub request templates",
-                                                                                     error: "request template application/json', found a mapping"),
-        "sp-apigw-http-api-eventbridge.yaml": .failsForNow(reason: serviceSubtype + " (EventBridge-PutEvents)", error: "missing required key 'uri'"),
+        // Fn::Sub request templates naming the table, DynamoDB service integrations, a validator and a gateway response.
+        "sp-apigw-dynamodb-lambda-scheduler-ses-auto-deletion-sam.yaml": .loads(.rest, parameters: ["RemindersTable": "reminders"],
+                                                                               warnings: Array(repeating: "AWS service integration to dynamodb", count: 5), exchanges: [
+            Exchange(request: "POST /test/reminders", body: #"{"description": "call mum"}"#, status: "400 Bad Request",
+                     response: "{\n\"Invalid Request Body\": \"", prefix: true),
+            Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sp-apigw-http-api-eventbridge.yaml": .loads(.http, warnings: ["AWS service integration to EventBridge (PutEvents"], exchanges: [
+            Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),
+        ]),
         "sp-apigw-mappingtemplate-lambda.yaml": .loads(.rest, warnings: [], exchanges: [
             Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
         ]),
         "sp-apigw-openapi-lambda-dynamodb-xray-terraform.yaml": .refused(
             reason: "its uris are Terraform templatefile placeholders (${openapi_demo_lambda_uri}) that Terraform fills in before API Gateway sees the file; as written, API Gateway refuses the uri too",
             error: "integration uri '${openapi_demo_lambda_uri}' of POST /customers is not a Lambda invocation ARN"),
-        "sp-apigw-rest-apigw-rest.yaml": .failsForNow(reason: intrinsics + ": Fn::Sub of other resources and the list form in requestParameters",
-                                                     error: "cannot resolve '${ReportingApi}' in Fn::Sub"),
-        "sp-apigw-sqs-lambda.yaml": .failsForNow(reason: serviceSubtype + " (SQS-SendMessage)", error: "missing required key 'uri'"),
+        // Fn::Sub of other resources (their ids given as parameters) and the list form in requestParameters.
+        "sp-apigw-rest-apigw-rest.yaml": .loads(.rest, parameters: ["ReportingApi": "rep0123456", "UserManagementApi": "usr0123456", "ApiKeyValue": "secret-key"],
+                                                warnings: [], exchanges: [
+            Exchange(request: "GET /test/admin", status: "403 Forbidden", response: missingToken),
+        ]),
+        "sp-apigw-sqs-lambda.yaml": .loads(.http, parameters: ["MySqsQueue": "https://sqs.us-east-1.amazonaws.com/123456789012/my-queue"],
+                                           warnings: ["AWS service integration to SQS (SendMessage"], exchanges: [
+            Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),
+        ]),
     ]
 
     @Test(.enabled(if: directory != nil, Comment(rawValue: absent)))
@@ -160,20 +180,22 @@ import Testing
         let expectation = try #require(Self.corpus[file])
         let loaded: Result<APIDefinition, DiagnosticsError>
         do {
-            loaded = .success(try APIDefinition.load(path: path, type: nil) { _ in Diagnostic(file: file, message: "undetermined kind") })
+            var parameters: [String: String] = [:]
+            if case let .loads(_, _, values, _, _) = expectation { parameters = values }
+            loaded = .success(try APIDefinition.load(path: path, type: nil, parameters: ImportParameters(values: parameters)) { _ in
+                Diagnostic(file: file, message: "undetermined kind")
+            })
         } catch {
             loaded = .failure(error)
         }
         switch (expectation, loaded) {
-        case let (.failsForNow(_, text), .failure(error)), let (.refused(_, text), .failure(error)):
+        case let (.refused(_, text), .failure(error)):
             #expect(error.errors.first?.message.contains(text) == true, "\(error.errors)")
-        case let (.failsForNow(reason, _), .success):
-            Issue.record("\(file) loads now: flip its entry from failsForNow (\(reason)) to loads")
         case let (.refused(reason, _), .success):
             Issue.record("\(file) loads, but API Gateway refuses it: \(reason)")
         case let (.loads, .failure(error)):
             Issue.record("\(file) does not load: \(error.diagnostics.map(\.description))")
-        case let (.loads(kind, stage, warnings, exchanges), .success(api)):
+        case let (.loads(kind, stage, _, warnings, exchanges), .success(api)):
             #expect(api.kind == kind)
             let found = api.diagnostics.map(\.message)
             #expect(found.count == warnings.count, "\(api.diagnostics.map(\.description))")
