@@ -187,13 +187,14 @@ public enum EmulatorLauncher {
             throw EmulatorError(error.message)
         }
         let served = api.makeHandler(stage: spec.stage, stageVariables: spec.stageVariables, backends: registry,
-                                     iamCredentials: spec.iamCredentials)
+                                     iamCredentials: spec.iamCredentials, usagePlans: backends.usagePlans)
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
             let server = try await GatewayServer.start(handler: served.handler, configuration: configuration, log: log)
             let notices = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity != .error }
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
                                    warnings: api.diagnostics + backends.diagnostics + notices + iamWarnings(api: api, spec: spec)
+                                       + usagePlanWarnings(api: api, backends: backends, spec: spec)
                                        + missingFunctionWarnings(missingFunctions, spec: spec))
         } catch {
             await pool.shutdown()
@@ -203,6 +204,23 @@ public enum EmulatorLauncher {
 }
 
 extension EmulatorLauncher {
+    /// A warning when usage plans are declared for an HTTP API (a REST API feature) or a REST API's methods require
+    /// API keys but no key is declared (every request to them is refused with 403).
+    static func usagePlanWarnings(api: APIDefinition, backends: BackendsConfiguration, spec: EmulatorSpec) -> [Diagnostic] {
+        switch api {
+        case .http:
+            guard !backends.usagePlans.isEmpty else { return [] }
+            return [Diagnostic(.warning, file: backends.source.isEmpty ? spec.origin : backends.source,
+                               message: "apiKeys/usagePlans/throttling are REST API features; the HTTP API \(spec.apiPath) ignores them")]
+        case let .rest(definition):
+            let keyed = definition.allMethods.filter(\.apiKeyRequired)
+            guard let first = keyed.first, backends.usagePlans.keys.isEmpty else { return [] }
+            let subject = keyed.count > 1 ? "\(first.httpMethod) \(first.resourcePath) and \(keyed.count - 1) more require" : "\(first.httpMethod) \(first.resourcePath) requires"
+            return [Diagnostic(.warning, file: spec.apiPath,
+                               message: "\(subject) an API key but the backends declare no apiKeys/usagePlans, so every request to them is refused with 403")]
+        }
+    }
+
     /// One warning per unmapped function `gatecheck emulate` serves as missing.
     static func missingFunctionWarnings(_ names: [String], spec: EmulatorSpec) -> [Diagnostic] {
         let place = spec.backends.map { _ in "the backends file does not map it" } ?? "no backends file is given"

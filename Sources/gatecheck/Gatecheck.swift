@@ -86,7 +86,7 @@ struct SharedRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
     var profiles: String = TargetSelection.defaultProfilesPath
 
-    @Flag(help: "Refuse to run (exit 2) when a suite's API has no stage in the target profile's 'apis:' (by default it is skipped), or when one --target URL would get suites of several APIs (by default a warning).")
+    @Flag(help: "Refuse to run (exit 2) when a suite's API has no stage in the target profile's 'apis:' (without this flag it is skipped), or when one --target URL would get suites of several APIs (otherwise a warning).")
     var strictTargets = false
 
     @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))

@@ -64,7 +64,7 @@ import Testing
         let security = try #require(Self.position(of: "- jwt-authorizer: []", in: text))
         let authorizer = try #require(Self.position(of: "    jwt-authorizer:", in: text))
         #expect(warnings == [
-            "outcome-http-api.yaml:\(authorizer.line):\(authorizer.column + 4): warning: not supported by the emulator yet: authorizer 'jwt-authorizer'; requests are not authorized",
+            "outcome-http-api.yaml:\(authorizer.line):\(authorizer.column + 4): warning: not supported by the emulator yet: JWT authorizer 'jwt-authorizer'; requests are not authorized",
             "outcome-http-api.yaml:\(security.line):\(security.column): warning: not supported by the emulator yet: authorizers on route 'ANY /proxy/{proxy+}'; requests are not authorized",
         ])
     }
@@ -218,6 +218,25 @@ import Testing
                 + "ignored by an HTTP API as API Gateway's import ignores it: HTTP APIs have no integration responses; use responseParameters keyed by status code",
         ])
         #expect(api.allRoutes.map(\.routeKey) == ["GET /x"])
+    }
+
+    @Test func anUnknownAuthorizerKeyIsAWarningAsHTTPAPIImportTreatsIt() throws {
+        // SAM bodies carry `openIdConnectUrl` inside the JWT authorizer; API Gateway's HTTP API import warns and goes on.
+        let text = Support.document([("get", "/x", Support.lambdaIntegration("fn"))]) + """
+        components:
+          securitySchemes:
+            oidc:
+              type: openIdConnect
+              x-amazon-apigateway-authorizer:
+                type: jwt
+                identitySource: $request.header.Authorization
+                jwtConfiguration: { audience: [api], issuer: "https://issuer.example.com" }
+                openIdConnectUrl: https://issuer.example.com/.well-known/openid-configuration
+        """
+        let api = try HTTPAPILoader.load(text: text, file: "api.yaml")
+        #expect(api.diagnostics.map(\.message).contains {
+            $0.hasPrefix("unknown key 'openIdConnectUrl' in securitySchemes.oidc.x-amazon-apigateway-authorizer is ignored, as API Gateway's HTTP API import ignores it")
+        }, "\(api.diagnostics)")
     }
 
     @Test func timeoutAboveThirtySeconds() {

@@ -131,8 +131,8 @@ import Testing
         #expect(post.validation?.bodySchemas.map(\.contentType) == ["application/json", "text/plain"])
         #expect(api.diagnostics.map(\.description) == [
             "conversions.yaml:22:17: warning: not supported by the emulator yet: formData parameter 'file' (Swagger 2.0); it is not validated or mapped",
-            "conversions.yaml:6:3: warning: not supported by the emulator yet: authorizer 'cognito' (x-amazon-apigateway-authorizer); methods using it are served without authorization",
-            "conversions.yaml:19:7: warning: not supported by the emulator yet: security requirements (authorizers, API keys: 'cognito') on POST /upload; served without them",
+            "conversions.yaml:6:3: warning: not supported by the emulator yet: Cognito user pool authorizer 'cognito'; methods using it are served without authorization",
+            "conversions.yaml:19:7: warning: not supported by the emulator yet: Cognito user pool authorizer 'cognito' on POST /upload; served without authorization",
         ])
     }
 

@@ -13,10 +13,14 @@ public struct HTTPAPIGateway: GatewayHandler {
     public let backends: BackendRegistry
     /// Access key id -> secret access key accepted on `AWS_IAM` routes (see HTTPAPIIAMAuthorization.swift).
     public let iamCredentials: [String: String]
+    /// The clock authorizer caching is measured by.
+    public let clock: GatewayClock
+    let authorizerCache = AuthorizerCache()
     private let router: HTTPAPIRouter
 
     public init(api: HTTPAPIDefinition, stage: String = "$default", stageVariables: [String: String] = [:], backends: BackendRegistry,
-                iamCredentials: [String: String] = [:]) {
+                iamCredentials: [String: String] = [:], clock: GatewayClock = .system) {
+        self.clock = clock
         self.api = api
         self.stage = stage
         self.stageVariables = stageVariables
@@ -92,9 +96,13 @@ public struct HTTPAPIGateway: GatewayHandler {
 
         let traceID = clock.traceID
         let original = HTTPAPIRequestView(request: request, pathParameters: match.pathParameters, traceID: traceID)
-        let context = HTTPAPIRequestContext(requestID: requestID, apiID: api.apiID, stage: stage, route: route,
+        var context = HTTPAPIRequestContext(requestID: requestID, apiID: api.apiID, stage: stage, route: route,
                                             requestPath: innerPath, clock: clock, host: request.headers["host"],
                                             userAgent: request.headers["user-agent"])
+        switch await authorizeLambda(route, view: original, context: context, innerPath: innerPath) {
+        case let .proceed(grant): if let grant { context.record(grant) }
+        case let .reject(status, body, detail): return failure(status, body, route: route, detail: detail)
+        }
         let evaluator = HTTPAPIMappingEvaluator(request: original, context: context, stageVariables: stageVariables)
         let (view, pathOverride) = evaluator.applyRequestMappings(integration.requestParameters, to: original)
 
@@ -318,7 +326,12 @@ struct HTTPAPIMappingEvaluator: Sendable {
         case "routeKey": return context.routeKey
         case "stage": return context.stage
         case "integrationStatus": return response.map { String($0.status) } ?? ""
-        default: return ""
+        default:
+            if name.hasPrefix("authorizer."), let values = context.authorizerContext {
+                let key = String(name.dropFirst("authorizer.".count))
+                return values.last { $0.0 == key }.map { headerText($0.1) } ?? ""
+            }
+            return ""
         }
     }
 

@@ -11,16 +11,24 @@ public struct RESTGateway: GatewayHandler {
     public let backends: BackendRegistry
     /// Access key id -> secret access key accepted on `AWS_IAM` methods (see RESTIAMAuthorization.swift).
     public let iamCredentials: [String: String]
+    /// API keys, usage plans, stage and method throttling (see RESTAuthorization.swift).
+    public let usagePlans: UsagePlanSettings
+    /// The clock authorizer caching, throttling and quotas are measured by.
+    public let clock: GatewayClock
+    let authorizerCache = AuthorizerCache()
+    let usageMeter = UsageMeter()
 
     /// The account id shown in `$context.accountId` and `requestContext.accountId`.
     public static let accountID = EmulatorEnvironment.accountID
 
     public init(api: RESTAPIDefinition, stage: StageSettings = StageSettings(), backends: BackendRegistry,
-                iamCredentials: [String: String] = [:]) {
+                iamCredentials: [String: String] = [:], usagePlans: UsagePlanSettings = UsagePlanSettings(), clock: GatewayClock = .system) {
         self.api = api
         self.stage = stage
         self.backends = backends
         self.iamCredentials = iamCredentials
+        self.usagePlans = usagePlans
+        self.clock = clock
     }
 
     public func handle(_ request: GatewayRequest) async -> GatewayOutcome {
@@ -76,6 +84,8 @@ public struct RESTGateway: GatewayHandler {
         try route(&exchange)
         exchange.context = makeContext(exchange)
         try authorizeIAM(&exchange)
+        let authorizerKey = try await authorizeLambda(&exchange)
+        try meterUsage(&exchange, authorizerKey: authorizerKey)
         guard let method = exchange.method else { throw GatewayError.internalError("no method") }
         let integration = method.integration
         exchange.log.integrationType = integration.kind.rawValue
@@ -703,7 +713,7 @@ public struct RESTGateway: GatewayHandler {
             ?? api.gatewayResponses[error.status >= 500 ? .default5XX : .default4XX]
         let status = custom?.statusCode ?? error.status
         var context = jsonLookup("requestId", in: exchange.context) != nil ? exchange.context : makeContext(exchange)
-        let messageString = JSONValue.string(error.message).serialized(.compact)
+        let messageString = error.messageIsNull ? "null" : JSONValue.string(error.message).serialized(.compact)
         context = jsonSetting(jsonObject([("message", .string(error.message)), ("messageString", .string(messageString)),
                                       ("responseType", .string(error.type.rawValue)), ("validationErrorString", .string(error.validationError ?? ""))]),
                           at: ["error"], in: context)
