@@ -44,6 +44,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
         spec.failOnWarnings = failOnWarnings
+        spec.recordsCoverage = true
         spec.parameters = Dictionary(suite.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
             .merging(importParameters) { _, command in command }
         return spec
