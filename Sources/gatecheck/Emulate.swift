@@ -17,7 +17,7 @@ extension Gatecheck {
             """
         )
 
-        @Option(help: ArgumentHelp("OpenAPI 3.0 definition with x-amazon-apigateway-* extensions (YAML or JSON); optional with --mount.", valueName: "file"))
+        @Option(help: ArgumentHelp("OpenAPI 3.0 or Swagger 2.0 definition with x-amazon-apigateway-* extensions (YAML or JSON); optional with --mount or --template.", valueName: "file"))
         var api: String?
 
         @Option(help: ArgumentHelp("rest or http (default: detected from the document).", valueName: "type"))
@@ -74,6 +74,9 @@ extension Gatecheck {
             """))
         var iamCredentialsFromEnv = false
 
+        @Flag(help: "Refuse to start when the API definition has warnings (like API Gateway import's failOnWarnings=true).")
+        var failOnWarnings = false
+
         @Option(name: .customLong("iam-credential"),
                 help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
         var iamCredentials: [String] = []
@@ -119,6 +122,7 @@ extension Gatecheck {
             let apiPath = api ?? mappings.first?.apiPath ?? ""
             var spec = EmulatorSpec(apiPath: apiPath, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
+            spec.failOnWarnings = failOnWarnings
             spec.unmappedFunctions = .answerAsMissing
             spec.apiMappings = mappings
             spec.parameters = try ImportParameterOptions.parse(parameters)
