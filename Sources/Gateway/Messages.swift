@@ -26,6 +26,13 @@ public struct GatewayRequest: Sendable {
         self.httpVersion = httpVersion
     }
 
+    /// The request-target as the client sent it (what SigV4 signed): `target`, or through a custom domain the
+    /// client's path with the base path, and the query.
+    public var clientTarget: String {
+        guard let customDomainPath else { return target }
+        return target.contains("?") ? customDomainPath + "?" + rawQuery : customDomainPath
+    }
+
     /// The path part of the target (before `?`), raw.
     public var path: String {
         if let q = target.firstIndex(of: "?") { return String(target[..<q]) }

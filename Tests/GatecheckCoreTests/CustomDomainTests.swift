@@ -242,4 +242,22 @@ import Testing
         #expect(mappings.map(\.basePath.description) == ["orders/v1", "(none)"])
         #expect(mappings.allSatisfy { $0.stage == "live" && $0.apiPath == URL(fileURLWithPath: workspace.path + "/api.yaml").standardizedFileURL.path })
     }
+
+    /// A SigV4-signed request through a custom domain is verified against the path the client signed (base path
+    /// included), not the stage-relative path the pipeline routes on.
+    @Test func aSignedRequestThroughACustomDomainIsVerifiedAgainstTheClientsPath() async throws {
+        let workspace = Workspace()
+        workspace.write("apis/iam.yaml", StagesWiringTests.iamAPI)
+        let suite = StagesWiringTests.signedSuite.replacingOccurrences(of: "auth: sigv4\n", with: "auth: sigv4\nbasePath: orders/v1\n")
+        #expect(suite != StagesWiringTests.signedSuite)
+        let secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYGATECHECK"
+        let environment = ["AWS_ACCESS_KEY_ID": "AKIDGATECHECKEXAMPLE", "AWS_SECRET_ACCESS_KEY": secret]
+        let run = await runSuites(["signed.yaml": suite], target: nil, workspace: workspace) {
+            $0.emulator = EmbeddedEmulator(environment: environment, homeDirectory: workspace.path)
+            $0.environment = environment
+            $0.homeDirectory = workspace.path
+        }
+        #expect(run.summary.exitCode == 0 && run.summary.passed == 2, "\(run.console)\(run.errors)")
+        #expect(run.console.contains("/orders/v1"), "\(run.console)")
+    }
 }
