@@ -17,6 +17,9 @@ public enum HTTPDefinition: Sendable {
     case scripted([HTTPRule])
     /// Forward to a real service (`forward: http://127.0.0.1:8080`).
     case forward(String)
+    /// Call the integration's own URL, as API Gateway does (`direct`; with the host `"*"`: every host not
+    /// otherwise mapped).
+    case direct
 }
 
 /// A loaded backends file (or inline `backends:` mapping): which backend serves each Lambda function
@@ -43,6 +46,10 @@ public struct BackendsConfiguration: Sendable {
     public var functionNames: Set<String> { Set(lambdas.map(\.name)) }
     /// Mapped HTTP hosts (lower-cased).
     public var hosts: Set<String> { Set(http.map(\.host)) }
+    /// The host key that maps every host not listed (`"*": direct`).
+    public static let anyHost = "*"
+    /// True when `http: { "*": direct }` sends unmapped hosts to the real host.
+    public var callsUnmappedHostsDirectly: Bool { http.contains { $0.host == Self.anyHost } }
 
     /// A configuration with `other`'s entries added; an entry of `other` replaces one with the same name here.
     public func merging(_ other: BackendsConfiguration) -> BackendsConfiguration {
@@ -65,14 +72,26 @@ public struct BackendsConfiguration: Sendable {
     public func unmapped(functions: Set<String>, hosts: Set<String>, suite: String? = nil) -> [String] {
         let place = suite.map { " in suite '\($0)'" } ?? (source.isEmpty ? "" : " in \(source)")
         let mappedHosts = self.hosts
+        let hosts = callsUnmappedHostsDirectly ? [] : hosts
         var messages: [String] = []
         for name in functions.subtracting(functionNames).sorted() {
             messages.append("Lambda function '\(name)' used by the API is not mapped\(place) (add it under 'backends: lambdas:')")
         }
         for host in hosts.map({ $0.lowercased() }).filter({ !mappedHosts.contains($0) }).sorted() {
-            messages.append("HTTP integration host '\(host)' used by the API is not mapped\(place) (add it under 'backends: http:')")
+            messages.append("HTTP integration host '\(host)' used by the API is not mapped\(place) (add it under 'backends: http:', "
+                            + "or `\"*\": direct` there to call the real hosts)")
         }
         return messages
+    }
+
+    /// This configuration with each of `names` mapped to a function Lambda does not have: every invocation is
+    /// rejected with `ResourceNotFoundException` (what `gatecheck emulate` serves for unmapped functions).
+    public func addingMissingFunctions(_ names: [String]) -> BackendsConfiguration {
+        var result = self
+        for name in names where !functionNames.contains(name) {
+            result.lambdas.append((name: name, definition: .scripted([LambdaRule(answer: .invokeError(.resourceNotFound))], timeout: .seconds(3))))
+        }
+        return result
     }
 
     /// The same as `unmapped`, as error diagnostics located at `file` (the suite).
@@ -83,7 +102,9 @@ public struct BackendsConfiguration: Sendable {
     /// Creates the backends: scripted ones in process, handler workers (started lazily, on the first
     /// invocation; call `BackendPool.prewarm()` to start them now) and forwarders sharing one HTTP client.
     /// `log` receives each line handlers print and worker restarts. Shut the pool down when done.
-    public func makeRegistry(log: @escaping @Sendable (String) -> Void = { _ in }) throws(BackendStartError) -> (BackendRegistry, BackendPool) {
+    /// With `directToUnmappedHosts`, every host not mapped is called at its real address (`gatecheck emulate`).
+    public func makeRegistry(log: @escaping @Sendable (String) -> Void = { _ in },
+                             directToUnmappedHosts: Bool = false) throws(BackendStartError) -> (BackendRegistry, BackendPool) {
         var bootstrapDirectory: String?
         func bootstrap(for runtime: HandlerSpec.Runtime) throws(BackendStartError) -> String {
             let directory: String
@@ -127,19 +148,25 @@ public struct BackendsConfiguration: Sendable {
         }
 
         var hosts: [String: any HTTPBackend] = [:]
+        var otherHosts: (any HTTPBackend)?
         var client: CurlHTTPClient?
-        for (host, definition) in http {
-            switch definition {
-            case let .scripted(rules):
-                hosts[host.lowercased()] = ScriptedHTTPUpstream(host: host, rules: rules)
-            case let .forward(target):
-                let shared = client ?? CurlHTTPClient(configuration: HTTPClientConfiguration())
-                client = shared
-                hosts[host.lowercased()] = ForwardingHTTPBackend(target: target, client: shared)
-            }
+        func sharedClient() -> CurlHTTPClient {
+            let shared = client ?? CurlHTTPClient(configuration: HTTPClientConfiguration())
+            client = shared
+            return shared
         }
+        for (host, definition) in http {
+            let backend: any HTTPBackend
+            switch definition {
+            case let .scripted(rules): backend = ScriptedHTTPUpstream(host: host, rules: rules)
+            case let .forward(target): backend = ForwardingHTTPBackend(target: target, client: sharedClient())
+            case .direct: backend = ForwardingHTTPBackend.direct(client: sharedClient())
+            }
+            if host == Self.anyHost { otherHosts = backend } else { hosts[host.lowercased()] = backend }
+        }
+        if directToUnmappedHosts, otherHosts == nil { otherHosts = ForwardingHTTPBackend.direct(client: sharedClient()) }
         let pool = BackendPool(functions: functions, httpClient: client, bootstrapDirectory: bootstrapDirectory)
-        return (BackendRegistry(lambdas: lambdas, httpHosts: hosts), pool)
+        return (BackendRegistry(lambdas: lambdas, httpHosts: hosts, otherHosts: otherHosts), pool)
     }
 }
 

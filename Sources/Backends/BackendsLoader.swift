@@ -10,7 +10,7 @@ import Yams
 public enum BackendsLoader {
     static let topLevelKeys = ["lambdas", "http"]
     static let lambdaKeys = ["script", "python", "node", "timeout", "env", "pool", "memory", "interpreter"]
-    static let lambdaRuleKeys = ["when", "returns", "returnsRaw", "raises", "sleep"]
+    static let lambdaRuleKeys = ["when", "returns", "returnsRaw", "raises", "invokeError", "sleep"]
     static let raisesKeys = ["errorMessage", "errorType", "stackTrace"]
     static let testKeys = ["equals", "matches", "exists"]
     static let httpKeys = ["script", "forward"]
@@ -188,10 +188,10 @@ public enum BackendsLoader {
                 }
             }
         }
-        let answers = ["returns", "returnsRaw", "raises"].filter { mapping.contains($0) }
+        let answers = ["returns", "returnsRaw", "raises", "invokeError"].filter { mapping.contains($0) }
         guard answers.count == 1 else {
             if answers.isEmpty {
-                reader.error("\(context) needs exactly one of 'returns:', 'returnsRaw:' or 'raises:'", at: node)
+                reader.error("\(context) needs exactly one of 'returns:', 'returnsRaw:', 'raises:' or 'invokeError:'", at: node)
             } else {
                 reader.error("\(context) has both '\(answers[0])' and '\(answers[1])': a rule gives one answer", at: mapping.keyNode(answers[1]))
             }
@@ -209,6 +209,17 @@ public enum BackendsLoader {
         case "returnsRaw":
             guard let text = reader.string(mapping["returnsRaw"]!, "\(context).returnsRaw") else { return nil }
             answer = .returnsRaw(text)
+        case "invokeError":
+            let errorNode = mapping["invokeError"]!
+            guard let name = reader.string(errorNode, "\(context).invokeError") else { return nil }
+            guard let error = LambdaInvokeError(name: name) else {
+                let known = LambdaInvokeError.allCases.map(\.rawValue)
+                var message = "\(context).invokeError: unknown Invoke error '\(name)'; expected one of \(known.joined(separator: ", "))"
+                if let hint = closestMatch(to: name, among: known) { message += " (did you mean '\(hint)'?)" }
+                reader.error(message, at: errorNode)
+                return nil
+            }
+            answer = .invokeError(error)
         default:
             let raisesNode = mapping["raises"]!
             if case .scalar = raisesNode {
@@ -262,6 +273,11 @@ public enum BackendsLoader {
 
     private static func httpDefinition(_ node: Node, host: String, reader: YAMLReader) -> HTTPDefinition? {
         let context = "http.\(host)"
+        if case let .scalar(scalar) = node, scalar.string == "direct" { return .direct }
+        if host == BackendsConfiguration.anyHost {
+            reader.error("http.\"*\" can only be `direct` (call every host not listed at its real address)", at: node)
+            return nil
+        }
         guard let mapping = reader.mapping(node, context) else { return nil }
         reader.checkKeys(mapping, allowed: httpKeys, context)
         if mapping.contains("script") && mapping.contains("forward") {
@@ -282,7 +298,7 @@ public enum BackendsLoader {
             return .forward(target)
         }
         guard let scriptNode = mapping["script"] else {
-            reader.error("\(context) needs 'script:' (rules) or 'forward: http://host:port'", at: node)
+            reader.error("\(context) needs 'script:' (rules), 'forward: http://host:port', or `direct` (the real host)", at: node)
             return nil
         }
         guard let items = reader.sequence(scriptNode, "\(context).script") else { return nil }

@@ -10,8 +10,10 @@ import HTTPMessage
 /// are, except the hop-by-hop fields `Connection`, `Keep-Alive`, `Transfer-Encoding` and `Content-Length`,
 /// which the client sets itself. A timeout (curl error 28) is `UpstreamError.timedOut`; any other transport
 /// failure is `UpstreamError.unreachable` with curl's explanation.
+///
+/// `direct(client:)` makes one that calls the integration URL itself, as API Gateway does (TLS verified).
 public struct ForwardingHTTPBackend: HTTPBackend {
-    /// The target base URL (`http://127.0.0.1:8080`, optionally with a path prefix).
+    /// The target base URL (`http://127.0.0.1:8080`, optionally with a path prefix); empty for `direct`.
     public var target: String
     private let client: CurlHTTPClient
 
@@ -20,8 +22,14 @@ public struct ForwardingHTTPBackend: HTTPBackend {
         self.client = client
     }
 
+    /// Calls each request's own URL (`http: { "*": direct }`, `gatecheck emulate` without `--offline`).
+    public static func direct(client: CurlHTTPClient) -> ForwardingHTTPBackend {
+        ForwardingHTTPBackend(target: "", client: client)
+    }
+
     /// The URL the request is forwarded to.
     public func forwardedURL(for url: String) -> String {
+        if target.isEmpty { return url }
         let (path, query) = URLParts.pathAndQuery(of: url)
         return target + path + (query.isEmpty ? "" : "?" + query)
     }
@@ -42,7 +50,7 @@ public struct ForwardingHTTPBackend: HTTPBackend {
             return .success(UpstreamResponse(status: response.status, headers: response.headers, body: response.body))
         case let .failure(error):
             if error.code == 28 { return .failure(.timedOut) }
-            return .failure(.unreachable("\(error) (forwarding to \(target))"))
+            return .failure(.unreachable("\(error) (\(target.isEmpty ? "calling \(request.url)" : "forwarding to \(target)"))"))
         }
     }
 }

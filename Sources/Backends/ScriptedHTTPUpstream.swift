@@ -45,6 +45,11 @@ public struct HTTPRule: Sendable {
 
 /// An HTTP upstream whose answers are a list of rules; the first matching rule answers. No rule matching
 /// answers `500` with a `text/plain` explanation (so the case fails visibly, not silently).
+///
+/// Each answer carries what a real HTTP/1.1 server sends on the wire besides the rule's headers, so the gateway
+/// sees what it sees from a deployed backend (an HTTP_PROXY integration returns them as `x-amzn-Remapped-*`):
+/// `Content-Length` (not for 1xx, 204 and 304, nor when the rule sets `Content-Length` or `Transfer-Encoding`)
+/// and `Date` (RFC 9110 §6.6.1), unless the rule sets them.
 public struct ScriptedHTTPUpstream: HTTPBackend {
     public var host: String
     public var rules: [HTTPRule]
@@ -68,7 +73,18 @@ public struct ScriptedHTTPUpstream: HTTPBackend {
                 return .failure(.timedOut)
             }
         }
-        return .success(rule.response)
+        return .success(Self.onTheWire(rule.response, date: Date()))
+    }
+
+    /// `response` with the `Content-Length` and `Date` a real HTTP/1.1 server adds (see the type's documentation).
+    static func onTheWire(_ response: UpstreamResponse, date: Date) -> UpstreamResponse {
+        var answered = response
+        let bodiless = (100..<200).contains(response.status) || response.status == 204 || response.status == 304
+        if !bodiless, !response.headers.contains("Content-Length"), !response.headers.contains("Transfer-Encoding") {
+            answered.headers.add(name: "Content-Length", value: String(response.body.count))
+        }
+        if !response.headers.contains("Date") { answered.headers.add(name: "Date", value: GatewayIdentifiers.httpDate(date)) }
+        return answered
     }
 }
 

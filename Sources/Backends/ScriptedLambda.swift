@@ -65,6 +65,50 @@ public enum LambdaAnswer: Sendable, Hashable {
     case returnsRaw(String)
     /// Fail like a raised exception: the Python runtime's error payload with this message and type.
     case raises(errorMessage: String, errorType: String, stackTrace: [String])
+    /// Lambda rejects API Gateway's Invoke call itself: the function never runs.
+    case invokeError(LambdaInvokeError)
+}
+
+/// A rejection of the `Invoke` call by the Lambda service, before any function code runs. API Gateway answers every
+/// one with 500 (Lambda Developer Guide, "Handling Lambda errors with an API Gateway API": "If the Lambda API rejects
+/// the invocation request, API Gateway returns a 500 error code"); the exception only shows in the request log.
+public enum LambdaInvokeError: String, Sendable, Hashable, CaseIterable {
+    /// API Gateway has no permission to invoke the function (no resource-based policy allowing it).
+    case accessDenied = "AccessDenied"
+    /// The function's (or the account's) concurrency is exhausted: throttled.
+    case tooManyRequests = "TooManyRequests"
+    /// No such function (or alias/version).
+    case resourceNotFound = "ResourceNotFound"
+    /// The function is still being created or updated (`Pending` state).
+    case resourceNotReady = "ResourceNotReady"
+    /// Another operation is in progress on the function.
+    case resourceConflict = "ResourceConflict"
+    /// Lambda's own internal error.
+    case service = "Service"
+
+    /// `TooManyRequests` or `TooManyRequestsException`, as written in a backends file.
+    public init?(name: String) {
+        let base = name.hasSuffix("Exception") ? String(name.dropLast("Exception".count)) : name
+        guard let known = Self.allCases.first(where: { $0.rawValue.lowercased() == base.lowercased() }) else { return nil }
+        self = known
+    }
+
+    /// The Lambda API exception name, `TooManyRequestsException`.
+    public var exceptionName: String { rawValue + "Exception" }
+
+    /// The exception and its message, as the request log shows them.
+    public func message(functionName: String) -> String {
+        let detail: String
+        switch self {
+        case .accessDenied: detail = "API Gateway is not allowed to invoke function '\(functionName)' (Invalid permissions on Lambda function)"
+        case .tooManyRequests: detail = "Rate Exceeded."
+        case .resourceNotFound: detail = "Function not found: \(functionName)"
+        case .resourceNotReady: detail = "The function '\(functionName)' is currently in the Pending state"
+        case .resourceConflict: detail = "The operation cannot be performed at this time on function '\(functionName)'"
+        case .service: detail = "Lambda was unable to process the request"
+        }
+        return "\(exceptionName): \(detail)"
+    }
 }
 
 /// One rule: when every condition holds for the event, wait `sleep` then give the answer.
@@ -127,6 +171,8 @@ public struct ScriptedLambda: LambdaBackend {
         case let .raises(message, type, stackTrace):
             return .functionError(payload: LambdaErrorPayloads.pythonStyleError(
                 message: message, type: type, requestID: invocation.requestID, stackTrace: stackTrace))
+        case let .invokeError(error):
+            return .invokeFailed(message: error.message(functionName: name))
         }
     }
 }

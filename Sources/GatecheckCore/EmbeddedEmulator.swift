@@ -20,17 +20,20 @@ public struct EmbeddedEmulator: EmulatorProvider {
     public var environment: [String: String]
     /// Where `~/.aws/credentials` and `~/.aws/config` are looked up.
     public var homeDirectory: String
+    /// `--parameter` values for the definitions' CloudFormation references; they win over a suite's `parameters:`.
+    public var importParameters: [String: String]
     private let credentials = IAMCredentialCache()
 
     public init(log: (@Sendable (String) -> Void)? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-                homeDirectory: String = NSHomeDirectory()) {
+                homeDirectory: String = NSHomeDirectory(), importParameters: [String: String] = [:]) {
         self.log = log
+        self.importParameters = importParameters
         self.environment = environment
         self.homeDirectory = homeDirectory
     }
 
     /// The emulator's view of a suite: its API, backends, stage and stage variables.
-    static func spec(for suite: Suite) throws(DiagnosticsError) -> EmulatorSpec {
+    func spec(for suite: Suite) throws(DiagnosticsError) -> EmulatorSpec {
         guard let path = suite.api else {
             throw DiagnosticsError([Diagnostic(file: suite.file, message: "the embedded emulator needs an API definition: add `api:` to the suite or pass --target")])
         }
@@ -38,6 +41,8 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                 stageVariables: Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
+        spec.parameters = Dictionary(suite.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
+            .merging(importParameters) { _, command in command }
         return spec
     }
 
@@ -54,7 +59,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
 
     public func check(_ suite: Suite) -> [Diagnostic] {
         let spec: EmulatorSpec
-        do { spec = try Self.spec(for: suite) } catch { return error.diagnostics }
+        do { spec = try self.spec(for: suite) } catch { return error.diagnostics }
         var diagnostics = EmulatorLauncher.checkBackends(spec)
         if !diagnostics.contains(where: { $0.severity == .error }), let api = try? EmulatorLauncher.loadAPI(spec),
            let first = api.iamRoutes.first, case let .failure(problem) = iamCredentials() {
@@ -70,10 +75,11 @@ public struct EmbeddedEmulator: EmulatorProvider {
         let keys = Set(mapping.keys.compactMap(\.scalar?.string))
         do {
             if keys.contains("openapi") || keys.contains("swagger") {
+                let parameters = ImportParameters(values: importParameters)
                 if HTTPAPILoader.detectKind(node) == .httpAPI {
-                    _ = try HTTPAPILoader.load(path: path)
+                    _ = try HTTPAPILoader.load(path: path, parameters: parameters)
                 } else {
-                    _ = try RESTAPILoader.load(path: path)
+                    _ = try RESTAPILoader.load(path: path, parameters: parameters)
                 }
                 return []
             }
@@ -88,7 +94,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
 
     public func start(for suite: Suite) async throws(EmulatorError) -> any EmulatorInstance {
         let spec: EmulatorSpec
-        do { spec = try Self.spec(for: suite) } catch { throw EmulatorError(error.description) }
+        do { spec = try self.spec(for: suite) } catch { throw EmulatorError(error.description) }
         let emulator = self
         return try await EmulatorLauncher.start(spec, log: log, iamCredentialsWhenNeeded: {
             (try? emulator.iamCredentials().get()) ?? [:]

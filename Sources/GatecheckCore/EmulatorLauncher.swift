@@ -24,6 +24,14 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Lambda functions the API names but no backend maps: `.refuse` (`gatecheck run`: suites stay hermetic) or
+    /// `.answerAsMissing` (`gatecheck emulate`: a start-up warning, and invoking them answers as for a function that
+    /// does not exist).
+    public var unmappedFunctions: UnmappedFunctionPolicy = .refuse
+    /// Values for the definition's CloudFormation references (`--parameter`, a suite's `parameters:`).
+    public var parameters: [String: String] = [:]
+    /// What happens to an HTTP integration whose host the backends do not map.
+    public var unmappedHosts: UnmappedHostPolicy = .refuse
     /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
     var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
@@ -41,11 +49,43 @@ public struct EmulatorSpec: Sendable {
     }
 }
 
+/// What the emulator does about a Lambda function the API names but no backend maps.
+public enum UnmappedFunctionPolicy: Sendable, Equatable {
+    /// Refuse to start, naming each unmapped function.
+    case refuse
+    /// Start with a warning per function; invoking one is rejected by Lambda with `ResourceNotFoundException`, which
+    /// API Gateway answers with 500 (REST `{"message": "Internal server error"}`, HTTP APIs
+    /// `{"message":"Internal Server Error"}`).
+    case answerAsMissing
+}
+
+extension EmulatorSpec {
+    /// Parses `--parameter KEY=VALUE` items (the error names the item without `=` or with an empty key).
+    public static func parseParameters(_ items: [String]) throws(EmulatorError) -> [String: String] {
+        switch ImportParameters.parse(items) {
+        case let .success(values): return values
+        case let .failure(error): throw EmulatorError(error.message)
+        }
+    }
+}
+
+/// What the emulator does with an HTTP integration whose host the backends do not map.
+public enum UnmappedHostPolicy: Sendable {
+    /// A start-up error (`gatecheck run`, whose suites are hermetic unless `backends: { http: { "*": direct } }`;
+    /// `gatecheck emulate --offline`).
+    case refuse
+    /// Call the real host, as API Gateway does, with a one-line notice at start-up (`gatecheck emulate`).
+    case callRealHost
+}
+
 /// Loads what an `EmulatorSpec` names and starts emulator servers for it.
 public enum EmulatorLauncher {
     /// Loads the API definition (`APIDefinition.load`): `apiType` decides, otherwise the document's features do.
+    /// CloudFormation references resolve with the spec's parameters and the backends' function names.
     static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
-        try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest }) { readAs in
+        let functionNames = (try? loadBackends(spec))?.functionNames ?? []
+        return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },
+                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames)) { readAs in
             guard let readAs else {
                 return Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
             }
@@ -97,9 +137,18 @@ public enum EmulatorLauncher {
     }
 
     static func unmapped(api: APIDefinition, backends: BackendsConfiguration, spec: EmulatorSpec) -> [Diagnostic] {
-        backends.unmappedDiagnostics(functions: api.referencedFunctions(stageVariables: spec.stageVariables),
-                                     hosts: api.referencedHosts(stageVariables: spec.stageVariables),
-                                     suite: spec.owner ?? spec.apiPath, file: spec.origin)
+        let hosts = api.referencedHosts(stageVariables: spec.stageVariables)
+        var diagnostics = backends.unmappedDiagnostics(functions: api.referencedFunctions(stageVariables: spec.stageVariables),
+                                                       hosts: spec.unmappedHosts == .refuse ? hosts : [],
+                                                       suite: spec.owner ?? spec.apiPath, file: spec.origin)
+        let direct = backends.callsUnmappedHostsDirectly ? [] : hosts.map { $0.lowercased() }.filter { !backends.hosts.contains($0) }.sorted()
+        if spec.unmappedHosts == .callRealHost, !direct.isEmpty {
+            let list = direct.map { "'\($0)'" }.joined(separator: ", ")
+            diagnostics.append(Diagnostic(.note, file: spec.origin,
+                                          message: "HTTP integration host\(direct.count > 1 ? "s" : "") \(list) not mapped in the backends: "
+                                              + "requests go to the real host\(direct.count > 1 ? "s" : "") (--offline refuses unmapped hosts)"))
+        }
+        return diagnostics
     }
 
     /// Loads the spec and serves it on `host:port` (port 0 picks a free one).
@@ -113,21 +162,24 @@ public enum EmulatorLauncher {
     static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0, log: (@Sendable (String) -> Void)?,
                       iamCredentialsWhenNeeded: (@Sendable () -> [String: String])?) async throws(EmulatorError) -> RunningEmulator {
         var spec = spec
-        let api: APIDefinition, backends: BackendsConfiguration
+        let api: APIDefinition, loadedBackends: BackendsConfiguration
         do {
             api = try loadAPI(spec)
-            backends = try loadBackends(spec)
+            loadedBackends = try loadBackends(spec)
         } catch {
             throw EmulatorError(error.description)
         }
         if spec.iamCredentials.isEmpty, let iamCredentialsWhenNeeded, !api.iamRoutes.isEmpty {
             spec.iamCredentials = iamCredentialsWhenNeeded()
         }
+        let missingFunctions = spec.unmappedFunctions == .answerAsMissing
+            ? api.referencedFunctions(stageVariables: spec.stageVariables).subtracting(loadedBackends.functionNames).sorted() : []
+        let backends = loadedBackends.addingMissingFunctions(missingFunctions)
         let problems = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity == .error }
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
         let registry: BackendRegistry, pool: BackendPool
         do {
-            (registry, pool) = try backends.makeRegistry(log: log ?? { _ in })
+            (registry, pool) = try backends.makeRegistry(log: log ?? { _ in }, directToUnmappedHosts: spec.unmappedHosts == .callRealHost)
         } catch {
             throw EmulatorError(error.message)
         }
@@ -136,8 +188,10 @@ public enum EmulatorLauncher {
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
             let server = try await GatewayServer.start(handler: served.handler, configuration: configuration, log: log)
+            let notices = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity != .error }
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
-                                   warnings: api.diagnostics + backends.diagnostics + iamWarnings(api: api, spec: spec))
+                                   warnings: api.diagnostics + backends.diagnostics + notices + iamWarnings(api: api, spec: spec)
+                                       + missingFunctionWarnings(missingFunctions, spec: spec))
         } catch {
             await pool.shutdown()
             throw EmulatorError("cannot start the emulator's server on \(host):\(port): \(error)")
@@ -146,6 +200,16 @@ public enum EmulatorLauncher {
 }
 
 extension EmulatorLauncher {
+    /// One warning per unmapped function `gatecheck emulate` serves as missing.
+    static func missingFunctionWarnings(_ names: [String], spec: EmulatorSpec) -> [Diagnostic] {
+        let place = spec.backends.map { _ in "the backends file does not map it" } ?? "no backends file is given"
+        return names.map { name in
+            Diagnostic(.warning, file: spec.origin,
+                       message: "Lambda function '\(name)' used by the API is not mapped (\(place)); requests to it answer 500, "
+                           + "as API Gateway does when the function does not exist (ResourceNotFoundException)")
+        }
+    }
+
     /// A warning when the API has `AWS_IAM` routes but no credentials were given: every request to them gets 403.
     static func iamWarnings(api: APIDefinition, spec: EmulatorSpec) -> [Diagnostic] {
         guard spec.iamCredentials.isEmpty else { return [] }

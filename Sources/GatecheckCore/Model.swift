@@ -29,6 +29,9 @@ public struct Suite: Sendable {
     public var parity = ParitySettings()
     /// `snapshot: true`: every case's response is asserted against its recorded snapshot (see `Snapshots`).
     public var snapshot = false
+    /// `parameters:`: values for the CloudFormation references of the API definition (`Ref`, `Fn::Sub`, ...);
+    /// `--parameter` wins over them.
+    public var parameters: [NamedValue] = []
 }
 
 /// How a suite asks for its requests to be authorised (`auth:` at the top of a suite).

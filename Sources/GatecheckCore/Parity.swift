@@ -8,11 +8,33 @@ public struct ParitySettings: Sendable {
     public var ignoreHeaders: [String] = []
     /// JSON paths (names, indexes, `[*]`, `.*`, `..name`) whose values, and everything under them, are not compared.
     public var ignoreJSONPaths: [ParityPathPattern] = []
+    /// Header names (any case) of the default ignore list (``ParityComparison/infrastructureHeaders``) that are
+    /// compared after all (`--compare-header`).
+    public var compareHeaders: [String] = []
 
-    public init(ignoreHeaders: [String] = [], ignoreJSONPaths: [ParityPathPattern] = []) {
+    public init(ignoreHeaders: [String] = [], ignoreJSONPaths: [ParityPathPattern] = [], compareHeaders: [String] = []) {
         self.ignoreHeaders = ignoreHeaders
         self.ignoreJSONPaths = ignoreJSONPaths
+        self.compareHeaders = compareHeaders
     }
+
+    /// Why a header is not compared, or nil when it is.
+    public func ignoreReason(forHeader name: String) -> HeaderIgnoreReason? {
+        let lowered = name.lowercased()
+        if ignoreHeaders.contains(where: { $0.lowercased() == lowered }) { return .ignored }
+        if ParityComparison.isInfrastructureHeader(lowered), !compareHeaders.contains(where: { $0.lowercased() == lowered }) {
+            return .infrastructure
+        }
+        return nil
+    }
+}
+
+/// Why `--compare` (and snapshots) leave a header out.
+public enum HeaderIgnoreReason: Sendable, Hashable {
+    /// The default list: added by the serving infrastructure, different on every request or hop.
+    case infrastructure
+    /// The suite's `parity.ignoreHeaders` or `--compare-ignore-header`.
+    case ignored
 }
 
 /// A JSONPath used to ignore parts of a body: `$.requestId`, `$.items[*].updatedAt`, `$..etag`, `$['a key']`.
@@ -184,18 +206,44 @@ public struct ParityDifference: Sendable, Hashable {
 
 /// Compares two responses after removing what always differs between deployments.
 public enum ParityComparison {
-    /// Headers that differ on every request or every hop (request and trace ids, dates, CloudFront and proxies),
-    /// lowercased. `Content-Length` is ignored separately, when the bodies differ only in JSON whitespace.
-    public static let volatileHeaders: Set<String> = [
-        "x-amzn-requestid", "x-amz-apigw-id", "x-amzn-trace-id", "apigw-requestid", "date", "via",
-        "x-amz-cf-id", "x-amz-cf-pop", "x-cache", "connection",
+    /// The headers `--compare` ignores by default, lowercased: hop-by-hop headers (RFC 9110 §7.6.1), what every
+    /// server or proxy on the way adds (`Date`, `Server`, `Via`, `Age`), request and trace ids (API Gateway's
+    /// `x-amzn-RequestId`, `x-amz-apigw-id`, `Apigw-Requestid`, `X-Amzn-Trace-Id`), CloudFront's `X-Cache`, and the
+    /// backend's date remapped by API Gateway. Names starting with ``infrastructureHeaderPrefixes`` count too.
+    /// `Content-Length` is ignored separately, when the bodies differ only in JSON whitespace.
+    public static let infrastructureHeaders: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer",
+        "date", "server", "via", "age",
+        "x-amzn-requestid", "x-amz-apigw-id", "apigw-requestid", "x-amzn-trace-id", "x-amz-request-id",
+        "x-cache", "x-amzn-remapped-date",
     ]
 
-    /// The headers compared: everything but the volatile and ignored ones.
+    /// Prefixes of infrastructure headers: CloudFront's `X-Amz-Cf-Id`/`X-Amz-Cf-Pop`/..., LocalStack's `x-localstack*`.
+    public static let infrastructureHeaderPrefixes = ["x-amz-cf-", "x-localstack"]
+
+    /// Whether `name` (any case) is on the default ignore list.
+    public static func isInfrastructureHeader(_ name: String) -> Bool {
+        let lowered = name.lowercased()
+        return infrastructureHeaders.contains(lowered) || infrastructureHeaderPrefixes.contains { lowered.hasPrefix($0) }
+    }
+
+    /// The headers compared: everything but the infrastructure (unless `compareHeaders` names it) and ignored ones.
     public static func comparedHeaders(_ headers: HTTPHeaders, settings: ParitySettings) -> HTTPHeaders {
-        let ignored = Set(settings.ignoreHeaders.map { $0.lowercased() }).union(volatileHeaders)
         var result = HTTPHeaders()
-        for field in headers where !ignored.contains(field.name.lowercased()) { result.add(name: field.name, value: field.value) }
+        for field in headers where settings.ignoreReason(forHeader: field.name) == nil { result.add(name: field.name, value: field.value) }
+        return result
+    }
+
+    /// The names (as first seen) of the headers that differ between the responses (in value, or present on one
+    /// side only) and were left out of the comparison, by reason.
+    public static func ignoredHeaderDifferences(left: HTTPHeaders, right: HTTPHeaders, settings: ParitySettings) -> [HeaderIgnoreReason: [String]] {
+        var result: [HeaderIgnoreReason: [String]] = [:]
+        var seen: Set<String> = []
+        for field in Array(left) + Array(right) where seen.insert(field.name.lowercased()).inserted {
+            guard let reason = settings.ignoreReason(forHeader: field.name),
+                  left.values(for: field.name) != right.values(for: field.name) else { continue }
+            result[reason, default: []].append(field.name)
+        }
         return result
     }
 

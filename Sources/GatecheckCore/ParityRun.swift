@@ -13,6 +13,18 @@ struct ParityRun: Sendable {
     /// How the two sides are titled in diffs: the `--target` and `--compare` values.
     var leftName: String
     var rightName: String
+    /// `--compare-ignore-header`: not compared in any suite of the run.
+    var ignoreHeaders: [String] = []
+    /// `--compare-header`: compared although the default list ignores them.
+    var compareHeaders: [String] = []
+
+    /// The suite's `parity:` settings with the run's `--compare-ignore-header` and `--compare-header` added.
+    func settings(for suite: Suite) -> ParitySettings {
+        var settings = suite.parity
+        settings.ignoreHeaders += ignoreHeaders
+        settings.compareHeaders += compareHeaders
+        return settings
+    }
 
     /// The left side's results, each followed by its `parity:` result.
     func interleave(suite: Suite, left: [CaseResult], right: [CaseResult], redactor: Redactor) -> [CaseResult] {
@@ -48,12 +60,28 @@ struct ParityRun: Sendable {
             result.reportTranscript = right.reportTranscript
             return result
         }
-        let differences = ParityComparison.differences(left: leftResponse, right: rightResponse, settings: suite.parity)
+        let settings = settings(for: suite)
+        let differences = ParityComparison.differences(left: leftResponse, right: rightResponse, settings: settings)
         var result = Self.judge(differences, suite: suite.name, caseName: left.name, allowlist: allowlist, today: today,
                                 leftTitle: leftTitle, rightTitle: rightTitle, redactor: redactor)
         result.name = name
         result.duration = right.duration
+        result.notes += Self.ignoredHeadersNotes(ParityComparison.ignoredHeaderDifferences(left: leftResponse.headers, right: rightResponse.headers,
+                                                                                     settings: settings))
         return result
+    }
+
+    /// The header differences that were not compared, so an ignored header is never a silent one: the default
+    /// (infrastructure) list first, then the suite's and the run's own ignores.
+    static func ignoredHeadersNotes(_ ignored: [HeaderIgnoreReason: [String]]) -> [String] {
+        var notes: [String] = []
+        if let names = ignored[.infrastructure], !names.isEmpty {
+            notes.append("differs, not compared (infrastructure headers, ignored by default): \(names.joined(separator: ", ")) (--compare-header NAME compares one)")
+        }
+        if let names = ignored[.ignored], !names.isEmpty {
+            notes.append("differs, not compared (parity.ignoreHeaders, --compare-ignore-header): \(names.joined(separator: ", "))")
+        }
+        return notes
     }
 
     /// Applies the allowlist to `differences`: a case that passes, with notes for allowed differences, or fails with a

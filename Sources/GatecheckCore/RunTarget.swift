@@ -22,6 +22,48 @@ struct RunTarget: Sendable {
     var resolve: [String] = []
     /// `--property` pairs, after the built-in ones.
     var extraProperties: [NamedValue] = []
+    /// `--strict-targets`: a suite the profile does not map to its API is an error, not skipped or sent elsewhere.
+    var strictTargets = false
+
+    /// Where one suite of the run goes.
+    enum Placement {
+        /// Run it against this target (the profile narrowed to the suite's `apis:` entry, when it has one).
+        case run(RunTarget)
+        /// Report its cases as skipped with this reason: the profile has no stage for the suite's API.
+        case skip(String)
+        /// `--strict-targets` and the suite is not mapped: the run must not start.
+        case refuse(String)
+    }
+
+    /// Where `suite` goes (see `TargetProfile.route`).
+    func placement(for suite: Suite) -> Placement {
+        guard let profile else { return .run(self) }
+        switch profile.route(suiteName: suite.name, apiFile: suite.api, tags: suite.tags) {
+        case .profile:
+            return .run(self)
+        case let .api(narrowed):
+            var copy = self
+            copy.profile = narrowed
+            return .run(copy)
+        case let .unlistedDefault(_, reason):
+            return strictTargets ? .refuse(reason + " (--strict-targets: the target's own url is not used for it)") : .run(self)
+        case let .unmapped(reason):
+            return strictTargets ? .refuse(reason) : .skip(reason)
+        }
+    }
+
+    /// With one URL for every suite (a `--target` URL or a profile without `apis:`): the API definitions of the
+    /// suites when there are several, which cannot all be deployed at that one URL. Nil otherwise.
+    func sharedURLAPIs(_ suites: [Suite]) -> [String]? {
+        guard let profile, profile.apis.isEmpty else { return nil }
+        var seen: Set<String> = []
+        var files: [String] = []
+        for suite in suites {
+            guard let api = suite.api else { continue }
+            if seen.insert(APITarget.standardizedPath(api, relativeTo: "")).inserted { files.append(api) }
+        }
+        return files.count > 1 ? files : nil
+    }
 
     /// The authorizer for one suite's requests, or nil.
     func authorizer(for suite: Suite) -> (any RequestAuthorizer)? {
@@ -35,8 +77,9 @@ struct RunTarget: Sendable {
         return authorizer(for: suite) == nil ? "none" : "sigv4"
     }
 
-    /// The JUnit `<properties>` of a suite: target, baseURL (no user info, no secrets), auth, file, version, then
-    /// every `--property`.
+    /// The JUnit `<properties>` of a suite: target, baseURL (no user info, no secrets), auth, file, version, the
+    /// profile and its file (when the target is a profile of `gatecheck.yaml`), the `resolve` entries (profile's
+    /// and `--resolve`, when any), then every `--property`.
     func reportProperties(for suite: Suite, baseURL: String, shardID: String, redactor: Redactor) -> [NamedValue] {
         let targetName: String
         let shownBaseURL: String
@@ -55,6 +98,14 @@ struct RunTarget: Sendable {
             NamedValue(name: "file", value: shardID),
             NamedValue(name: "gatecheck.version", value: GatecheckVersion.string),
         ]
+        if let profile, let file = profile.profilesFile {
+            properties.append(NamedValue(name: "profile", value: redactor.redact(profile.name)))
+            properties.append(NamedValue(name: "profile.file", value: file))
+            if let api = profile.apiName { properties.append(NamedValue(name: "profile.api", value: redactor.redact(api))) }
+        }
+        if !resolve.isEmpty {
+            properties.append(NamedValue(name: "resolve", value: redactor.redact(resolve.joined(separator: ", "))))
+        }
         properties += extraProperties.map { NamedValue(name: $0.name, value: redactor.redact($0.value)) }
         return properties
     }
@@ -88,7 +139,7 @@ struct RunTarget: Sendable {
             if let password = userInfoPassword(profile.baseURL) { secrets.append(password) }
             if profile.auth != .none {
                 do {
-                    target.profileAuthorizer = try Authorizers.make(for: profile.auth, baseURL: profile.baseURL, environment: config.environment,
+                    target.profileAuthorizer = try Authorizers.make(for: profile.auth, baseURL: profile.regionURL, environment: config.environment,
                                                                     homeDirectory: config.homeDirectory)
                 } catch {
                     let redactor = Redactor(secrets: secrets)
@@ -96,7 +147,11 @@ struct RunTarget: Sendable {
                 }
             }
             target.resolve += profile.resolve.map(\.description)
+            for entry in profile.apis.flatMap(\.resolve) where !target.resolve.contains(entry.description) {
+                target.resolve.append(entry.description)
+            }
         }
+        target.strictTargets = config.strictTargets
         target.signEverySuite = config.sigv4
         if target.profileAuthorizer == nil, config.sigv4 || suites.contains(where: { $0.auth == .sigv4 }) {
             // Against the emulator any region verifies; against a URL, the execute-api host (or AWS_REGION) says.
@@ -105,7 +160,7 @@ struct RunTarget: Sendable {
                 : nil
             do {
                 target.sigv4Authorizer = try Authorizers.make(for: .sigv4(SigV4Configuration(region: region)),
-                                                              baseURL: target.profile?.baseURL ?? "", environment: config.environment,
+                                                              baseURL: target.profile?.regionURL ?? "", environment: config.environment,
                                                               homeDirectory: config.homeDirectory)
             } catch {
                 let who = config.sigv4 ? "--sigv4" : "suite '\(suites.first { $0.auth == .sigv4 }?.name ?? "")' (auth: sigv4)"

@@ -24,6 +24,10 @@ public struct RunConfiguration: Sendable {
     public var shardTimingsPath: String?
     /// `--property NAME=VALUE` pairs added to every suite's JUnit `<properties>`.
     public var properties: [NamedValue] = []
+    /// `--strict-targets`: a suite whose API the target profile does not map to a stage (`apis:`), or a run whose
+    /// suites use several APIs while the target is one URL, is invalid input (exit 2) instead of being skipped
+    /// (or, for one URL, warned about).
+    public var strictTargets = false
     /// `--sigv4`: sign every request with SigV4 (standard credential chain) when the target has no auth of its own.
     public var sigv4 = false
     /// Where `~/.aws` is looked up for SigV4 credentials.
@@ -85,6 +89,11 @@ public struct RunConfiguration: Sendable {
     /// `--parity-allow FILE`: known differences that do not fail. Nil: `parity-allow.yaml` in `workingDirectory`,
     /// when it exists.
     public var parityAllowPath: String?
+    /// `--compare-ignore-header NAME`: headers not compared in any suite (added to each suite's `parity.ignoreHeaders`).
+    public var compareIgnoreHeaders: [String] = []
+    /// `--compare-header NAME`: headers of the default ignore list (`ParityComparison.infrastructureHeaders`) that
+    /// are compared after all.
+    public var compareHeaders: [String] = []
     /// The day allowlist expiry dates are checked against. Replaceable in tests.
     public var today: Date = Date()
     /// `gatecheck record`: store each case's response as its snapshot (snapshot assertions are not checked).
@@ -177,7 +186,14 @@ public struct GatecheckRunner: Sendable {
             do { compareProfile = try RunTarget.selectProfile(other) } catch {
                 return invalid(error.diagnostics, error.message.map { $0.replacingOccurrences(of: "--target", with: "--compare") })
             }
-            if let compareProfile, !compareProfile.warnings.isEmpty { config.errorOutput(ConsoleReport.diagnostics(compareProfile.warnings)) }
+            if let compareProfile, !compareProfile.warnings.isEmpty {
+                let warnings = compareProfile.warnings.map { warning in
+                    var renamed = warning
+                    if renamed.file == "--target" { renamed.file = "--compare" }
+                    return renamed
+                }
+                config.errorOutput(ConsoleReport.diagnostics(warnings))
+            }
             compareConfiguration = other
         }
         var allowlist = ParityAllowlist()
@@ -252,10 +268,28 @@ public struct GatecheckRunner: Sendable {
                 let other = try RunTarget.prepare(compareConfiguration, profile: compareProfile, suites: suites)
                 parity = ParityRun(target: other, allowlist: allowlist, today: config.today,
                                    leftName: config.target ?? ParityRun.emulatorName,
-                                   rightName: compareConfiguration.target ?? ParityRun.emulatorName)
+                                   rightName: compareConfiguration.target ?? ParityRun.emulatorName,
+                                   ignoreHeaders: config.compareIgnoreHeaders, compareHeaders: config.compareHeaders)
             } catch {
                 return invalid(error.diagnostics, error.message)
             }
+        }
+        // Which suite goes where: nothing is sent to a stage of another API.
+        var refused: [String] = []
+        for (side, sideTarget) in [("--target", target)] + (parity.map { [("--compare", $0.target)] } ?? []) {
+            for suite in suites {
+                if case let .refuse(reason) = sideTarget.placement(for: suite) {
+                    refused.append("suite '\(suite.name)' (\(suite.file)), \(side): \(reason)")
+                }
+            }
+            if let apis = sideTarget.sharedURLAPIs(suites), let profile = sideTarget.profile {
+                let text = "\(side) \(profile.displayBaseURL) is one URL for suites of \(apis.count) different APIs (\(apis.joined(separator: ", "))): "
+                    + "each API has its own stage URL; map them with 'apis:' in a target profile (docs/staging.md)"
+                if config.strictTargets { refused.append(text) } else { config.errorOutput("gatecheck: warning: \(text)\n") }
+            }
+        }
+        if !refused.isEmpty {
+            return invalid(diagnostics, "gatecheck: error: --strict-targets: nothing was run:\n" + refused.map { "  " + $0 }.joined(separator: "\n"))
         }
         // Authorizer secrets are known now: run-level output is redacted of them too.
         let targetSecrets = target.secrets + (parity?.target.secrets ?? [])
@@ -285,6 +319,7 @@ public struct GatecheckRunner: Sendable {
         for entry in parity?.target.resolve ?? [] where !resolveEntries.contains(entry) { resolveEntries.append(entry) }
         let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: resolveEntries,
                                                                            caBundlePath: config.caBundlePath,
+                                                                           userAgent: GatecheckVersion.userAgent,
                                                                            maxResponseBodyBytes: config.maxResponseBodyBytes))
         defer { client.shutdown() }
         let latch = config.failFast ? FailFastLatch() : nil
@@ -413,11 +448,20 @@ public struct GatecheckRunner: Sendable {
     }
 
     /// Runs the suite's cases against one target (starting an emulator instance for it when the target has no profile).
-    static func execute(_ suite: Suite, configuration: RunConfiguration, target: RunTarget, client: CurlHTTPClient,
+    static func execute(_ suite: Suite, configuration: RunConfiguration, target unplacedTarget: RunTarget, client: CurlHTTPClient,
                         selection: CaseSelection, latch: FailFastLatch?, interruption: RunInterruption,
                         secrets: [String]) async -> SuiteResult {
         let redactor = Redactor(secrets: secrets)
         let shardID = SuiteIdentity.id(forFile: suite.file, workingDirectory: configuration.workingDirectory)
+        let target: RunTarget
+        switch unplacedTarget.placement(for: suite) {
+        case let .run(placed): target = placed
+        case let .skip(reason), let .refuse(reason):
+            var result = SuiteResult(name: suite.name, file: suite.file, target: "no target for this suite", started: Date(), duration: .zero,
+                                     cases: suite.cases.map { CaseResult(name: $0.name, outcome: .skipped(reason: reason), duration: .zero) })
+            result.properties = unplacedTarget.reportProperties(for: suite, baseURL: "", shardID: shardID, redactor: redactor)
+            return result
+        }
         func notStarted(_ note: String, _ outcome: CaseResult.Outcome) -> SuiteResult {
             var result = SuiteResult(name: suite.name, file: suite.file, target: target.profile?.displayBaseURL ?? note, started: Date(),
                                      duration: .zero, cases: suite.cases.map { CaseResult(name: $0.name, outcome: outcome, duration: .zero) })

@@ -158,7 +158,7 @@ struct SuiteParser {
     }
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
-                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot"]
+                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
@@ -293,9 +293,13 @@ struct SuiteParser {
         if let parityNode = top["parity"] { parity = paritySettings(parityNode) }
         let snapshot = top["snapshot"].flatMap { reader.bool($0, "snapshot") } ?? false
 
-        return Suite(name: name, file: file, description: description, tags: tags, variables: variables,
-                     secrets: secrets, api: api, apiType: apiType, stage: stage, stageVariables: stageVariables,
-                     backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
+        var suite = Suite(name: name, file: file, description: description, tags: tags, variables: variables,
+                          secrets: secrets, api: api, apiType: apiType, stage: stage, stageVariables: stageVariables,
+                          backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
+        if let node = top["parameters"], let pairs = reader.stringPairs(node, "parameters") {
+            suite.parameters = pairs.map { NamedValue(name: $0.0, value: $0.1) }
+        }
+        return suite
     }
 
     /// Which case (by display name) captures each variable, read leniently (errors come later).

@@ -21,8 +21,10 @@ public enum APIDefinition: Sendable {
 
     /// Loads the definition at `path`: `type` decides, otherwise the document's features do
     /// (`HTTPAPILoader.detectKind`). When they do not tell, `undetermined()` is the error reported (after any
-    /// syntax error in the file, which comes first). Every diagnostic keeps its file, line and column.
-    public static func load(path: String, type: Kind?, undetermined: (_ readAs: Kind?) -> Diagnostic) throws(DiagnosticsError) -> APIDefinition {
+    /// syntax error in the file, which comes first). Every diagnostic keeps its file, line and column. `parameters`
+    /// resolve CloudFormation references (`IntrinsicResolver`).
+    public static func load(path: String, type: Kind?, parameters: ImportParameters = ImportParameters(),
+                            undetermined: (_ readAs: Kind?) -> Diagnostic) throws(DiagnosticsError) -> APIDefinition {
         var type = type
         if type == nil {
             let text: String
@@ -42,9 +44,9 @@ public enum APIDefinition: Sendable {
                 // A definition broken either way: its own diagnostics first (the read with fewer errors, REST on a
                 // tie), with a note on how it was read; one that loads either way is undecided.
                 let asREST: [Diagnostic]
-                do { _ = try RESTAPILoader.load(path: path); asREST = [] } catch { asREST = error.diagnostics }
+                do { _ = try RESTAPILoader.load(path: path, parameters: parameters); asREST = [] } catch { asREST = error.diagnostics }
                 let asHTTP: [Diagnostic]
-                do { _ = try HTTPAPILoader.load(path: path); asHTTP = [] } catch { asHTTP = error.diagnostics }
+                do { _ = try HTTPAPILoader.load(path: path, parameters: parameters); asHTTP = [] } catch { asHTTP = error.diagnostics }
                 func errors(_ diagnostics: [Diagnostic]) -> Int { diagnostics.filter { $0.severity == .error }.count }
                 guard errors(asREST) > 0, errors(asHTTP) > 0 else { throw DiagnosticsError([undetermined(nil)]) }
                 let readAs: Kind = errors(asHTTP) < errors(asREST) ? .http : .rest
@@ -52,8 +54,8 @@ public enum APIDefinition: Sendable {
                 throw DiagnosticsError((readAs == .http ? asHTTP : asREST) + (isOpenAPI ? [undetermined(readAs)] : []))
             }
         }
-        if type == .http { return .http(try HTTPAPILoader.load(path: path)) }
-        return .rest(try RESTAPILoader.load(path: path))
+        if type == .http { return .http(try HTTPAPILoader.load(path: path, parameters: parameters)) }
+        return .rest(try RESTAPILoader.load(path: path, parameters: parameters))
     }
 
     /// The loader's warnings (unsupported features, ...).

@@ -83,13 +83,18 @@ public struct BackendRegistry: Sendable {
     public var lambdas: [String: any LambdaBackend]
     /// Keyed by host (`host` or `host:port`, lower-cased) of the integration URI.
     public var httpHosts: [String: any HTTPBackend]
+    /// What serves a host `httpHosts` does not list (the real host, for `http: { "*": direct }` and
+    /// `gatecheck emulate`); nil: such a request fails (`noBackend`).
+    public var otherHosts: (any HTTPBackend)?
 
-    public init(lambdas: [String: any LambdaBackend] = [:], httpHosts: [String: any HTTPBackend] = [:]) {
+    public init(lambdas: [String: any LambdaBackend] = [:], httpHosts: [String: any HTTPBackend] = [:],
+                otherHosts: (any HTTPBackend)? = nil) {
         self.lambdas = lambdas
         self.httpHosts = httpHosts
+        self.otherHosts = otherHosts
     }
 
     public func lambda(named name: String) -> (any LambdaBackend)? { lambdas[name] }
 
-    public func http(forHost host: String) -> (any HTTPBackend)? { httpHosts[host.lowercased()] }
+    public func http(forHost host: String) -> (any HTTPBackend)? { httpHosts[host.lowercased()] ?? otherHosts }
 }

@@ -43,6 +43,22 @@ struct TargetDefinition: Sendable {
     var concurrency: Int?
     var variables: [(String, TemplatedText)]
     var resolve: [TemplatedText]
+    /// `apis:`: one stage per API, in file order.
+    var apis: [APITargetDefinition] = []
+}
+
+/// One entry of a target's `apis:` as written: which suites it takes and where they go.
+struct APITargetDefinition: Sendable {
+    var name: String
+    /// `api:` files, relative to the profiles file.
+    var apiFiles: [String]
+    /// Where `api:` was written (for the "no such file" warning).
+    var apiPosition: TemplatedText?
+    var tags: [String]
+    var suites: [String]
+    var url: TemplatedText
+    var headers: [(String, TemplatedText)]
+    var resolve: [TemplatedText]
 }
 
 /// A loaded `gatecheck.yaml`: its targets, checked for shape; environment values are substituted when a target is picked.
@@ -65,21 +81,47 @@ public struct ProfilesFile: Sendable {
         }
         let sink = DiagnosticSink(file: path)
         var substitution = EnvironmentSubstitution(environment: environment, sink: sink, target: name)
-        let baseURL = substitution.resolve(definition.url).map(ProfilesLoader.trimmedBaseURL) ?? ""
-        if sink.diagnostics.isEmpty { ProfilesLoader.checkBaseURL(baseURL, at: definition.url, sink: sink) }
-        var headers = HTTPHeaders()
-        for (headerName, value) in definition.headers {
-            if let resolved = substitution.resolve(value) { headers.add(name: headerName, value: resolved) }
+        func resolvedURL(_ text: TemplatedText) -> String {
+            guard !text.text.isEmpty else { return "" }  // a target with `apis:` only has no `url`
+            let before = sink.diagnostics.count
+            let url = substitution.resolve(text).map(ProfilesLoader.trimmedBaseURL) ?? ""
+            if sink.diagnostics.count == before { ProfilesLoader.checkBaseURL(url, at: text, sink: sink) }
+            return url
         }
+        func resolvedHeaders(_ pairs: [(String, TemplatedText)]) -> HTTPHeaders {
+            var headers = HTTPHeaders()
+            for (headerName, value) in pairs {
+                if let resolved = substitution.resolve(value) { headers.add(name: headerName, value: resolved) }
+            }
+            return headers
+        }
+        func resolvedEntries(_ entries: [TemplatedText]) -> [ResolveEntry] {
+            var resolve: [ResolveEntry] = []
+            for entry in entries {
+                guard let text = substitution.resolve(entry) else { continue }
+                switch ResolveEntry.parse(text) {
+                case .success(let parsed): resolve.append(parsed)
+                case .failure(let error): sink.report(.error, error.description, line: entry.line, column: entry.column)
+                }
+            }
+            return resolve
+        }
+        let baseURL = resolvedURL(definition.url)
+        let headers = resolvedHeaders(definition.headers)
         var variables: [String: String] = [:]
         for (variable, value) in definition.variables { variables[variable] = substitution.resolve(value) ?? "" }
-        var resolve: [ResolveEntry] = []
-        for entry in definition.resolve {
-            guard let text = substitution.resolve(entry) else { continue }
-            switch ResolveEntry.parse(text) {
-            case .success(let parsed): resolve.append(parsed)
-            case .failure(let error): sink.report(.error, error.description, line: entry.line, column: entry.column)
+        let resolve = resolvedEntries(definition.resolve)
+        let directory = (path as NSString).deletingLastPathComponent
+        for entry in definition.apis {
+            for file in entry.apiFiles where !FileManager.default.fileExists(atPath: APITarget.standardizedPath(file, relativeTo: directory)) {
+                sink.report(.warning, "targets.\(name).apis.\(entry.name): API definition '\(file)' not found (looked for \(APITarget.standardizedPath(file, relativeTo: directory)); paths are relative to \(path)): no suite can match it",
+                            line: entry.apiPosition?.line, column: entry.apiPosition?.column)
             }
+        }
+        let apis = definition.apis.map { entry in
+            APITarget(name: entry.name, apiFiles: entry.apiFiles.map { APITarget.standardizedPath($0, relativeTo: directory) },
+                      tags: entry.tags, suites: entry.suites, baseURL: resolvedURL(entry.url),
+                      headers: resolvedHeaders(entry.headers), resolve: resolvedEntries(entry.resolve))
         }
         let auth: AuthConfiguration
         switch definition.auth {
@@ -112,6 +154,8 @@ public struct ProfilesFile: Sendable {
         var profile = TargetProfile(name: name, baseURL: baseURL, headers: headers, auth: auth, timeout: definition.timeout,
                                     retries: definition.retries, concurrency: definition.concurrency, variables: variables,
                                     resolve: resolve, secrets: substitution.secrets.filter { !$0.isEmpty })
+        profile.apis = apis
+        profile.profilesFile = path
         let redactor = SecretRedactor(secrets: profile.secrets)
         profile.warnings = sink.diagnostics.map { warning in
             var redacted = warning
@@ -144,7 +188,8 @@ public enum TargetSelection {
 /// Reads `gatecheck.yaml`. See `docs/stages.md` for the format.
 public enum ProfilesLoader {
     static let topLevelKeys = ["version", "targets"]
-    static let targetKeys = ["url", "description", "headers", "auth", "timeout", "retries", "concurrency", "variables", "resolve"]
+    static let targetKeys = ["url", "description", "headers", "auth", "timeout", "retries", "concurrency", "variables", "resolve", "apis"]
+    static let apiTargetKeys = ["url", "description", "api", "tags", "suites", "headers", "resolve"]
     static let authTypes = ["none", "apiKey", "bearer", "sigv4"]
 
     /// Loads and checks the whole file; every problem found is reported, each with file:line:col.
@@ -193,23 +238,21 @@ public enum ProfilesLoader {
         let context = "targets.\(name)"
         guard let mapping = reader.mapping(node, context) else { return nil }
         reader.checkKeys(mapping, allowed: targetKeys, context)
-        var url = TemplatedText("", at: node)
-        if mapping["url"] == nil { reader.error("missing required key 'url' in \(context)", at: keyNode) }
-        if let urlNode = mapping["url"], let text = reader.string(urlNode, "\(context).url") {
-            url = TemplatedText(text, at: urlNode)
-            if !text.contains("${") { checkBaseURL(trimmedBaseURL(text), at: url, sink: reader.sink) }
-        }
-        var headers: [(String, TemplatedText)] = []
-        if let headersNode = mapping["headers"], let pairs = reader.stringPairs(headersNode, "\(context).headers") {
-            if let headerMapping = reader.mapping(headersNode, "\(context).headers") {
-                for entry in headerMapping.entries where !isHeaderName(entry.key) {
-                    reader.error("'\(entry.key)' is not a valid HTTP header name", at: entry.keyNode)
+        var apis: [APITargetDefinition] = []
+        if let apisNode = mapping["apis"], let apisMapping = reader.mapping(apisNode, "\(context).apis") {
+            if apisMapping.entries.isEmpty { reader.error("'\(context).apis' is empty: map at least one API to its stage URL", at: apisNode) }
+            for entry in apisMapping.entries {
+                if let api = apiTarget(entry.key, keyNode: entry.keyNode, entry.value, context: "\(context).apis.\(entry.key)", reader) {
+                    apis.append(api)
                 }
             }
-            for (headerName, value, valueNode) in pairs {
-                headers.append((headerName, TemplatedText(value, at: valueNode)))
-            }
         }
+        var url = TemplatedText("", at: node)
+        if mapping["url"] == nil, mapping["apis"] == nil {
+            reader.error("missing required key 'url' in \(context) (or 'apis', one URL per API)", at: keyNode)
+        }
+        if let urlNode = mapping["url"] { url = baseURLText(urlNode, "\(context).url", reader) }
+        let headers = headerTexts(mapping["headers"], "\(context).headers", reader)
         var timeout: Duration?
         if let timeoutNode = mapping["timeout"] { timeout = duration(timeoutNode, "\(context).timeout", reader) }
         var retries: Int?
@@ -229,20 +272,64 @@ public enum ProfilesLoader {
                 }
             }
         }
-        var resolve: [TemplatedText] = []
-        if let node = mapping["resolve"], let items = reader.stringList(node, "\(context).resolve") {
-            let itemNodes: [Node] = { if case .sequence(let sequence) = node { return Array(sequence) } else { return [node] } }()
-            for (item, itemNode) in zip(items, itemNodes) {
-                if !item.contains("${"), case .failure(let error) = ResolveEntry.parse(item) {
-                    reader.error(error.description, at: itemNode)
-                }
-                resolve.append(TemplatedText(item, at: itemNode))
-            }
-        }
+        let resolve = resolveTexts(mapping["resolve"], "\(context).resolve", reader)
         var auth: TargetDefinition.Auth = .none
         if let node = mapping["auth"] { auth = authDefinition(node, "\(context).auth", reader) ?? .none }
         return TargetDefinition(name: name, url: url, headers: headers, auth: auth, timeout: timeout, retries: retries,
-                                concurrency: concurrency, variables: variables, resolve: resolve)
+                                concurrency: concurrency, variables: variables, resolve: resolve, apis: apis)
+    }
+
+    /// One entry of `apis:`: `url` and at least one of `api`, `tags`, `suites`; `headers` and `resolve` optional.
+    static func apiTarget(_ name: String, keyNode: Node, _ node: Node, context: String, _ reader: YAMLReader) -> APITargetDefinition? {
+        guard let mapping = reader.mapping(node, context) else { return nil }
+        reader.checkKeys(mapping, allowed: apiTargetKeys, context)
+        guard let urlNode = reader.require(mapping, "url", context) else { return nil }
+        let url = baseURLText(urlNode, "\(context).url", reader)
+        func list(_ key: String) -> [String] {
+            guard let listNode = mapping[key], let items = reader.stringList(listNode, "\(context).\(key)") else { return [] }
+            if items.isEmpty || items.contains(where: \.isEmpty) { reader.error("'\(context).\(key)' must not be empty", at: listNode) }
+            return items
+        }
+        let apiFiles = list("api"), tags = list("tags"), suites = list("suites")
+        if mapping["api"] == nil, mapping["tags"] == nil, mapping["suites"] == nil {
+            reader.error("'\(context)' says which suites go to this URL with 'api' (the suites' API definition file, relative to this file), 'tags' or 'suites' (suite names)", at: keyNode)
+        }
+        if let node = mapping["description"] { _ = reader.string(node, "\(context).description") }
+        return APITargetDefinition(name: name, apiFiles: apiFiles, apiPosition: mapping["api"].map { TemplatedText("", at: $0) },
+                                   tags: tags, suites: suites, url: url,
+                                   headers: headerTexts(mapping["headers"], "\(context).headers", reader),
+                                   resolve: resolveTexts(mapping["resolve"], "\(context).resolve", reader))
+    }
+
+    static func baseURLText(_ node: Node, _ context: String, _ reader: YAMLReader) -> TemplatedText {
+        guard let text = reader.string(node, context) else { return TemplatedText("", at: node) }
+        let url = TemplatedText(text, at: node)
+        if text.isEmpty { reader.error("'\(context)' is empty", at: node) }
+        if !text.contains("${"), !text.isEmpty { checkBaseURL(trimmedBaseURL(text), at: url, sink: reader.sink) }
+        return url
+    }
+
+    static func headerTexts(_ node: Node?, _ context: String, _ reader: YAMLReader) -> [(String, TemplatedText)] {
+        guard let node, let pairs = reader.stringPairs(node, context) else { return [] }
+        if let headerMapping = reader.mapping(node, context) {
+            for entry in headerMapping.entries where !isHeaderName(entry.key) {
+                reader.error("'\(entry.key)' is not a valid HTTP header name", at: entry.keyNode)
+            }
+        }
+        return pairs.map { ($0.0, TemplatedText($0.1, at: $0.2)) }
+    }
+
+    static func resolveTexts(_ node: Node?, _ context: String, _ reader: YAMLReader) -> [TemplatedText] {
+        guard let node, let items = reader.stringList(node, context) else { return [] }
+        let itemNodes: [Node] = { if case .sequence(let sequence) = node { return Array(sequence) } else { return [node] } }()
+        var resolve: [TemplatedText] = []
+        for (item, itemNode) in zip(items, itemNodes) {
+            if !item.contains("${"), case .failure(let error) = ResolveEntry.parse(item) {
+                reader.error(error.description, at: itemNode)
+            }
+            resolve.append(TemplatedText(item, at: itemNode))
+        }
+        return resolve
     }
 
     static func authDefinition(_ node: Node, _ context: String, _ reader: YAMLReader) -> TargetDefinition.Auth? {
@@ -356,9 +443,8 @@ public enum ProfilesLoader {
             report("the base URL '\(url)' has a query or fragment; put query parameters in the cases")
         }
         if url.contains(" ") { report("the base URL '\(url)' contains a space; write it as %20") }
-        if target.host.hasSuffix(".amazonaws.com"), target.host.contains(".execute-api."), target.path == "/" {
-            sink.report(.warning, "'\(url)' has no stage: an execute-api URL normally ends with the stage name (e.g. /prod), except for HTTP APIs using $default",
-                        line: position.line, column: position.column)
+        if let warning = ExecuteAPIStage.missingStageWarning(url) {
+            sink.report(.warning, warning, line: position.line, column: position.column)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPMessage
+import SigV4
 import SourceDiagnostics
 
 /// A named place to run suites against, read from `gatecheck.yaml`, with every `${env:NAME}` already substituted.
@@ -26,6 +27,13 @@ public struct TargetProfile: Sendable {
     public var secrets: Set<String>
     /// Warnings noticed while reading the target (e.g. an execute-api URL without a stage); print them.
     public var warnings: [Diagnostic] = []
+    /// The profiles file the target was read from; nil for `--target https://...`.
+    public var profilesFile: String?
+    /// `apis:`: the stage of each API of the environment; a suite goes to the first entry that takes it
+    /// (see ``route(suiteName:apiFile:tags:)``). Empty: every suite goes to ``baseURL``.
+    public var apis: [APITarget] = []
+    /// The `apis:` entry this profile was narrowed to for one suite (see ``route(suiteName:apiFile:tags:)``).
+    public var apiName: String?
 
     public init(name: String, baseURL: String, headers: HTTPHeaders = HTTPHeaders(), auth: AuthConfiguration = .none,
                 timeout: Duration? = nil, retries: Int? = nil, concurrency: Int? = nil, variables: [String: String] = [:],
@@ -42,12 +50,43 @@ public struct TargetProfile: Sendable {
         self.secrets = secrets
     }
 
-    /// The profile for `--target https://...`: that base URL, nothing else.
-    public static func adHoc(url: String) -> TargetProfile {
+    /// The profile for `--target https://...`: that base URL, nothing else (an execute-api URL without a stage
+    /// gets the same warning as in a profile, located at `--target`).
+    public static func adHoc(url: String, option: String = "--target") -> TargetProfile {
         var base = url
         while base.hasSuffix("/") { base.removeLast() }
-        return TargetProfile(name: base, baseURL: base)
+        var profile = TargetProfile(name: base, baseURL: base)
+        if let warning = ExecuteAPIStage.missingStageWarning(base) {
+            profile.warnings = [Diagnostic(.warning, file: option, message: warning)]
+        }
+        return profile
     }
+
+    /// Where one suite runs: for a profile with `apis:`, the first entry that takes the suite (by its API definition
+    /// file, a tag or its name), narrowed to that entry's URL, headers and resolve entries; without a match, the
+    /// profile's own `url` when it has one, else nothing. Without `apis:`, the profile itself.
+    public func route(suiteName: String, apiFile: String?, tags: [String]) -> TargetRoute {
+        guard !apis.isEmpty else { return .profile(self) }
+        let file = apiFile.map { APITarget.standardizedPath($0, relativeTo: "") }
+        if let entry = apis.first(where: { $0.takes(suiteName: suiteName, apiFile: file, tags: tags) }) {
+            var narrowed = self
+            narrowed.baseURL = entry.baseURL
+            for name in Set(entry.headers.map { $0.name.lowercased() }) { narrowed.headers.remove(name: name) }
+            for field in entry.headers { narrowed.headers.add(name: field.name, value: field.value) }
+            narrowed.resolve += entry.resolve
+            narrowed.apiName = entry.name
+            narrowed.apis = []
+            return .api(narrowed)
+        }
+        let what = apiFile.map { "its API (\($0))" } ?? "the suite (no api:)"
+        let reason = "no entry of target '\(name)' apis: takes \(what)"
+            + (tags.isEmpty ? "" : ", its tags (\(tags.joined(separator: ", ")))") + " or its name '\(suiteName)'"
+        if !baseURL.isEmpty { return .unlistedDefault(self, reason: reason) }
+        return .unmapped(reason: reason + ", and the target has no url")
+    }
+
+    /// The URL SigV4 finds its region in: the base URL, else the first `apis:` entry's.
+    public var regionURL: String { baseURL.isEmpty ? apis.first?.baseURL ?? "" : baseURL }
 
     /// The base URL joined with a case path: `https://api.example.com/v1` + `/items?x=1`.
     public func url(forPath path: String) -> String {
@@ -78,6 +117,70 @@ public struct TargetProfile: Sendable {
     /// The runner adds `gatecheck.version` and the `--property` pairs.
     public var junitProperties: [(String, String)] {
         [("target", name), ("baseURL", displayBaseURL), ("auth", auth.kind)]
+    }
+}
+
+/// Where a profile sends one suite.
+public enum TargetRoute: Sendable {
+    /// A profile without `apis:`: everything goes to its `url`.
+    case profile(TargetProfile)
+    /// The `apis:` entry that takes the suite (the profile narrowed to it; ``TargetProfile/apiName`` names it).
+    case api(TargetProfile)
+    /// No `apis:` entry takes the suite; the profile's own `url` is used (an error with `--strict-targets`).
+    case unlistedDefault(TargetProfile, reason: String)
+    /// No `apis:` entry takes the suite and the profile has no `url`: the suite is skipped (an error with
+    /// `--strict-targets`), never sent to another API.
+    case unmapped(reason: String)
+}
+
+/// One entry of a profile's `apis:`: the stage URL of one API, and which suites it takes.
+public struct APITarget: Sendable {
+    /// The entry's key, e.g. `rest` (recorded as the `profile.api` report property).
+    public var name: String
+    /// Suites whose `api:` is one of these files (absolute, standardized paths).
+    public var apiFiles: [String]
+    /// Suites with one of these tags.
+    public var tags: [String]
+    /// Suites of these names.
+    public var suites: [String]
+    public var baseURL: String
+    /// Sent with every request of these suites, replacing the profile's header of the same name.
+    public var headers: HTTPHeaders
+    /// Added to the profile's `resolve` entries.
+    public var resolve: [ResolveEntry]
+
+    public init(name: String, apiFiles: [String] = [], tags: [String] = [], suites: [String] = [], baseURL: String,
+                headers: HTTPHeaders = HTTPHeaders(), resolve: [ResolveEntry] = []) {
+        self.name = name
+        self.apiFiles = apiFiles
+        self.tags = tags
+        self.suites = suites
+        self.baseURL = baseURL
+        self.headers = headers
+        self.resolve = resolve
+    }
+
+    /// Whether a suite goes here: its API definition file (standardized), one of its tags or its name is listed.
+    public func takes(suiteName: String, apiFile: String?, tags suiteTags: [String]) -> Bool {
+        if let apiFile, apiFiles.contains(apiFile) { return true }
+        if suites.contains(suiteName) { return true }
+        return suiteTags.contains { tags.contains($0) }
+    }
+
+    /// `path` made absolute (relative to `directory`, itself relative to the current directory) with `.`/`..` removed.
+    public static func standardizedPath(_ path: String, relativeTo directory: String) -> String {
+        let joined = path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
+        return URL(fileURLWithPath: joined).standardizedFileURL.path
+    }
+}
+
+/// The check that a base URL names its stage.
+public enum ExecuteAPIStage {
+    /// The warning for an execute-api URL (AWS's `{id}.execute-api.{region}.amazonaws.com`, or LocalStack's
+    /// `{id}.execute-api.localhost.localstack.cloud`) whose path is empty: the stage is missing. Nil otherwise.
+    public static func missingStageWarning(_ url: String) -> String? {
+        guard let target = RequestTarget(url: url), target.host.contains(".execute-api."), target.path == "/" else { return nil }
+        return "'\(url)' has no stage: an execute-api URL normally ends with the stage name (e.g. /prod), except for HTTP APIs using $default"
     }
 }
 

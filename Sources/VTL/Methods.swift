@@ -478,6 +478,11 @@ extension Renderer {
     }
 
     private func inputMethod(_ name: String, _ arguments: [Value], _ position: SourcePosition) throws(Interrupt) -> Value {
+        if arguments.count == 1, arguments[0].isNull, ["params", "path", "json"].contains(name) {
+            // A null name or path selects nothing, like a missing one (docs/vtl.md, "Null arguments"): params and
+            // path give null (empty text), json gives the JSON text `null`.
+            return name == "json" ? .string("null") : .null
+        }
         switch (name, arguments.count) {
         case ("params", 0):
             return try inputParams()
@@ -513,8 +518,14 @@ extension Renderer {
     private func utilMethod(_ name: String, _ arguments: [Value], _ position: SourcePosition) throws(Interrupt) -> Value {
         guard arguments.count == 1 else { throw noSuchMethod(.util, name, arguments, position) }
         if arguments[0].isNull {
-            if name == "escapeJavaScript" { return .null }
-            throw fail("$util.\(name): argument is null", at: position)
+            // A null argument never fails the template (docs/vtl.md, "Null arguments"): the URL and base64
+            // functions give the empty string as API Gateway does for `$util.urlEncode(null)`; escapeJavaScript and
+            // parseJson give null (commons-lang `escapeJavaScript(null)` is null), which renders as empty text.
+            switch name {
+            case "urlEncode", "urlDecode", "base64Encode", "base64Decode": return .string("")
+            case "escapeJavaScript", "parseJson": return .null
+            default: throw noSuchMethod(.util, name, arguments, position)
+            }
         }
         let argument = try text(of: arguments[0])
         switch name {

@@ -38,6 +38,13 @@ extension Gatecheck {
         @Option(help: "Port to listen on (0 picks a free port).")
         var port = 0
 
+        @Flag(help: "Refuse to start when an HTTP integration's host is not mapped in the backends (by default its requests go to the real host, as on API Gateway).")
+        var offline = false
+
+        @Option(name: .customLong("parameter"),
+                help: ArgumentHelp("A value for the definition's CloudFormation references: Ref, ${X} in Fn::Sub, X.Attr for Fn::GetAtt, an export for Fn::ImportValue, a condition as true/false (repeatable).", valueName: "key=value"))
+        var parameters: [String] = []
+
         @Flag(help: "Do not log requests or handler output (the start-up line is still printed); for load tests.")
         var quiet = false
 
@@ -70,8 +77,11 @@ extension Gatecheck {
                 }
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
-            let spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
+            var spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
+            spec.unmappedFunctions = .answerAsMissing
+            spec.parameters = try ImportParameterOptions.parse(parameters)
+            spec.unmappedHosts = offline ? .refuse : .callRealHost
             // One line per request: buffered and written by a thread of its own, never on the request path.
             let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
             let log: @Sendable (String) -> Void = { line in output.write(line) }

@@ -26,9 +26,6 @@ struct Gatecheck: AsyncParsableCommand {
         FileHandle.standardError.write(Data((Gatecheck.helpMessage() + "\n").utf8))
         throw ExitCode(2)
     }
-
-    /// The embedded emulator used when `run` has no `--target`.
-    static let emulatorProvider: (any EmulatorProvider)? = EmbeddedEmulator()
 }
 
 /// Options shared by the commands that read suites.
@@ -49,6 +46,20 @@ struct VariableOptions: ParsableArguments {
 }
 
 /// `--html` and `--html-previous` (run and merge-reports).
+/// `--parameter KEY=VALUE`: values for the API definition's CloudFormation references (run, record, validate).
+struct ImportParameterOptions: ParsableArguments {
+    @Option(name: .customLong("parameter"),
+            help: ArgumentHelp("A value for the API definition's CloudFormation references: Ref, ${X} in Fn::Sub, X.Attr for Fn::GetAtt, an export for Fn::ImportValue, a condition as true/false; wins over a suite's parameters (repeatable).", valueName: "key=value"))
+    var parameters: [String] = []
+
+    static func parse(_ items: [String]) throws -> [String: String] {
+        do { return try EmulatorSpec.parseParameters(items) } catch { throw ValidationError(error.message) }
+    }
+
+    /// The embedded emulator, with these parameters.
+    func emulator() throws -> EmbeddedEmulator { EmbeddedEmulator(importParameters: try Self.parse(parameters)) }
+}
+
 struct HTMLReportOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also write a self-contained HTML report (no network needed to view it), e.g. reports/report.html.", valueName: "file"))
     var html: String?
@@ -75,6 +86,9 @@ struct SharedRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The target profiles file.", valueName: "file"))
     var profiles: String = TargetSelection.defaultProfilesPath
 
+    @Flag(help: "Refuse to run (exit 2) when a suite's API has no stage in the target profile's 'apis:', or when one --target URL would get suites of several APIs (without this flag: the suite is skipped, and a warning, respectively).")
+    var strictTargets = false
+
     @Option(help: ArgumentHelp("Where to write the JUnit XML report.", valueName: "file"))
     var junit = "reports/junit.xml"
 
@@ -85,6 +99,8 @@ struct SharedRunOptions: ParsableArguments {
     var tags: [String] = []
 
     @OptionGroup var variableOptions: VariableOptions
+
+    @OptionGroup var importParameters: ImportParameterOptions
 
     @Option(help: ArgumentHelp("Request timeout for cases that set none, e.g. 5s, 500ms or 5 (seconds); default: the target profile's, else 30s.", valueName: "duration"))
     var timeout: String?
@@ -134,6 +150,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.paths = paths
         configuration.target = target
         configuration.profilesPath = profiles
+        configuration.strictTargets = strictTargets
         configuration.junitPath = junit
         configuration.filter = filter
         configuration.tags = tags
@@ -146,7 +163,7 @@ struct SharedRunOptions: ParsableArguments {
         configuration.caBundlePath = cacert
         if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
-        configuration.emulator = Gatecheck.emulatorProvider
+        configuration.emulator = try importParameters.emulator()
         return configuration
     }
 }
@@ -174,6 +191,12 @@ extension Gatecheck {
 
         @Option(help: ArgumentHelp("A second target (profile name, URL, or 'emulator'): every case also runs there, and each difference in status, headers or body fails a 'parity: <case>' test case.", valueName: "name|url|emulator"))
         var compare: String?
+
+        @Option(name: .customLong("compare-ignore-header"), help: ArgumentHelp("With --compare: do not compare this header in any suite (repeatable; added to each suite's parity.ignoreHeaders).", valueName: "name"))
+        var compareIgnoreHeaders: [String] = []
+
+        @Option(name: .customLong("compare-header"), help: ArgumentHelp("With --compare: compare this header although it is on the default ignore list of infrastructure headers (Date, Server, Via, request ids, ...; repeatable).", valueName: "name"))
+        var compareHeaders: [String] = []
 
         @Option(name: .customLong("parity-allow"), help: ArgumentHelp("Known differences that do not fail --compare (default: parity-allow.yaml, if present).", valueName: "file"))
         var parityAllow: String?
@@ -218,6 +241,11 @@ extension Gatecheck {
             }
             if shardTimings != nil, shard == nil { throw ValidationError("--shard-timings needs --shard K/N") }
             if parityAllow != nil, compare == nil { throw ValidationError("--parity-allow needs --compare") }
+            if !compareIgnoreHeaders.isEmpty, compare == nil { throw ValidationError("--compare-ignore-header needs --compare") }
+            if !compareHeaders.isEmpty, compare == nil { throw ValidationError("--compare-header needs --compare") }
+            for name in compareIgnoreHeaders + compareHeaders where name.isEmpty || name.contains(where: { $0 == ":" || $0.isWhitespace }) {
+                throw ValidationError("'\(name)' is not a header name (write e.g. --compare-ignore-header X-Powered-By)")
+            }
             for entry in resolveEntries {
                 if case let .failure(error) = ResolveEntry.parse(entry) { throw ValidationError("--resolve: \(error)") }
             }
@@ -231,6 +259,8 @@ extension Gatecheck {
             var configuration = try shared.configuration()
             configuration.compare = compare
             configuration.parityAllowPath = parityAllow
+            configuration.compareIgnoreHeaders = compareIgnoreHeaders
+            configuration.compareHeaders = compareHeaders
             if let jobs { configuration.jobs = jobs }
             configuration.resolve = resolveEntries
             configuration.shard = try shard.map { text throws in try ShardSpec.parse(text) }
@@ -310,9 +340,11 @@ extension Gatecheck {
 
         @OptionGroup var variableOptions: VariableOptions
 
+        @OptionGroup var importParameters: ImportParameterOptions
+
         func run() throws {
             let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
-                                                  emulator: Gatecheck.emulatorProvider)
+                                                  emulator: try importParameters.emulator())
             throw ExitCode(status.rawValue)
         }
     }

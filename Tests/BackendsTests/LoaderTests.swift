@@ -58,7 +58,7 @@ struct LoaderTests {
         """)
         #expect(found.contains("suites/backends.yaml:6:1: error: unknown key 'htp' in backends (did you mean 'http'?)"))
         #expect(found.contains("suites/backends.yaml:5:9: error: unknown key 'retruns' in lambdas.Orders.script[0] (did you mean 'returns'?)"))
-        #expect(found.contains("suites/backends.yaml:4:9: error: lambdas.Orders.script[0] needs exactly one of 'returns:', 'returnsRaw:' or 'raises:'"))
+        #expect(found.contains("suites/backends.yaml:4:9: error: lambdas.Orders.script[0] needs exactly one of 'returns:', 'returnsRaw:', 'raises:' or 'invokeError:'"))
     }
 
     @Test func handlerProblemsPointAtTheSpec() {
@@ -139,6 +139,22 @@ struct LoaderTests {
         #expect(throws: DiagnosticsError.self) { try BackendsLoader.load(node: missing, file: suite) }
     }
 
+    @Test func directHostsAndTheAnyHostKey() throws {
+        let configuration = try BackendsLoader.load(text: """
+        http:
+          api.example.com: direct
+          "*": direct
+        """, file: "b.yaml")
+        #expect(configuration.callsUnmappedHostsDirectly)
+        #expect(configuration.unmapped(functions: [], hosts: ["api.example.com", "elsewhere.example.com"]).isEmpty)
+        do {
+            _ = try BackendsLoader.load(text: "http:\n  \"*\": { forward: http://127.0.0.1:1 }\n", file: "b.yaml")
+            Issue.record("'*' with forward loaded")
+        } catch {
+            #expect(error.errors.map(\.description) == [#"b.yaml:2:8: error: http."*" can only be `direct` (call every host not listed at its real address)"#])
+        }
+    }
+
     @Test func unmappedFunctionsAndHostsAreNamed() throws {
         let configuration = try BackendsLoader.load(text: """
         lambdas:
@@ -150,7 +166,7 @@ struct LoaderTests {
         #expect(messages == [
             "Lambda function 'Audit' used by the API is not mapped in suite 'orders' (add it under 'backends: lambdas:')",
             "Lambda function 'OutcomeFunction' used by the API is not mapped in suite 'orders' (add it under 'backends: lambdas:')",
-            "HTTP integration host 'other.example.com:8443' used by the API is not mapped in suite 'orders' (add it under 'backends: http:')",
+            "HTTP integration host 'other.example.com:8443' used by the API is not mapped in suite 'orders' (add it under 'backends: http:', or `\"*\": direct` there to call the real hosts)",
         ])
         #expect(configuration.unmapped(functions: ["Mapped"], hosts: ["KNOWN.example.com"]).isEmpty)
         let diagnostics = configuration.unmappedDiagnostics(functions: ["X"], hosts: [], suite: "orders", file: "suites/orders.yaml")

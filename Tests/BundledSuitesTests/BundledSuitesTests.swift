@@ -27,8 +27,8 @@ struct BundledSuitesTests {
 
         #expect(summary.exitCode == 0, "bundled suites are not green:\n\(console.text)")
         #expect(summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
-        // Every suite file of suites/ ran (nine files; a missing one would mean a discovery regression).
-        #expect(summary.suites.count == 9, "suites run: \(summary.suites.map(\.name))")
+        // Every suite file of suites/ ran (twelve files; a missing one would mean a discovery regression).
+        #expect(summary.suites.count == 12, "suites run: \(summary.suites.map(\.name))")
         #expect(summary.passed >= 60)
 
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
@@ -39,6 +39,82 @@ struct BundledSuitesTests {
         let caseLines = parsed.output.split(separator: "\n").filter { $0.hasPrefix("case ") }
         #expect(caseLines.count == summary.passed)
         #expect(caseLines.allSatisfy { $0.hasSuffix("| passed") }, "junitparser saw non-passing cases:\n\(parsed.output)")
+    }
+}
+
+/// The nightly command against a whole environment: one target profile maps each API of the bundled suites
+/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases) to its own stand-in stage, here one
+/// emulator instance per API on real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
+@Suite("Bundled suites through one profile")
+struct BundledSuitesProfileTests {
+    @Test("one profile with apis: sends each bundled suite to the stage of its API")
+    func eachSuiteReachesTheStageOfItsAPI() async throws {
+        let root = ReportValidation.packageRoot()
+        let suitesDirectory = root.appendingPathComponent("suites").path
+        let loaded = SuiteLoader.load(paths: [suitesDirectory], options: LoadOptions())
+        #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
+        // One stage per API, deployed like the suite that needs the most of it (backends, stage, stage variables).
+        func stage(for apiFile: String, likeSuite file: String) async throws -> RunningEmulator {
+            let suite = try #require(loaded.suites.first { $0.file.hasSuffix("/" + file) })
+            #expect(suite.api?.hasSuffix(apiFile) == true)
+            let variables = Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            return try await EmulatorLauncher.start(EmulatorSpec(apiPath: try #require(suite.api), apiType: suite.apiType, backends: suite.backends,
+                                                                 stage: suite.stage, stageVariables: variables))
+        }
+        // (entry name, API definition, the suite whose backends and stage deploy it). A bundled suite whose API
+        // is missing here fails the run under --strict-targets, so a new API must be added.
+        let deployments = [("rest", "rest-outcome.yaml", "http-status-mapping.yaml"),
+                           ("http", "http-outcome.yaml", "http-api-payload-versions.yaml"),
+                           ("custom-errors", "rest-custom-errors.yaml", "gateway-responses-custom.yaml"),
+                           ("cors-rest", "rest-cors.yaml", "cors-rest.yaml"),
+                           ("cors-http", "http-cors.yaml", "cors-http-api.yaml"),
+                           ("edge-cases", "rest-edge-cases.yaml", "edge-cases.yaml")]
+        var stages: [(name: String, apiFile: String, emulator: RunningEmulator)] = []
+        for (name, apiFile, suiteFile) in deployments {
+            stages.append((name, apiFile, try await stage(for: "apis/" + apiFile, likeSuite: suiteFile)))
+        }
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let profiles = directory.appendingPathComponent("gatecheck.yaml").path
+        let apis = root.appendingPathComponent("suites/apis").path
+        let entries = stages.map { "      \($0.name):\n        api: \(apis)/\($0.apiFile)\n        url: \($0.emulator.baseURL)\n" }.joined()
+        let profile = """
+        version: 1
+        targets:
+          nightly:
+            headers: { X-Environment: stand-in }
+            apis:
+
+        """ + entries
+        try Data(profile.utf8).write(to: URL(fileURLWithPath: profiles))
+
+        let console = OutputCollector()
+        var configuration = RunConfiguration()
+        configuration.paths = [suitesDirectory]
+        configuration.target = "nightly"
+        configuration.profilesPath = profiles
+        configuration.strictTargets = true
+        configuration.junitPath = directory.appendingPathComponent("junit.xml").path
+        configuration.output = { console.append($0) }
+        configuration.errorOutput = { console.append($0) }
+        let summary = await GatecheckRunner(configuration: configuration).run()
+        for stage in stages { await stage.emulator.stop() }
+
+        #expect(summary.exitCode == 0, "the bundled suites did not pass on their own stages:\n\(console.text)")
+        #expect(summary.suites.count == loaded.suites.count && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
+        for result in summary.suites {
+            let suite = try #require(loaded.suites.first { $0.name == result.name })
+            let stage = try #require(stages.first { suite.api?.hasSuffix("/" + $0.apiFile) == true })
+            let url = stage.emulator.baseURL
+            #expect(result.target == url, "\(result.name) ran against \(result.target), not its API's stage \(url)")
+            #expect(result.properties.contains(NamedValue(name: "profile.api", value: stage.name)), "\(result.name): \(result.properties)")
+            #expect(result.properties.contains(NamedValue(name: "baseURL", value: url)))
+        }
+        #expect(Set(summary.suites.map(\.target)) == Set(stages.map(\.emulator.baseURL)))
+        let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
+        #expect(try ReportValidation.xmllint(configuration.junitPath ?? "", schema: schema).status == 0)
     }
 }
 

@@ -109,8 +109,9 @@ import Testing
         let report = Linter().lint(paths: [suites])
         #expect(report.unreadable.isEmpty, "\(report.unreadable)")
         #expect(report.findings.isEmpty, "\(report.text())")
-        // The suites lead to the three bundled API definitions.
-        #expect(Set(report.files.map { URL(fileURLWithPath: $0).lastPathComponent }) == ["rest-outcome.yaml", "http-outcome.yaml", "rest-custom-errors.yaml"])
+        // The suites lead to the six bundled API definitions.
+        #expect(Set(report.files.map { URL(fileURLWithPath: $0).lastPathComponent })
+                == ["rest-outcome.yaml", "http-outcome.yaml", "rest-custom-errors.yaml", "rest-cors.yaml", "http-cors.yaml", "rest-edge-cases.yaml"])
         let template = Self.repositoryRoot.appendingPathComponent("fixtures/outcome/template.yaml").path
         #expect(Linter().lint(paths: [template]).exitStatus(failOn: .note) == 0)
     }

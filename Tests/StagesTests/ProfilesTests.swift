@@ -172,7 +172,7 @@ struct ProfilesTests {
             "gatecheck.yaml:15:13: error: unknown auth type 'api_key' in targets.a.auth (did you mean 'apiKey'?); expected one of none, apiKey, bearer, sigv4",
             "gatecheck.yaml:19:13: error: 'targets.b.auth' takes only one of 'token', 'command'",
             "gatecheck.yaml:23:14: error: expected a mapping for 'targets.c.headers', found a list",
-            "gatecheck.yaml:22:3: error: missing required key 'url' in targets.c",
+            "gatecheck.yaml:22:3: error: missing required key 'url' in targets.c (or 'apis', one URL per API)",
             "gatecheck.yaml:27:7: error: unknown key 'regoin' in targets.c.auth (type sigv4) (did you mean 'region'?)",
             "gatecheck.yaml:26:20: error: 'targets.c.auth.credentials' must be 'env' (AWS_* variables only) or 'default' (variables, then the AWS_PROFILE/default profile), found 'vault'; use 'profile:' or 'credentialProcess:' for the others",
             "gatecheck.yaml:28:3: error: target name 'https://x.example.com' looks like a URL; name targets (e.g. 'staging') and put the URL under 'url'",

@@ -224,3 +224,27 @@ struct ConsoleTemplateTests {
         #expect(output.text.hasPrefix("{\n\"body-json\" : {\"pet\":{\"name\":\"Rex\"}},\n\"params\" : {\n\"path\" : {\n        \"id\" : \"7\"\n"))
     }
 }
+
+/// Every `$util` function and `$input` accessor with a null argument renders instead of failing the template
+/// (docs/vtl.md, "Null arguments"); `$util.urlEncode(null)` is the empty string as on API Gateway.
+@Suite("Null arguments")
+struct NullArgumentTests {
+    @Test func utilFunctionsRenderEmptyForNull() throws {
+        let body = #""just a string""#
+        #expect(try renderMapping("[$util.urlEncode($input.body.missing)]", body: body) == "[]")
+        for function in ["urlEncode", "urlDecode", "base64Encode", "base64Decode", "escapeJavaScript", "parseJson"] {
+            #expect(try renderMapping("[$util.\(function)($nothing)]", body: body) == "[]", "$util.\(function)(null)")
+        }
+        // The URL and base64 functions give an empty string; escapeJavaScript and parseJson give null.
+        #expect(try renderMapping("#if($util.urlEncode($nothing) == '')empty#end", body: body) == "empty")
+        #expect(try renderMapping("#if($util.escapeJavaScript($nothing))set#{else}null#end", body: body) == "null")
+        #expect(try renderMapping("#if($util.parseJson($nothing))set#{else}null#end", body: body) == "null")
+    }
+
+    @Test func inputAccessorsSelectNothingForNull() throws {
+        let body = #"{"a": 1}"#
+        #expect(try renderMapping("[$input.params($nothing)][$input.path($nothing)]", body: body) == "[][]")
+        #expect(try renderMapping("$input.json($nothing)", body: body) == "null")
+        #expect(try renderMapping("#if($input.params($input.path('$.missing')) == $null)null#end", body: body) == "null")
+    }
+}

@@ -13,16 +13,19 @@ public struct HTTPAPIDefinition: Sendable {
     public var routes: [HTTPAPIRoute]
     /// The `$default` route (`/$default` + `x-amazon-apigateway-any-method` + `isDefaultRoute: true`), if any.
     public var defaultRoute: HTTPAPIRoute?
+    /// `x-amazon-apigateway-cors`: nil when the API has no CORS configuration.
+    public var cors: HTTPAPICors?
     /// Warnings found while loading (errors make loading fail instead).
     public var diagnostics: [Diagnostic]
 
     public init(title: String, file: String, apiID: String, routes: [HTTPAPIRoute], defaultRoute: HTTPAPIRoute?,
-                diagnostics: [Diagnostic] = []) {
+                cors: HTTPAPICors? = nil, diagnostics: [Diagnostic] = []) {
         self.title = title
         self.file = file
         self.apiID = apiID
         self.routes = routes
         self.defaultRoute = defaultRoute
+        self.cors = cors
         self.diagnostics = diagnostics
     }
 

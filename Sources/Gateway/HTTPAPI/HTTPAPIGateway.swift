@@ -46,6 +46,29 @@ public struct HTTPAPIGateway: GatewayHandler {
     }
 
     public func handle(_ request: GatewayRequest) async -> GatewayOutcome {
+        guard let cors = api.cors else { return await route(request) }
+        if HTTPAPICors.isPreflight(request), let answer = preflightAnswer(request, cors: cors) { return answer }
+        var outcome = await route(request)
+        outcome.response.headers = cors.decorate(outcome.response.headers, origin: request.headers["origin"])
+        return outcome
+    }
+
+    /// API Gateway's own answer to a CORS preflight: 204, no body, the configured CORS headers (none when the origin
+    /// is not allowed). nil when a route takes the request instead: an `OPTIONS` or `ANY` route, or `$default`, that
+    /// matches the path (Developer Guide, "Configuring CORS for an HTTP API with a $default route and an authorizer").
+    private func preflightAnswer(_ request: GatewayRequest, cors: HTTPAPICors) -> GatewayOutcome? {
+        guard let innerPath = stagePath(of: request.path), router.match(method: "OPTIONS", path: innerPath) == nil else { return nil }
+        let clock = HTTPAPIClock.now()
+        var headers = HTTPHeaders()
+        headers.add(name: "date", value: clock.imfFixdate)
+        for field in cors.preflightHeaders(origin: request.headers["origin"] ?? "") { headers.add(name: field.name, value: field.value) }
+        headers.add(name: "apigw-requestid", value: GatewayIdentifiers.httpAPIRequestID())
+        return GatewayOutcome(response: GatewayResponse(status: 204, headers: headers),
+                              log: GatewayLogEntry(route: nil, integrationType: nil, detail: "CORS preflight answered by the gateway"))
+    }
+
+    /// Routes the request and calls its integration (every step except CORS).
+    private func route(_ request: GatewayRequest) async -> GatewayOutcome {
         let clock = HTTPAPIClock.now()
         let requestID = GatewayIdentifiers.httpAPIRequestID()
         func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String) -> GatewayOutcome {

@@ -19,13 +19,15 @@ public enum HTTPAPIDocumentKind: Sendable, Hashable {
 /// what API Gateway would refuse on import is an error, what the emulator does not implement is a warning.
 public enum HTTPAPILoader {
     /// Loads a definition file. Warnings are returned on `HTTPAPIDefinition.diagnostics`.
-    public static func load(path: String, displayName: String? = nil) throws(DiagnosticsError) -> HTTPAPIDefinition {
-        try DefinitionDocument.loadFile(path: path, displayName: displayName) { (text, file) throws(DiagnosticsError) in try load(text: text, file: file) }
+    /// `parameters` resolve CloudFormation references (`IntrinsicResolver`).
+    public static func load(path: String, displayName: String? = nil, parameters: ImportParameters = ImportParameters()) throws(DiagnosticsError) -> HTTPAPIDefinition {
+        try DefinitionDocument.loadFile(path: path, displayName: displayName) { (text, file) throws(DiagnosticsError) in try load(text: text, file: file, parameters: parameters) }
     }
 
     /// Loads a definition from text; `file` is the name used in diagnostics.
-    public static func load(text: String, file: String) throws(DiagnosticsError) -> HTTPAPIDefinition {
-        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition of an HTTP API") { tree, reader in
+    public static func load(text: String, file: String, parameters: ImportParameters = ImportParameters()) throws(DiagnosticsError) -> HTTPAPIDefinition {
+        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition of an HTTP API",
+                                       parameters: parameters) { tree, reader in
             var builder = HTTPAPIDefinitionBuilder(reader: reader)
             return builder.build(root: tree)
         }
@@ -152,7 +154,7 @@ struct HTTPAPIDefinitionBuilder {
         "deprecated", "servers", "callbacks", "externalDocs", "x-amazon-apigateway-integration", "isDefaultRoute",
     ]
     static let topLevelKeys = ["openapi", "info", "servers", "paths", "components", "tags", "security", "externalDocs",
-                               "x-amazon-apigateway-importexport-version"]
+                               "x-amazon-apigateway-importexport-version", "x-amazon-apigateway-cors"]
     static let integrationKeys = [
         "type", "payloadFormatVersion", "uri", "httpMethod", "connectionType", "connectionId", "timeoutInMillis",
         "requestParameters", "responseParameters", "credentials", "integrationSubtype", "tlsConfig", "description",
@@ -204,6 +206,7 @@ struct HTTPAPIDefinitionBuilder {
             }
         }
         if let componentsNode = mapping["components"] { readComponents(componentsNode) }
+        let cors = mapping["x-amazon-apigateway-cors"].flatMap { readCors($0) }
 
         var routes: [HTTPAPIRoute] = []
         var defaultRoute: HTTPAPIRoute?
@@ -217,14 +220,62 @@ struct HTTPAPIDefinitionBuilder {
             }
         }
         return HTTPAPIDefinition(title: title, file: reader.file, apiID: GatewayIdentifiers.stableID(title, length: 10, rules: .httpAPI),
-                                 routes: routes, defaultRoute: defaultRoute)
+                                 routes: routes, defaultRoute: defaultRoute, cors: cors)
+    }
+
+    static let corsKeys = ["allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"]
+    static let corsMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"]
+
+    /// `x-amazon-apigateway-cors`, with the checks API Gateway makes when the API is imported: known keys, lists of
+    /// strings, methods that exist, `maxAge` in -1...86400, and no `allowCredentials: true` with the `*` origin
+    /// (API Gateway: "allow-credentials is not supported if 'allow-origin' is *").
+    private func readCors(_ node: Node) -> HTTPAPICors? {
+        guard let fields = reader.mapping(node, "x-amazon-apigateway-cors") else { return nil }
+        var ok = reader.checkKeys(fields, allowed: Self.corsKeys, "x-amazon-apigateway-cors")
+        func list(_ key: String) -> [String] {
+            guard let value = fields[key] else { return [] }
+            guard let items = reader.stringList(value, "x-amazon-apigateway-cors.\(key)") else { ok = false; return [] }
+            return items
+        }
+        var cors = HTTPAPICors(allowOrigins: list("allowOrigins"), allowMethods: list("allowMethods"),
+                               allowHeaders: list("allowHeaders"), exposeHeaders: list("exposeHeaders"))
+        if let methodsNode = fields["allowMethods"] {
+            for method in cors.allowMethods where !Self.corsMethods.contains(method.uppercased()) {
+                reader.error("allowMethods entry '\(method)' is not an HTTP method or '*'", at: methodsNode)
+                ok = false
+            }
+        }
+        if let maxAgeNode = fields["maxAge"] {
+            if let value = reader.int(maxAgeNode, "x-amazon-apigateway-cors.maxAge") {
+                if (-1...86_400).contains(value) { cors.maxAge = value } else {
+                    reader.error("maxAge must be between -1 and 86400 seconds, found \(value)", at: maxAgeNode)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        if let credentialsNode = fields["allowCredentials"] {
+            if let value = reader.bool(credentialsNode, "x-amazon-apigateway-cors.allowCredentials") {
+                cors.allowCredentials = value
+                if value && cors.allowOrigins.contains("*") {
+                    reader.error("allowCredentials: true is not supported with allowOrigins '*' (API Gateway refuses the import: "
+                                 + "\"allow-credentials is not supported if 'allow-origin' is *\"); list the origins instead", at: credentialsNode)
+                    ok = false
+                }
+            } else {
+                ok = false
+            }
+        }
+        if cors.allowOrigins.isEmpty {
+            reader.warning("x-amazon-apigateway-cors has no allowOrigins: no request gets CORS headers", at: fields.node)
+        }
+        return ok ? cors : nil
     }
 
     private func reportUnknownExtensionOrKey(_ entry: YAMLMapping.Entry, allowed: [String], context: String) {
         if entry.key.hasPrefix("x-amazon-apigateway-") {
-            let what = entry.key == "x-amazon-apigateway-cors" ? "CORS configuration (x-amazon-apigateway-cors); "
-                + "no CORS headers are added" : "\(entry.key)"
-            reader.unsupported(what, at: entry.keyNode)
+            reader.unsupported(entry.key, at: entry.keyNode)
         } else if entry.key.hasPrefix("x-") {
             return
         } else {
@@ -404,17 +455,19 @@ struct HTTPAPIDefinitionBuilder {
 
         guard let typeNode = reader.require(fields, "type", context), let rawType = reader.string(typeNode, "type") else { return nil }
         let type = rawType.lowercased()
+        // AWS service integrations (`integrationSubtype: SQS-SendMessage`, ...): no uri, requestParameters keyed by
+        // the action's parameters (`QueueUrl`, `Detail`); loaded with a warning, answered with 500.
+        if type == "aws_proxy" || type == "aws", let subtypeNode = fields["integrationSubtype"], let subtype = reader.string(subtypeNode, "integrationSubtype") {
+            let service = AWSServiceIntegration(subtype: subtype)
+            let feature = "AWS service integration to \(service.service) (\(service.operation), integrationSubtype \(subtype)) on '\(routeKey)'"
+            reader.unsupported(feature, consequence: "the route loads and requests to it answer 500 Internal Server Error", at: subtypeNode)
+            return HTTPAPIIntegration(target: .unsupported(feature), payloadFormat: .v1)
+        }
         let isLambda: Bool
         switch type {
         case "aws_proxy": isLambda = true
         case "http_proxy": isLambda = false
         case "aws", "http", "mock":
-            if type == "aws", fields["integrationSubtype"] != nil {
-                let subtype = fields["integrationSubtype"]?.string ?? "?"
-                reader.unsupported("AWS service integration '\(subtype)' on '\(routeKey)'; "
-                               + "the emulator answers 500", at: typeNode)
-                return HTTPAPIIntegration(target: .unsupported("AWS service integration \(subtype)"), payloadFormat: .v1)
-            }
             reader.error("integration type '\(rawType)' is not available in HTTP APIs (it is a REST API type); use aws_proxy or http_proxy", at: typeNode)
             return nil
         default:
@@ -534,43 +587,8 @@ struct HTTPAPIDefinitionBuilder {
                                   responseParameters: responseParameters)
     }
 
-    /// A uri as a string or `{"Fn::Sub": "..."}` / `{"Fn::Sub": ["...", {vars}]}`.
-    private func readURI(_ node: Node) -> String? {
-        if case .scalar = node { return reader.string(node, "uri") }
-        guard let mapping = reader.mapping(node, "uri") else { return nil }
-        guard mapping.keys == ["Fn::Sub"], let sub = mapping["Fn::Sub"] else {
-            reader.error("uri must be a string or { \"Fn::Sub\": \"...\" }, found keys \(mapping.keys.joined(separator: ", "))", at: node)
-            return nil
-        }
-        var template: String?
-        var variables: [String: String] = [:]
-        switch sub {
-        case .scalar:
-            template = reader.string(sub, "Fn::Sub")
-        case let .sequence(items):
-            guard items.count == 2, let text = reader.string(items[0], "Fn::Sub[0]"),
-                  let pairs = reader.stringPairs(items[1], "Fn::Sub[1]") else {
-                reader.error("Fn::Sub takes a string or a list [string, {variables}]", at: sub)
-                return nil
-            }
-            template = text
-            for (name, value, _) in pairs { variables[name] = value }
-        default:
-            reader.error("Fn::Sub takes a string or a list [string, {variables}]", at: sub)
-            return nil
-        }
-        guard let template else { return nil }
-        let resolution = CloudFormationSub.resolve(template, variables: variables, rules: .httpAPI)
-        if resolution.hasUnclosedReference {
-            reader.error("Fn::Sub string has an unclosed '${'", at: sub)
-        } else if let name = resolution.unresolved.first {
-            reader.error("Fn::Sub reference '${\(name)}' cannot be resolved by the emulator (supported: AWS::Region, "
-                         + "AWS::AccountId, AWS::Partition, AWS::URLSuffix, Logical.Arn, Logical, stageVariables.x)", at: sub)
-        } else {
-            return resolution.text
-        }
-        return nil
-    }
+    /// A uri (CloudFormation intrinsics were resolved by `IntrinsicResolver` before the loader reads the tree).
+    private func readURI(_ node: Node) -> String? { reader.string(node, "uri") }
 
     /// Parses `action:target` -> value; nil after reporting a problem.
     private func readMapping(_ entry: YAMLMapping.Entry, isResponse: Bool) -> HTTPAPIParameterMapping? {

@@ -46,14 +46,19 @@ enum DefinitionDocument {
         }
     }
 
-    /// Parses `text`, imports it with `importer`, and compiles the tree with `build`. Errors are thrown with every
-    /// diagnostic; warnings are returned on the definition.
+    /// Parses `text`, resolves its CloudFormation intrinsics and import variables (`IntrinsicResolver`, with
+    /// `parameters`), imports it with `importer`, and compiles the tree with `build`. Errors are thrown with every
+    /// diagnostic; warnings are returned on the definition. An unresolvable reference stops the load before `build`
+    /// (what the loader would say about the placeholder is noise).
     static func compile<Definition: LoadedDefinition>(text: String, file: String, emptyMessage: String,
+                                                      parameters: ImportParameters = ImportParameters(),
                                                       importer: some DefinitionImporter = OpenAPI3Importer(),
                                                       _ build: (_ tree: Node, _ reader: YAMLReader) -> Definition?) throws(DiagnosticsError) -> Definition {
         let sink = DiagnosticSink(file: file)
         let reader = YAMLReader(sink: sink)
-        let root = try root(of: text, file: file, emptyMessage: emptyMessage)
+        let parsed = try root(of: text, file: file, emptyMessage: emptyMessage)
+        let root = IntrinsicResolver.resolve(parsed, parameters: parameters, reader: reader)
+        try sink.throwIfErrors()
         sink.append(contentsOf: JSONReferences.check(root, file: file))
         let definition = importer.importTree(root, reader: reader).flatMap { build($0, reader) }
         try sink.throwIfErrors()

@@ -8,14 +8,16 @@ import Yams
 /// Everything API Gateway would refuse on import is an error diagnostic with its file:line:column; features the
 /// emulator does not support yet are warnings on `RESTAPIDefinition.diagnostics`.
 public enum RESTAPILoader {
-    /// Reads and compiles the API definition at `path`; `displayName` is the file name used in diagnostics.
-    public static func load(path: String, displayName: String? = nil) throws(DiagnosticsError) -> RESTAPIDefinition {
-        try DefinitionDocument.loadFile(path: path, displayName: displayName) { (text, file) throws(DiagnosticsError) in try load(text: text, file: file) }
+    /// Reads and compiles the API definition at `path`; `displayName` is the file name used in diagnostics;
+    /// `parameters` resolve CloudFormation references (`IntrinsicResolver`).
+    public static func load(path: String, displayName: String? = nil, parameters: ImportParameters = ImportParameters()) throws(DiagnosticsError) -> RESTAPIDefinition {
+        try DefinitionDocument.loadFile(path: path, displayName: displayName) { (text, file) throws(DiagnosticsError) in try load(text: text, file: file, parameters: parameters) }
     }
 
     /// Compiles an API definition given as text; `file` is the name used in diagnostics.
-    public static func load(text: String, file: String) throws(DiagnosticsError) -> RESTAPIDefinition {
-        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition") { tree, reader in
+    public static func load(text: String, file: String, parameters: ImportParameters = ImportParameters()) throws(DiagnosticsError) -> RESTAPIDefinition {
+        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition",
+                                       parameters: parameters) { tree, reader in
             var builder = Builder(reader: reader, sourceLines: text.split(separator: "\n", omittingEmptySubsequences: false))
             return builder.build(tree)
         }
@@ -347,8 +349,9 @@ private struct Builder {
                             ok = false
                         }
                         target = .lambda(uri)
-                    } else if uri.hasPrefix("arn:aws:apigateway:"), kind == .aws {
-                        reader.unsupported("AWS service integration '\(uri)' on \(context); requests to it answer 500", at: uriNode)
+                    } else if kind == .aws, let service = AWSServiceIntegration(uri: uri) {
+                        reader.unsupported("AWS service integration to \(service.service) (\(service.operation)) on \(context)",
+                                           consequence: "the method loads and requests to it answer 500 Internal server error", at: uriNode)
                         target = .awsService(uri)
                     } else {
                         error("integration uri '\(uri)' of \(context) is not a Lambda invocation ARN: expected arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations", at: uriNode)
@@ -456,42 +459,8 @@ private struct Builder {
         return source == "method.request.body" || source.hasPrefix("method.request.body.")
     }
 
-    /// A uri as a string or `{ "Fn::Sub": ... }` / `!Sub`, with CloudFormation substitutions applied.
-    func readURI(_ node: Node, _ context: String) -> String? {
-        switch node {
-        case let .scalar(scalar):
-            if scalar.tag.rawValue.hasSuffix("Sub") { return substituteCloudFormation(scalar.string, variables: [:], at: node) }
-            return scalar.string
-        case .mapping:
-            guard let mapping = reader.mapping(node, "\(context).uri") else { return nil }
-            guard let sub = mapping["Fn::Sub"], mapping.entries.count == 1 else {
-                error("integration uri in \(context) must be a string or { Fn::Sub: ... }", at: node)
-                return nil
-            }
-            if case .sequence = sub, let items = reader.sequence(sub, "Fn::Sub"), items.count == 2,
-               let template = reader.string(items[0], "Fn::Sub[0]"), let vars = reader.mapping(items[1], "Fn::Sub[1]") {
-                var variables: [String: String] = [:]
-                for entry in vars.entries { if let value = entry.value.scalar?.string { variables[entry.key] = value } }
-                return substituteCloudFormation(template, variables: variables, at: sub)
-            }
-            guard let template = reader.string(sub, "Fn::Sub") else { return nil }
-            return substituteCloudFormation(template, variables: [:], at: sub)
-        default:
-            error("integration uri in \(context) must be a string or { Fn::Sub: ... }", at: node)
-            return nil
-        }
-    }
-
-    /// Applies `Fn::Sub` substitutions (REST rules, see `CloudFormationSub`); nil (with an error reported for
-    /// each reference) when a reference cannot be resolved.
-    func substituteCloudFormation(_ template: String, variables: [String: String], at node: Node) -> String? {
-        let resolution = CloudFormationSub.resolve(template, variables: variables, rules: .restAPI)
-        for name in resolution.unresolved {
-            error("cannot resolve '${\(name)}' in Fn::Sub: only AWS pseudo parameters, ${Logical.Arn} and ${stageVariables.x} are known to the emulator", at: node)
-        }
-        // As it always did, a template ending in an unclosed `${` still yields its text (the errors fail the load).
-        return resolution.unresolved.isEmpty || resolution.hasUnclosedReference ? resolution.text : nil
-    }
+    /// An integration uri (CloudFormation intrinsics were resolved by `IntrinsicResolver` before the loader reads the tree).
+    func readURI(_ node: Node, _ context: String) -> String? { reader.string(node, "\(context).uri") }
 
     func readTemplates(_ node: Node, context: String) -> [(String, CompiledTemplate)] {
         guard let mapping = reader.mapping(node, context) else { return [] }

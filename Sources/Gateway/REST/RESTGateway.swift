@@ -321,11 +321,16 @@ public struct RESTGateway: GatewayHandler {
 
     /// Invokes the Lambda function named by the integration uri (through the shared `LambdaInvoker`).
     private func invokeLambda(_ exchange: Exchange, _ integration: Integration, payload: [UInt8]) async throws(GatewayError) -> LambdaAnswer {
+        if case let .awsService(uri)? = integration.target {
+            let service = AWSServiceIntegration(uri: uri)
+            let feature = "AWS service integration " + (service.map { "to \($0.service) (\($0.operation))" } ?? "'\(uri)'")
+            throw GatewayError.internalError(Unsupported.requestDetail(feature + "; nothing was sent"), type: .integrationFailure)
+        }
         guard integration.httpMethod == "POST" else {
             throw GatewayError.internalError("Execution failed due to configuration error: Lambda integrations must use httpMethod POST, not \(integration.httpMethod ?? "none")")
         }
         guard case let .lambda(uri)? = integration.target else {
-            throw GatewayError.internalError("Execution failed due to configuration error: AWS service integrations other than Lambda are not supported by the emulator")
+            throw GatewayError.internalError("Execution failed due to configuration error: the integration has no Lambda function uri")
         }
         let resolved = substituteStageVariables(in: uri, exchange.stageVariables)
         guard let function = LambdaFunctionReference.parse(invocationURI: resolved) else {

@@ -10,12 +10,27 @@ struct LambdaFunctionReference: Sendable, Hashable {
     private static let invocationMarker = ":lambda:path/2015-03-31/functions/"
     private static let invocationSuffix = "/invocations"
 
-    /// The `{functionArn}` of an invocation URI; nil when `uri` is not one or that part is empty.
-    static func functionPart(ofInvocationURI uri: String) -> Substring? {
+    /// The `{functionArn}` of an invocation URI; nil when `uri` is not one or that part is empty. Runs of `/` in the
+    /// path (`lambda:path//2015-03-31/functions/...`) count as one, as API Gateway accepts and invokes such a URI.
+    static func functionPart(ofInvocationURI written: String) -> Substring? {
+        let uri = collapsingSlashes(inPathOf: written)
         guard let marker = uri.range(of: invocationMarker), uri.hasSuffix(invocationSuffix) else { return nil }
         let end = uri.index(uri.endIndex, offsetBy: -invocationSuffix.count)
         guard marker.upperBound < end else { return nil }
         return uri[marker.upperBound..<end]
+    }
+
+    /// `uri` with every run of `/` after `:lambda:path` made one `/`.
+    static func collapsingSlashes(inPathOf uri: String) -> String {
+        guard let path = uri.range(of: ":lambda:path"), uri[path.upperBound...].contains("//") else { return uri }
+        var result = String(uri[..<path.upperBound])
+        var previousWasSlash = false
+        for character in uri[path.upperBound...] {
+            if character == "/" && previousWasSlash { continue }
+            previousWasSlash = character == "/"
+            result.append(character)
+        }
+        return result
     }
 
     /// REST API rules: only an invocation URI, whose function part is a function ARN (7 or more `:` fields,
