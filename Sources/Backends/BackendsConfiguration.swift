@@ -29,6 +29,8 @@ public struct BackendsConfiguration: Sendable {
     public var lambdas: [(name: String, definition: LambdaDefinition)]
     /// HTTP host (`host` or `host:port`, lower-cased) -> definition, in file order.
     public var http: [(host: String, definition: HTTPDefinition)]
+    /// API keys, usage plans and throttling the emulator enforces (`apiKeys:`, `usagePlans:`, `throttling:`).
+    public var usagePlans = UsagePlanSettings()
     /// Where the configuration came from (a file path), for messages.
     public var source: String
     /// Warnings found while loading (errors are thrown instead).
@@ -62,6 +64,7 @@ public struct BackendsConfiguration: Sendable {
             merged.http.removeAll { $0.host == entry.host }
             merged.http.append(entry)
         }
+        if !other.usagePlans.isEmpty { merged.usagePlans = other.usagePlans }
         merged.diagnostics += other.diagnostics
         return merged
     }

@@ -105,11 +105,12 @@ public enum APIDefinition: Sendable {
     /// invoked under their stage (`https://{id}.execute-api.{region}.amazonaws.com/{stage}/...`); HTTP APIs serve
     /// `$default` at the root and any other stage under `/{stage}`.
     public func makeHandler(stage: String?, stageVariables: [String: String], backends: BackendRegistry,
-                            iamCredentials: [String: String]) -> Served {
+                            iamCredentials: [String: String], usagePlans: UsagePlanSettings = UsagePlanSettings()) -> Served {
         switch self {
         case let .rest(definition):
             let settings = StageSettings(name: stage ?? StageSettings().name, variables: stageVariables)
-            return Served(handler: RESTGateway(api: definition, stage: settings, backends: backends, iamCredentials: iamCredentials),
+            return Served(handler: RESTGateway(api: definition, stage: settings, backends: backends, iamCredentials: iamCredentials,
+                                                      usagePlans: usagePlans),
                           basePath: "/" + settings.name, kindName: "REST API")
         case let .http(definition):
             let name = stage ?? "$default"

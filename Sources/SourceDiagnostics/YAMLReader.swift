@@ -117,9 +117,9 @@ public enum YAMLSource {
     /// Lines `line - 1` through `line` (1-based) of a text: where libyaml reports an indentation problem.
     static func lines(of text: String, around line: Int) -> [Substring] {
         let all = text.split(separator: "\n", omittingEmptySubsequences: false)
-        // libyaml may report a mark past the last line (e.g. at the end of the stream).
-        let upper = min(all.count, max(0, line))
-        return Array(all[min(max(0, line - 2), upper)..<upper])
+        let lower = max(0, line - 2), upper = min(all.count, max(0, line))
+        guard lower < upper else { return [] }
+        return Array(all[lower..<upper])
     }
 
     static func isInvisibleIndent(_ scalar: Unicode.Scalar) -> Bool { YAMLReader.isInvisible(scalar) }

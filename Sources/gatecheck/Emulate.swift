@@ -23,7 +23,7 @@ extension Gatecheck {
         @Option(help: ArgumentHelp("rest or http (default: detected from the document).", valueName: "type"))
         var apiType: String?
 
-        @Option(help: ArgumentHelp("Backends file mapping Lambda function names and HTTP hosts to backends.", valueName: "file"))
+        @Option(help: ArgumentHelp("Backends file mapping Lambda function names and HTTP hosts to backends (and API keys, usage plans, throttling).", valueName: "file"))
         var backends: String?
 
         @Option(help: ArgumentHelp("Stage name (REST default: test; HTTP APIs default: $default at the root).", valueName: "name"))

@@ -27,8 +27,8 @@ struct BundledSuitesTests {
 
         #expect(summary.exitCode == 0, "bundled suites are not green:\n\(console.text)")
         #expect(summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
-        // Every suite file of suites/ ran (twelve files; a missing one would mean a discovery regression).
-        #expect(summary.suites.count == 12, "suites run: \(summary.suites.map(\.name))")
+        // Every suite file of suites/ ran (fourteen files; a missing one would mean a discovery regression).
+        #expect(summary.suites.count == 14, "suites run: \(summary.suites.map(\.name))")
         #expect(summary.passed >= 60)
 
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
@@ -42,9 +42,9 @@ struct BundledSuitesTests {
     }
 }
 
-/// The nightly command against a whole environment: one target profile maps each API of the bundled suites
-/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases) to its own stand-in stage, here one
-/// emulator instance per API on real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
+/// The nightly command against a whole environment: one target profile maps every API of the bundled suites
+/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases, authorizers) to its stand-in stage, here
+/// one emulator instance per API on real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
 @Suite("Bundled suites through one profile")
 struct BundledSuitesProfileTests {
     @Test("one profile with apis: sends each bundled suite to the stage of its API")
@@ -53,42 +53,33 @@ struct BundledSuitesProfileTests {
         let suitesDirectory = root.appendingPathComponent("suites").path
         let loaded = SuiteLoader.load(paths: [suitesDirectory], options: LoadOptions())
         #expect(!loaded.hasErrors, "\(loaded.diagnostics)")
-        // One stage per API, deployed like the suite that needs the most of it (backends, stage, stage variables).
-        func stage(for apiFile: String, likeSuite file: String) async throws -> RunningEmulator {
-            let suite = try #require(loaded.suites.first { $0.file.hasSuffix("/" + file) })
-            #expect(suite.api?.hasSuffix(apiFile) == true)
+        // One stage per API, deployed like the suite that needs the most of it (backends, stage, stage variables):
+        // the suite of that API with the most stage variables.
+        var stages: [(entry: String, apiFile: String, emulator: RunningEmulator)] = []
+        for apiPath in Set(loaded.suites.compactMap(\.api)).sorted() {
+            let candidates = loaded.suites.filter { $0.api == apiPath }
+            let suite = try #require(candidates.max { $0.stageVariables.count < $1.stageVariables.count })
             let variables = Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-            return try await EmulatorLauncher.start(EmulatorSpec(apiPath: try #require(suite.api), apiType: suite.apiType, backends: suite.backends,
-                                                                 stage: suite.stage, stageVariables: variables))
+            let emulator = try await EmulatorLauncher.start(EmulatorSpec(apiPath: apiPath, apiType: suite.apiType, backends: suite.backends,
+                                                                         stage: suite.stage, stageVariables: variables))
+            let apiFile = URL(fileURLWithPath: apiPath).lastPathComponent
+            stages.append((apiFile.replacingOccurrences(of: ".yaml", with: ""), apiFile, emulator))
         }
-        // (entry name, API definition, the suite whose backends and stage deploy it). A bundled suite whose API
-        // is missing here fails the run under --strict-targets, so a new API must be added.
-        let deployments = [("rest", "rest-outcome.yaml", "http-status-mapping.yaml"),
-                           ("http", "http-outcome.yaml", "http-api-payload-versions.yaml"),
-                           ("custom-errors", "rest-custom-errors.yaml", "gateway-responses-custom.yaml"),
-                           ("cors-rest", "rest-cors.yaml", "cors-rest.yaml"),
-                           ("cors-http", "http-cors.yaml", "cors-http-api.yaml"),
-                           ("edge-cases", "rest-edge-cases.yaml", "edge-cases.yaml")]
-        var stages: [(name: String, apiFile: String, emulator: RunningEmulator)] = []
-        for (name, apiFile, suiteFile) in deployments {
-            stages.append((name, apiFile, try await stage(for: "apis/" + apiFile, likeSuite: suiteFile)))
-        }
+        #expect(stages.count == 8, "APIs: \(stages.map(\.apiFile))")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let profiles = directory.appendingPathComponent("gatecheck.yaml").path
         let apis = root.appendingPathComponent("suites/apis").path
-        let entries = stages.map { "      \($0.name):\n        api: \(apis)/\($0.apiFile)\n        url: \($0.emulator.baseURL)\n" }.joined()
-        let profile = """
+        try Data("""
         version: 1
         targets:
           nightly:
             headers: { X-Environment: stand-in }
             apis:
-
-        """ + entries
-        try Data(profile.utf8).write(to: URL(fileURLWithPath: profiles))
+        \(stages.map { "      \($0.entry):\n        api: \(apis)/\($0.apiFile)\n        url: \($0.emulator.baseURL)" }.joined(separator: "\n"))
+        """.utf8).write(to: URL(fileURLWithPath: profiles))
 
         let console = OutputCollector()
         var configuration = RunConfiguration()
@@ -104,12 +95,12 @@ struct BundledSuitesProfileTests {
 
         #expect(summary.exitCode == 0, "the bundled suites did not pass on their own stages:\n\(console.text)")
         #expect(summary.suites.count == loaded.suites.count && summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
+        let expected = Dictionary(uniqueKeysWithValues: stages.map { ($0.apiFile, ($0.entry, $0.emulator.baseURL)) })
         for result in summary.suites {
             let suite = try #require(loaded.suites.first { $0.name == result.name })
-            let stage = try #require(stages.first { suite.api?.hasSuffix("/" + $0.apiFile) == true })
-            let url = stage.emulator.baseURL
+            let (api, url) = try #require(expected.first { suite.api?.hasSuffix("/" + $0.key) == true }?.value)
             #expect(result.target == url, "\(result.name) ran against \(result.target), not its API's stage \(url)")
-            #expect(result.properties.contains(NamedValue(name: "profile.api", value: stage.name)), "\(result.name): \(result.properties)")
+            #expect(result.properties.contains(NamedValue(name: "profile.api", value: api)), "\(result.name): \(result.properties)")
             #expect(result.properties.contains(NamedValue(name: "baseURL", value: url)))
         }
         #expect(Set(summary.suites.map(\.target)) == Set(stages.map(\.emulator.baseURL)))

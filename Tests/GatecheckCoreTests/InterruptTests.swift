@@ -206,11 +206,11 @@ final class SpawnedGatecheck: Sendable {
 
     func signal(_ number: Int32) { kill(pid, number) }
 
-    /// Waits (at most 20 s, then kills it) for the process to exit and returns its status.
-    /// Waits for the child to exit; `seconds` only guards against a hang (it is killed and an issue recorded).
-    func exitStatus(within seconds: Double = 20) async -> Int32 {
+    /// Waits (at most `limit` seconds, 20 by default, then kills it) for the process to exit and returns its status.
+    /// The limit is a hang guard, not a speed assertion.
+    func exitStatus(limit: Double = 20) async -> Int32 {
         let running = { self.process.withLock { $0.isRunning } }
-        if await !eventually(within: seconds, { !running() }) {
+        if await !eventually(within: limit, { !running() }) {
             kill(pid, SIGKILL)
             Issue.record("gatecheck did not exit")
         }

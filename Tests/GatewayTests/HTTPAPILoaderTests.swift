@@ -64,7 +64,7 @@ import Testing
         let security = try #require(Self.position(of: "- jwt-authorizer: []", in: text))
         let authorizer = try #require(Self.position(of: "    jwt-authorizer:", in: text))
         #expect(warnings == [
-            "outcome-http-api.yaml:\(authorizer.line):\(authorizer.column + 4): warning: not supported by the emulator yet: authorizer 'jwt-authorizer'; requests are not authorized",
+            "outcome-http-api.yaml:\(authorizer.line):\(authorizer.column + 4): warning: not supported by the emulator yet: JWT authorizer 'jwt-authorizer'; requests are not authorized",
             "outcome-http-api.yaml:\(security.line):\(security.column): warning: not supported by the emulator yet: authorizers on route 'ANY /proxy/{proxy+}'; requests are not authorized",
         ])
     }

@@ -68,7 +68,7 @@ import Testing
               type: apiKey
               name: Authorization
               in: header
-              x-amazon-apigateway-authorizer: {type: token}
+              x-amazon-apigateway-authorizer: {type: cognito_user_pools, providerARNs: [arn]}
         paths:
           /s3:
             get:
@@ -87,7 +87,8 @@ import Testing
         #expect(warnings == ["warnings.yaml:5:1: warning", "warnings.yaml:8:5: warning",
                              "warnings.yaml:16:7: warning", "warnings.yaml:21:14: warning"], "\(api.diagnostics)")
         #expect(api.diagnostics.allSatisfy { $0.message.hasPrefix("not supported by the emulator yet: ") })
-        #expect(api.diagnostics[1].message.contains("authorizer 'MyAuthorizer'"))
+        #expect(api.diagnostics[1].message.contains("Cognito user pool authorizer 'MyAuthorizer'"))
+        #expect(api.diagnostics[2].message.contains("Cognito user pool authorizer 'MyAuthorizer' on GET /s3"))
         #expect(api.diagnostics[3].message.contains("AWS service integration"))
     }
 

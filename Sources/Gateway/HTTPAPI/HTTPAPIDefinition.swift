@@ -13,6 +13,8 @@ public struct HTTPAPIDefinition: Sendable {
     public var routes: [HTTPAPIRoute]
     /// The `$default` route (`/$default` + `x-amazon-apigateway-any-method` + `isDefaultRoute: true`), if any.
     public var defaultRoute: HTTPAPIRoute?
+    /// Lambda authorizers by security scheme name.
+    public var authorizers: [String: LambdaAuthorizer] = [:]
     /// `x-amazon-apigateway-cors`: nil when the API has no CORS configuration.
     public var cors: HTTPAPICors?
     /// Warnings found while loading (errors make loading fail instead).
@@ -31,7 +33,7 @@ public struct HTTPAPIDefinition: Sendable {
 
     /// Lambda function names the integrations invoke (names containing stage variables are left out).
     public var referencedFunctions: Set<String> {
-        var names: Set<String> = []
+        var names = Set(authorizers.values.map(\.functionName).filter { !$0.contains("${") })
         for route in allRoutes {
             if case let .lambda(reference)? = route.integration?.target, !reference.name.contains("${") {
                 names.insert(reference.name)
@@ -78,9 +80,12 @@ public struct HTTPAPIRoute: Sendable {
     public var integration: HTTPAPIIntegration?
     /// `AWS_IAM` when the route's `security` names a SigV4 scheme (see HTTPAPIIAMAuthorization.swift).
     public var authorizationType: AuthorizationType
+    /// The Lambda authorizer (security scheme name) of a `CUSTOM` route.
+    public var authorizerName: String?
 
     public init(routeKey: String, method: String?, path: String, segments: [Segment], integration: HTTPAPIIntegration?,
-                authorizationType: AuthorizationType = .none) {
+                authorizationType: AuthorizationType = .none, authorizerName: String? = nil) {
+        self.authorizerName = authorizerName
         self.routeKey = routeKey
         self.method = method
         self.path = path
@@ -141,6 +146,12 @@ public struct HTTPAPIIntegration: Sendable {
         self.timeoutMilliseconds = timeoutMilliseconds
         self.requestParameters = requestParameters
         self.responseParameters = responseParameters
+    }
+
+    /// The payload format version of a Lambda integration (`1.0`, `2.0`); nil for HTTP proxy integrations.
+    public var payloadFormatVersion: String? {
+        if case .lambda = target { return payloadFormat.rawValue }
+        return nil
     }
 
     /// `AWS_PROXY` or `HTTP_PROXY`, for logs.

@@ -13,10 +13,14 @@ public struct HTTPAPIGateway: GatewayHandler {
     public let backends: BackendRegistry
     /// Access key id -> secret access key accepted on `AWS_IAM` routes (see HTTPAPIIAMAuthorization.swift).
     public let iamCredentials: [String: String]
+    /// The clock authorizer caching is measured by.
+    public let clock: GatewayClock
+    let authorizerCache = AuthorizerCache()
     private let router: HTTPAPIRouter
 
     public init(api: HTTPAPIDefinition, stage: String = "$default", stageVariables: [String: String] = [:], backends: BackendRegistry,
-                iamCredentials: [String: String] = [:]) {
+                iamCredentials: [String: String] = [:], clock: GatewayClock = .system) {
+        self.clock = clock
         self.api = api
         self.stage = stage
         self.stageVariables = stageVariables
@@ -72,8 +76,9 @@ public struct HTTPAPIGateway: GatewayHandler {
         let clock = HTTPAPIClock.now()
         let requestID = GatewayIdentifiers.httpAPIRequestID()
         func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String) -> GatewayOutcome {
-            GatewayOutcome(response: Self.errorResponse(status, body, requestID: requestID, clock: clock),
-                           log: GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail))
+            var log = GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail)
+            log.payloadFormatVersion = route?.integration?.payloadFormatVersion
+            return GatewayOutcome(response: Self.errorResponse(status, body, requestID: requestID, clock: clock), log: log)
         }
 
         guard let innerPath = stagePath(of: request.path) else {
@@ -92,9 +97,13 @@ public struct HTTPAPIGateway: GatewayHandler {
 
         let traceID = clock.traceID
         let original = HTTPAPIRequestView(request: request, pathParameters: match.pathParameters, traceID: traceID)
-        let context = HTTPAPIRequestContext(requestID: requestID, apiID: api.apiID, stage: stage, route: route,
+        var context = HTTPAPIRequestContext(requestID: requestID, apiID: api.apiID, stage: stage, route: route,
                                             requestPath: innerPath, clock: clock, host: request.headers["host"],
                                             userAgent: request.headers["user-agent"])
+        switch await authorizeLambda(route, view: original, context: context, innerPath: innerPath) {
+        case let .proceed(grant): if let grant { context.record(grant) }
+        case let .reject(status, body, detail): return failure(status, body, route: route, detail: detail)
+        }
         let evaluator = HTTPAPIMappingEvaluator(request: original, context: context, stageVariables: stageVariables)
         let (view, pathOverride) = evaluator.applyRequestMappings(integration.requestParameters, to: original)
 
@@ -126,8 +135,10 @@ public struct HTTPAPIGateway: GatewayHandler {
             }
         }
         let response = Self.finalize(status: final.status, headers: final.headers, body: final.body, requestID: requestID, clock: clock)
-        return GatewayOutcome(response: response, log: GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName,
-                                                                       selectedResponse: selected))
+        var log = GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName, selectedResponse: selected)
+        log.methodResponseStatus = response.status
+        log.payloadFormatVersion = integration.payloadFormatVersion
+        return GatewayOutcome(response: response, log: log)
     }
 
     /// The path inside the stage, or nil when the request is not under this stage.
@@ -318,7 +329,12 @@ struct HTTPAPIMappingEvaluator: Sendable {
         case "routeKey": return context.routeKey
         case "stage": return context.stage
         case "integrationStatus": return response.map { String($0.status) } ?? ""
-        default: return ""
+        default:
+            if name.hasPrefix("authorizer."), let values = context.authorizerContext {
+                let key = String(name.dropFirst("authorizer.".count))
+                return values.last { $0.0 == key }.map { headerText($0.1) } ?? ""
+            }
+            return ""
         }
     }
 

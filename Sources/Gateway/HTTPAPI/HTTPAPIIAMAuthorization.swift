@@ -31,10 +31,14 @@ extension HTTPAPIGateway {
 }
 
 extension HTTPAPIDefinitionBuilder {
-    /// `AWS_IAM` when the operation's `security` names a scheme with `x-amazon-apigateway-authtype: awsSigv4`.
-    func authorizationType(of operation: Node) -> AuthorizationType {
+    /// `AWS_IAM` when the operation's `security` names a scheme with `x-amazon-apigateway-authtype: awsSigv4`;
+    /// `CUSTOM` (with the scheme name) when it names a Lambda authorizer.
+    func routeAuthorization(of operation: Node) -> (AuthorizationType, String?) {
         guard case let .mapping(fields) = operation,
-              let security = fields.first(where: { $0.key.string == "security" })?.value else { return .none }
-        return IAMSecurityDefinition.schemeNames(in: security).contains(where: iamSchemes.contains) ? .awsIAM : .none
+              let security = fields.first(where: { $0.key.string == "security" })?.value else { return (.none, nil) }
+        let names = IAMSecurityDefinition.schemeNames(in: security)
+        if names.contains(where: iamSchemes.contains) { return (.awsIAM, nil) }
+        if let name = names.first(where: { authorizers[$0] != nil }) { return (.custom, name) }
+        return (.none, nil)
     }
 }

@@ -144,6 +144,9 @@ struct HTTPAPIDefinitionBuilder {
     private var seenRoutes: [String: (String, Node)] = [:]
     /// Security schemes that mean `AWS_IAM` (`x-amazon-apigateway-authtype: awsSigv4`).
     var iamSchemes: Set<String> = []
+    /// Lambda authorizers by scheme name, and schemes read but not emulated (JWT).
+    var authorizers: [String: LambdaAuthorizer] = [:]
+    var notEmulatedSchemes: Set<String> = []
 
     init(reader: YAMLReader) { self.reader = reader }
 
@@ -219,8 +222,10 @@ struct HTTPAPIDefinitionBuilder {
                 }
             }
         }
-        return HTTPAPIDefinition(title: title, file: reader.file, apiID: GatewayIdentifiers.stableID(title, length: 10, rules: .httpAPI),
-                                 routes: routes, defaultRoute: defaultRoute, cors: cors)
+        var definition = HTTPAPIDefinition(title: title, file: reader.file, apiID: GatewayIdentifiers.stableID(title, length: 10, rules: .httpAPI),
+                                           routes: routes, defaultRoute: defaultRoute, cors: cors)
+        definition.authorizers = authorizers
+        return definition
     }
 
     static let corsKeys = ["allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"]
@@ -289,10 +294,15 @@ struct HTTPAPIDefinitionBuilder {
         guard let components = reader.mapping(node, "components") else { return }
         if let schemesNode = components["securitySchemes"], case let .mapping(schemes) = schemesNode {
             for (key, scheme) in schemes {
-                if IAMSecurityDefinition.isSigV4Scheme(scheme), let name = key.string {
-                    iamSchemes.insert(name)
-                } else if case let .mapping(fields) = scheme, fields.contains(where: { $0.key.string == "x-amazon-apigateway-authorizer" }) {
-                    reader.unsupported("authorizer '\(key.string ?? "?")'; requests are not authorized", at: key)
+                guard let name = key.string else { continue }
+                let read = SecurityScheme.read(name: name, node: scheme, keyNode: key, flavour: .httpAPI, reader: reader) { node in
+                    readURI(node)
+                }
+                switch read {
+                case .sigV4?: iamSchemes.insert(name)
+                case let .lambda(authorizer)?: authorizers[name] = authorizer
+                case .notEmulated?: notEmulatedSchemes.insert(name)
+                case .apiKey?, .invalid?, nil: break
                 }
             }
         }
@@ -308,8 +318,9 @@ struct HTTPAPIDefinitionBuilder {
         for field in item.entries {
             if field.key == "x-amazon-apigateway-any-method" {
                 let integration = readOperation(field.value, routeKey: "$default", isDefaultPath: true)
+                let (type, authorizer) = routeAuthorization(of: field.value)
                 route = HTTPAPIRoute(routeKey: "$default", method: nil, path: "$default", segments: [], integration: integration ?? nil,
-                                     authorizationType: authorizationType(of: field.value))
+                                     authorizationType: type, authorizerName: authorizer)
             } else if Self.operationMethods.contains(field.key) {
                 reader.error("the $default route is exported as 'x-amazon-apigateway-any-method' under '/$default'; "
                              + "'\(field.key)' is not allowed there", at: field.keyNode)
@@ -345,8 +356,9 @@ struct HTTPAPIDefinitionBuilder {
                 }
                 seenRoutes[normalized] = (routeKey, field.keyNode)
                 guard let integration = readOperation(field.value, routeKey: routeKey, isDefaultPath: false) else { continue }
+                let (type, authorizer) = routeAuthorization(of: field.value)
                 routes.append(HTTPAPIRoute(routeKey: routeKey, method: method, path: entry.key, segments: segments, integration: integration,
-                                           authorizationType: authorizationType(of: field.value)))
+                                           authorizationType: type, authorizerName: authorizer))
             } else if field.key == "trace" {
                 reader.error("HTTP API routes support GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS and ANY, not TRACE", at: field.keyNode)
             } else if field.key == "$ref" {
@@ -415,7 +427,8 @@ struct HTTPAPIDefinitionBuilder {
         if let flag = operation["isDefaultRoute"], !isDefaultPath {
             reader.error("'isDefaultRoute' belongs to the '/$default' path only", at: operation.keyNode("isDefaultRoute") ?? flag)
         }
-        if let security = operation["security"], IAMSecurityDefinition.schemeNames(in: security).contains(where: { !iamSchemes.contains($0) }) {
+        if let security = operation["security"],
+           IAMSecurityDefinition.schemeNames(in: security).contains(where: { !iamSchemes.contains($0) && authorizers[$0] == nil }) {
             reader.unsupported("authorizers on route '\(routeKey)'; requests are not authorized", at: security)
         }
         guard let integrationNode = operation["x-amazon-apigateway-integration"] else {
@@ -774,7 +787,10 @@ struct HTTPAPIDefinitionBuilder {
             return nil
         }
         if let variable = name(after: "context.") {
-            if !Self.contextVariables.contains(variable) {
+            // `$context.authorizer.x` of a Lambda authorizer renders; JWT claims and scopes are not emulated yet.
+            let lambdaAuthorizerVariable = variable.hasPrefix("authorizer.") && !variable.hasPrefix("authorizer.claims.")
+                && !variable.hasPrefix("authorizer.jwt.") && !variable.hasPrefix("authorizer.scopes")
+            if !Self.contextVariables.contains(variable), !lambdaAuthorizerVariable {
                 reader.warning("context variable '$context.\(variable)' is not supported by the emulator yet; it renders empty", at: node)
             }
             return .context(variable)

@@ -86,6 +86,10 @@ struct HTTPAPIRequestContext: Sendable {
     var domainName: String
     var domainPrefix: String
     var userAgent: String
+    /// `$context.authorizer.*` once a Lambda authorizer allowed the request (context, principalId, integrationLatency).
+    var authorizerContext: [(String, JSONValue)]?
+    /// The authorizer's own `context` map (payload 2.0 events carry it as `requestContext.authorizer.lambda`).
+    var authorizerLambdaContext: [(String, JSONValue)] = []
 
     init(requestID: String, apiID: String, stage: String, route: HTTPAPIRoute, requestPath: String,
          clock: HTTPAPIClock, host: String?, userAgent: String?) {
@@ -153,6 +157,7 @@ enum HTTPAPIEvent {
         event.append(("requestContext", object([
             ("accountId", .string(EmulatorEnvironment.accountID)),
             ("apiId", .string(context.apiID)),
+        ] + (context.authorizerContext == nil ? [] : [("authorizer", object([("lambda", object(context.authorizerLambdaContext))]))]) + [
             ("domainName", .string(context.domainName)),
             ("domainPrefix", .string(context.domainPrefix)),
             ("http", object([
@@ -202,6 +207,7 @@ enum HTTPAPIEvent {
             ("requestContext", object([
                 ("accountId", .string(EmulatorEnvironment.accountID)),
                 ("apiId", .string(context.apiID)),
+            ] + (context.authorizerContext.map { [("authorizer", object($0))] } ?? []) + [
                 ("domainName", .string(context.domainName)),
                 ("domainPrefix", .string(context.domainPrefix)),
                 ("extendedRequestId", .string(context.requestID)),

@@ -1,7 +1,8 @@
 import Foundation
 
 // Small helpers only the HTTP API pipeline needs. Those it shares with the REST pipeline (stage variables,
-// `Fn::Sub`, Lambda ARNs, URL coding, ids and dates, the emulator's environment) are under `Shared/`.
+// Lambda ARNs, URL coding, ids and dates, the emulator's environment) are under `Shared/`; CloudFormation
+// intrinsics are resolved before either loader reads a document (`Import/IntrinsicResolver.swift`).
 
 /// The moment a request arrived, with the renderings responses and events use.
 struct HTTPAPIClock: Sendable {

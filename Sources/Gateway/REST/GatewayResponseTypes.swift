@@ -87,6 +87,11 @@ struct GatewayError: Error, Sendable {
     /// False for answers that come before any API is selected (unknown stage): the API's gateway-response
     /// customisations do not apply to them.
     var appliesCustomizations = true
+    /// The body sent when the type is not customised, when it is not the default template's (an authorizer's
+    /// explicit deny answers `{"Message":"..."}` with a capital M).
+    var bodyOverride: String?
+    /// True when `$context.error.message` is null (a failing authorizer: `{"message": null}`).
+    var messageIsNull = false
 
     init(_ type: GatewayResponseType, status: Int? = nil, message: String, detail: String? = nil, errorTypeOverride: String? = nil) {
         self.type = type
@@ -105,6 +110,8 @@ struct GatewayError: Error, Sendable {
     /// validator's 400 bodies are recorded with the space too. We use the spaced form for every 5XX and for the
     /// validation errors, and the compact default-template form (`{"message":"..."}`) for the other 4XX.
     var defaultBody: String {
+        if let bodyOverride { return bodyOverride }
+        if messageIsNull { return "{\"message\": null}" }
         let quoted = JSONValue.string(message).serialized(.compact)
         let spaced = status >= 500 || type == .badRequestBody || type == .badRequestParameters
         return spaced ? "{\"message\": \(quoted)}" : "{\"message\":\(quoted)}"

@@ -26,7 +26,6 @@ public enum RESTAPILoader {
 
 private let httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
 private let unsupportedTopLevelExtensions: [String: String] = [
-    "x-amazon-apigateway-api-key-source": "API keys (x-amazon-apigateway-api-key-source); API keys are not checked",
     "x-amazon-apigateway-policy": "resource policies (x-amazon-apigateway-policy); the policy is not enforced",
     "x-amazon-apigateway-minimum-compression-size": "response compression (x-amazon-apigateway-minimum-compression-size); responses are not compressed",
     "x-amazon-apigateway-endpoint-configuration": "endpoint configuration (x-amazon-apigateway-endpoint-configuration); ignored",
@@ -53,6 +52,11 @@ private struct Builder {
     var models: [String: JSONValue] = [:]
     /// Security schemes that mean `AWS_IAM` (`x-amazon-apigateway-authtype: awsSigv4`).
     var iamSchemes: Set<String> = []
+    /// Lambda authorizers by scheme name; API key schemes; schemes read but not emulated (Cognito).
+    var authorizers: [String: LambdaAuthorizer] = [:]
+    var apiKeySchemes: Set<String> = []
+    var notEmulatedSchemes: Set<String> = []
+    var apiKeySource = APIKeySource.header
 
     func error(_ message: String, at node: Node?) { reader.error(message, at: node) }
     func warning(_ message: String, at node: Node?) { reader.warning(message, at: node) }
@@ -82,6 +86,12 @@ private struct Builder {
             switch entry.key {
             case "x-amazon-apigateway-binary-media-types", "x-amazon-apigateway-gateway-responses",
                  "x-amazon-apigateway-request-validators", "x-amazon-apigateway-request-validator": continue
+            case "x-amazon-apigateway-api-key-source":
+                if let text = reader.string(entry.value, entry.key) {
+                    if let source = APIKeySource(rawValue: text.uppercased()) { apiKeySource = source } else {
+                        error("invalid x-amazon-apigateway-api-key-source '\(text)': expected HEADER or AUTHORIZER", at: entry.value)
+                    }
+                }
             case "x-amazon-apigateway-importexport-version":
                 warning("x-amazon-apigateway-importexport-version marks an HTTP API (v2) export, but this document is being read as a REST API", at: entry.keyNode)
             default:
@@ -100,16 +110,7 @@ private struct Builder {
         }
         if let components = top["components"].flatMap({ reader.mapping($0, "components") }),
            let schemes = components["securitySchemes"].flatMap({ reader.mapping($0, "components.securitySchemes") }) {
-            for scheme in schemes.entries {
-                guard case .mapping = scheme.value, let mapping = reader.mapping(scheme.value, "securitySchemes.\(scheme.key)") else { continue }
-                if IAMSecurityDefinition.isSigV4Scheme(scheme.value) {
-                    iamSchemes.insert(scheme.key)
-                } else if mapping["x-amazon-apigateway-authorizer"] != nil {
-                    reader.unsupported("authorizer '\(scheme.key)' (x-amazon-apigateway-authorizer); methods using it are served without authorization", at: scheme.keyNode)
-                } else if let type = mapping["type"]?.scalar?.string, type == "apiKey" {
-                    reader.unsupported("API key security scheme '\(scheme.key)'; keys are not checked", at: scheme.keyNode)
-                }
-            }
+            for scheme in schemes.entries { readSecurityScheme(scheme) }
         }
         var exportedStageName: String?
         if case let .sequence(servers)? = top["servers"], let first = servers.first, case .mapping = first,
@@ -144,7 +145,24 @@ private struct Builder {
         for resource in resources { router.insert(resource) }
         return RESTAPIDefinition(title: title, file: reader.file, apiID: apiID, resources: resources,
                                  gatewayResponses: gatewayResponses, binaryMediaTypes: binaryMediaTypes,
-                                 exportedStageName: exportedStageName, models: models, diagnostics: [], router: router)
+                                 exportedStageName: exportedStageName, models: models, authorizers: authorizers,
+                                 apiKeySource: apiKeySource, diagnostics: [], router: router)
+    }
+
+    // MARK: security schemes
+
+    /// One entry of `components.securitySchemes`: SigV4, a Lambda authorizer, an API key, or not emulated.
+    mutating func readSecurityScheme(_ scheme: YAMLMapping.Entry) {
+        let read = SecurityScheme.read(name: scheme.key, node: scheme.value, keyNode: scheme.keyNode, flavour: .rest, reader: reader) { node in
+            readURI(node, "authorizer '\(scheme.key)'")
+        }
+        switch read {
+        case .sigV4?: iamSchemes.insert(scheme.key)
+        case let .lambda(authorizer)?: authorizers[scheme.key] = authorizer
+        case .apiKey?: apiKeySchemes.insert(scheme.key)
+        case .notEmulated?: notEmulatedSchemes.insert(scheme.key)
+        case .invalid?, nil: break
+        }
     }
 
     // MARK: request validators
@@ -286,12 +304,27 @@ private struct Builder {
             }
         }
         var authorizationType = AuthorizationType.none
+        var authorizerName: String?
+        var apiKeyRequired = false
         if let security = operation["security"] {
             let schemes = IAMSecurityDefinition.schemeNames(in: security)
             if schemes.contains(where: iamSchemes.contains) { authorizationType = .awsIAM }
-            let others = schemes.filter { !iamSchemes.contains($0) }
-            if !others.isEmpty {
-                reader.unsupported("security requirements (authorizers, API keys: \(others.map { "'\($0)'" }.joined(separator: ", "))) on \(context); served without them", at: operation.keyNode("security"))
+            if let name = schemes.first(where: { authorizers[$0] != nil }) {
+                if authorizationType == .awsIAM {
+                    error("\(context) names both AWS_IAM and the authorizer '\(name)': a method has one authorization type", at: operation.keyNode("security"))
+                }
+                authorizationType = .custom
+                authorizerName = name
+            }
+            apiKeyRequired = schemes.contains(where: apiKeySchemes.contains)
+            let notEmulated = schemes.filter(notEmulatedSchemes.contains)
+            if !notEmulated.isEmpty {
+                reader.unsupported("Cognito user pool authorizer \(notEmulated.map { "'\($0)'" }.joined(separator: ", ")) on \(context)",
+                                   consequence: "served without authorization", at: operation.keyNode("security"))
+            }
+            let unknown = schemes.filter { !iamSchemes.contains($0) && authorizers[$0] == nil && !apiKeySchemes.contains($0) && !notEmulatedSchemes.contains($0) }
+            if !unknown.isEmpty {
+                reader.unsupported("security requirements \(unknown.map { "'\($0)'" }.joined(separator: ", ")) on \(context) (no such emulated security scheme); served without them", at: operation.keyNode("security"))
             }
         }
         // Method responses.
@@ -319,7 +352,8 @@ private struct Builder {
         let validation = readValidation(operation, pathParameters: pathParameters, context: context)
         guard let integration = readIntegration(integrationNode, context: context, path: path, methodResponses: methodResponses) else { return nil }
         return RESTMethod(httpMethod: verb, resourcePath: path, resourceID: resourceID, integration: integration, validation: validation,
-                          methodResponses: methodResponses, authorizationType: authorizationType)
+                          methodResponses: methodResponses, authorizationType: authorizationType, authorizerName: authorizerName,
+                          apiKeyRequired: apiKeyRequired)
     }
 
     // MARK: integration

@@ -11,16 +11,24 @@ public struct RESTGateway: GatewayHandler {
     public let backends: BackendRegistry
     /// Access key id -> secret access key accepted on `AWS_IAM` methods (see RESTIAMAuthorization.swift).
     public let iamCredentials: [String: String]
+    /// API keys, usage plans, stage and method throttling (see RESTAuthorization.swift).
+    public let usagePlans: UsagePlanSettings
+    /// The clock authorizer caching, throttling and quotas are measured by.
+    public let clock: GatewayClock
+    let authorizerCache = AuthorizerCache()
+    let usageMeter = UsageMeter()
 
     /// The account id shown in `$context.accountId` and `requestContext.accountId`.
     public static let accountID = EmulatorEnvironment.accountID
 
     public init(api: RESTAPIDefinition, stage: StageSettings = StageSettings(), backends: BackendRegistry,
-                iamCredentials: [String: String] = [:]) {
+                iamCredentials: [String: String] = [:], usagePlans: UsagePlanSettings = UsagePlanSettings(), clock: GatewayClock = .system) {
         self.api = api
         self.stage = stage
         self.backends = backends
         self.iamCredentials = iamCredentials
+        self.usagePlans = usagePlans
+        self.clock = clock
     }
 
     public func handle(_ request: GatewayRequest) async -> GatewayOutcome {
@@ -76,6 +84,8 @@ public struct RESTGateway: GatewayHandler {
         try route(&exchange)
         exchange.context = makeContext(exchange)
         try authorizeIAM(&exchange)
+        let authorizerKey = try await authorizeLambda(&exchange)
+        try meterUsage(&exchange, authorizerKey: authorizerKey)
         guard let method = exchange.method else { throw GatewayError.internalError("no method") }
         let integration = method.integration
         exchange.log.integrationType = integration.kind.rawValue
@@ -452,6 +462,7 @@ public struct RESTGateway: GatewayHandler {
         }
         let response = finish(exchange, status: output.statusCode, contentType: contentType ?? "application/json", headers: headers,
                               body: body, trace: traceHeader(exchange))
+        exchange.log.methodResponseStatus = response.status
         return GatewayOutcome(response: response, log: exchange.log)
     }
 
@@ -494,6 +505,7 @@ public struct RESTGateway: GatewayHandler {
         passed.remove(name: "X-Amzn-Trace-Id")
         let response = finish(exchange, status: answer.status, contentType: contentType ?? "application/json", headers: passed,
                               body: answer.body, trace: trace)
+        exchange.log.methodResponseStatus = response.status
         return GatewayOutcome(response: response, log: exchange.log)
     }
 
@@ -571,6 +583,7 @@ public struct RESTGateway: GatewayHandler {
             throw GatewayError.internalError("Execution failed due to configuration error: No match for output mapping and no default output mapping configured. Endpoint Response Status Code: \(result.selectionValue.isEmpty ? "200" : result.selectionValue)")
         }
         exchange.log.selectedResponse = selected.selectionPattern
+        exchange.log.integrationResponseStatus = selected.statusCode
         let methodResponse = exchange.method?.methodResponses[selected.statusCode]
 
         // Response template chosen by Accept; contentHandling converts the payload (a binary integration payload,
@@ -628,6 +641,7 @@ public struct RESTGateway: GatewayHandler {
         }
         let trace: String? = integration.kind == .mock ? nil : traceHeader(exchange)
         let response = finish(exchange, status: status, contentType: contentType, headers: headers, body: body, trace: trace)
+        exchange.log.methodResponseStatus = response.status
         return GatewayOutcome(response: response, log: exchange.log)
     }
 
@@ -699,11 +713,14 @@ public struct RESTGateway: GatewayHandler {
     private func gatewayErrorOutcome(_ error: GatewayError, exchange: Exchange) -> GatewayOutcome {
         var log = exchange.log
         log.detail = error.detail ?? error.message
-        let custom = !error.appliesCustomizations ? nil : api.gatewayResponses[error.type]
-            ?? api.gatewayResponses[error.status >= 500 ? .default5XX : .default4XX]
+        let customType: GatewayResponseType? = !error.appliesCustomizations ? nil
+            : api.gatewayResponses[error.type] != nil ? error.type : error.status >= 500 ? .default5XX : .default4XX
+        let custom = customType.flatMap { api.gatewayResponses[$0] }
+        log.gatewayResponseType = error.type.rawValue
+        log.gatewayResponseCustomization = custom == nil ? nil : customType?.rawValue
         let status = custom?.statusCode ?? error.status
         var context = jsonLookup("requestId", in: exchange.context) != nil ? exchange.context : makeContext(exchange)
-        let messageString = JSONValue.string(error.message).serialized(.compact)
+        let messageString = error.messageIsNull ? "null" : JSONValue.string(error.message).serialized(.compact)
         context = jsonSetting(jsonObject([("message", .string(error.message)), ("messageString", .string(messageString)),
                                       ("responseType", .string(error.type.rawValue)), ("validationErrorString", .string(error.validationError ?? ""))]),
                           at: ["error"], in: context)

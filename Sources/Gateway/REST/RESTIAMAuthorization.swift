@@ -5,13 +5,16 @@ import SigV4
 import Yams
 
 /// How a method (REST) or route (HTTP API) authorises callers: API Gateway's `authorizationType`.
-/// Only the types the emulator enforces are listed; authorizers and API keys are still load-time warnings.
+/// Only the types the emulator enforces are listed; Cognito user pool and JWT authorizers are still load-time warnings.
 public enum AuthorizationType: String, Sendable, Hashable {
     /// Anyone may call.
     case none = "NONE"
     /// Callers sign with AWS Signature Version 4 (`x-amazon-apigateway-authtype: awsSigv4`); the emulator checks
     /// the signature against the gateway's `iamCredentials`.
     case awsIAM = "AWS_IAM"
+    /// A Lambda authorizer (`x-amazon-apigateway-authtype: custom`, `x-amazon-apigateway-authorizer`) decides; see
+    /// Authorization/AuthorizeStep.swift.
+    case custom = "CUSTOM"
 }
 
 /// Reading IAM authorisation out of an OpenAPI export (shared by the REST and HTTP API loaders).

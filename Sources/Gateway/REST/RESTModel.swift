@@ -23,6 +23,10 @@ public struct RESTAPIDefinition: Sendable {
     public var exportedStageName: String?
     /// Request models (`components.schemas`) by name, for request validation.
     public var models: [String: JSONValue]
+    /// Lambda authorizers by security scheme name.
+    public var authorizers: [String: LambdaAuthorizer] = [:]
+    /// `x-amazon-apigateway-api-key-source`: where the API key of a method that requires one comes from.
+    public var apiKeySource: APIKeySource = .header
     /// Warnings found while loading (unsupported features, unknown extensions). Errors are thrown instead.
     public var diagnostics: [Diagnostic]
 
@@ -35,7 +39,13 @@ public struct RESTAPIDefinition: Sendable {
     /// Lambda function names referenced by integration URIs, with `${stageVariables.x}` substituted from
     /// `stageVariables`; URIs that still depend on an unknown stage variable are left out when it is nil.
     public func referencedFunctionNames(stageVariables: [String: String]?) -> Set<String> {
-        var names: Set<String> = []
+        var names: Set<String> = authorizerFunctionNames
+        if let stageVariables {
+            for authorizer in authorizers.values where authorizer.functionName.contains("${stageVariables.") {
+                let name = substituteStageVariables(in: authorizer.functionName, stageVariables)
+                if !name.isEmpty, !name.contains("${") { names.insert(name) }
+            }
+        }
         for method in allMethods {
             guard case let .lambda(uri)? = method.integration.target else { continue }
             if uri.contains("${stageVariables."), stageVariables == nil { continue }
@@ -62,6 +72,9 @@ public struct RESTAPIDefinition: Sendable {
 
     /// Every method of every resource.
     public var allMethods: [RESTMethod] { resources.flatMap { $0.methods } }
+
+    /// Lambda functions the authorizers invoke.
+    public var authorizerFunctionNames: Set<String> { Set(authorizers.values.map(\.functionName).filter { !$0.contains("${") }) }
 }
 
 /// One resource (path) of a REST API.
@@ -87,6 +100,10 @@ public struct RESTMethod: Sendable {
     public var methodResponses: [String: MethodResponse]
     /// `AWS_IAM` when the operation's `security` names a SigV4 scheme (see RESTIAMAuthorization.swift).
     public var authorizationType: AuthorizationType = .none
+    /// The Lambda authorizer (security scheme name) of a `CUSTOM` method.
+    public var authorizerName: String?
+    /// True when the method's `security` names an API key scheme (`type: apiKey`, `name: x-api-key`, `in: header`).
+    public var apiKeyRequired = false
 }
 
 /// A method response: a status code and the headers it declares.

@@ -1,11 +1,11 @@
-/// The fixed AWS environment the emulator pretends to run in: used by `Fn::Sub` resolution, Lambda ARNs,
+/// The fixed AWS environment the emulator pretends to run in: used by the intrinsic resolver (`IntrinsicResolver`), Lambda ARNs,
 /// `requestContext.accountId` and default domain names, in both the REST and HTTP API pipelines.
 enum EmulatorEnvironment {
     static let region = "us-east-1"
     static let accountID = "123456789012"
     static let partition = "aws"
     static let urlSuffix = "amazonaws.com"
-    /// `AWS::StackName` (known to the REST loader's `Fn::Sub` only).
+    /// `AWS::StackName` (a pseudo parameter of `Ref` and `Fn::Sub`; not an import variable of plain strings).
     static let stackName = "gatecheck"
 
     /// `arn:aws:lambda:us-east-1:123456789012:function:{name}`, what `${Logical.Arn}` stands for.
