@@ -140,6 +140,9 @@ extension Gatecheck {
             }
             for warning in emulator.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
             await emulator.prewarm()
+            // The handlers are in place before the line that tells a script the emulator is up, so a SIGTERM sent
+            // as soon as it reads the line is never lost.
+            let termination = TerminationSignals()
             if mappings.isEmpty {
                 log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(apiPath) at \(emulator.baseURL) (Ctrl-C to stop)")
             } else {
@@ -149,7 +152,7 @@ extension Gatecheck {
                     log("  \(emulator.domainURL)\(mapping.basePath.urlPath)/ -> \(mapping.apiPath ?? apiPath)\(stage)")
                 }
             }
-            await Self.waitForTermination()
+            await termination.wait()
             await emulator.stop()
             output.close()
         }
@@ -177,43 +180,31 @@ extension Gatecheck {
             }
             return accepted
         }
-
-        /// Suspends until SIGINT or SIGTERM.
-        static func waitForTermination() async {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let once = ResumeOnce(continuation)
-                var sources: [DispatchSourceSignal] = []
-                for number in [SIGINT, SIGTERM] {
-                    signal(number, SIG_IGN)
-                    let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                    source.setEventHandler { once.resume() }
-                    source.resume()
-                    sources.append(source)
-                }
-                once.keep(sources)
-            }
-        }
     }
 }
 
-/// Resumes a continuation at most once and keeps the signal sources alive until then.
-private final class ResumeOnce: @unchecked Sendable {
-    // Guarded by `lock`: the signal handlers run on a Dispatch queue.
-    private let lock = NSLock()
-    private var continuation: CheckedContinuation<Void, Never>?
-    private var sources: [DispatchSourceSignal] = []
+/// SIGINT and SIGTERM, caught from the moment this is made (the default action, ending the process at once, is
+/// replaced); `wait()` returns at the first one received since.
+private final class TerminationSignals {
+    private let stream: AsyncStream<Void>
+    private let continuation: AsyncStream<Void>.Continuation
+    private let sources: [any DispatchSourceSignal]
 
-    init(_ continuation: CheckedContinuation<Void, Never>) { self.continuation = continuation }
-
-    func keep(_ sources: [DispatchSourceSignal]) {
-        lock.lock(); self.sources = sources; lock.unlock()
+    init() {
+        (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)  // as the run command does: the dispatch source then receives it
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [continuation] in continuation.yield() }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
     }
 
-    func resume() {
-        lock.lock()
-        let pending = continuation
-        continuation = nil
-        lock.unlock()
-        pending?.resume()
+    func wait() async {
+        for await _ in stream { break }
+        for source in sources { source.cancel() }
     }
 }
