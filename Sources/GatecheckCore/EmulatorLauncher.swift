@@ -177,11 +177,15 @@ public enum EmulatorLauncher {
         let backends = loadedBackends.addingMissingFunctions(missingFunctions)
         let problems = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity == .error }
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
-        let registry: BackendRegistry, pool: BackendPool
+        var registry: BackendRegistry, pool: BackendPool
         do {
             (registry, pool) = try backends.makeRegistry(log: log ?? { _ in }, directToUnmappedHosts: spec.unmappedHosts == .callRealHost)
         } catch {
             throw EmulatorError(error.message)
+        }
+        // Tokens a suite mints (`jwt:`) verify on the embedded emulator whatever their issuer.
+        if api.hasJWTAuthorizers {
+            registry.jwtTrust = registry.jwtTrust.merging(JWTTrust(keySetsForEveryIssuer: [LocalTokenMinter.trustedKeySet]))
         }
         let served = api.makeHandler(stage: spec.stage, stageVariables: spec.stageVariables, backends: registry,
                                      iamCredentials: spec.iamCredentials, usagePlans: backends.usagePlans)

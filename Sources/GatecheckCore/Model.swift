@@ -32,6 +32,8 @@ public struct Suite: Sendable {
     /// `parameters:`: values for the CloudFormation references of the API definition (`Ref`, `Fn::Sub`, ...);
     /// `--parameter` wins over them.
     public var parameters: [NamedValue] = []
+    /// `jwt:`: tokens minted when the suite starts, referenced as `{{jwt.NAME}}` (see TokenMinting.swift).
+    public var tokens: [TokenSpec] = []
 }
 
 /// How a suite asks for its requests to be authorised (`auth:` at the top of a suite).

@@ -161,6 +161,9 @@ private struct Builder {
         case let .lambda(authorizer)?: authorizers[scheme.key] = authorizer
         case .apiKey?: apiKeySchemes.insert(scheme.key)
         case .notEmulated?: notEmulatedSchemes.insert(scheme.key)
+        case .jwt?:
+            reader.unsupported("Cognito user pool authorizer '\(scheme.key)'", consequence: "methods using it are served without authorization", at: scheme.keyNode)
+            notEmulatedSchemes.insert(scheme.key)
         case .invalid?, nil: break
         }
     }

@@ -15,6 +15,8 @@ public enum AuthorizationType: String, Sendable, Hashable {
     /// A Lambda authorizer (`x-amazon-apigateway-authtype: custom`, `x-amazon-apigateway-authorizer`) decides; see
     /// Authorization/AuthorizeStep.swift.
     case custom = "CUSTOM"
+    /// An HTTP API JWT authorizer verifies a bearer token (Authorization/JWTAuthorizer.swift).
+    case jwt = "JWT"
 }
 
 /// Reading IAM authorisation out of an OpenAPI export (shared by the REST and HTTP API loaders).
