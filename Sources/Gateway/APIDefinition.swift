@@ -80,7 +80,7 @@ public enum APIDefinition: Sendable {
     /// True when a route or method is protected by a JWT or Cognito user pool authorizer.
     public var hasJWTAuthorizers: Bool {
         switch self {
-        case .rest: return false
+        case let .rest(definition): return !definition.cognitoAuthorizers.isEmpty
         case let .http(definition): return !definition.jwtAuthorizers.isEmpty
         }
     }

@@ -17,6 +17,8 @@ public enum AuthorizationType: String, Sendable, Hashable {
     case custom = "CUSTOM"
     /// An HTTP API JWT authorizer verifies a bearer token (Authorization/JWTAuthorizer.swift).
     case jwt = "JWT"
+    /// A REST Cognito user pool authorizer verifies the pool's ID or access token (Authorization/JWTAuthorizer.swift).
+    case cognitoUserPools = "COGNITO_USER_POOLS"
 }
 
 /// Reading IAM authorisation out of an OpenAPI export (shared by the REST and HTTP API loaders).
