@@ -41,6 +41,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                 stageVariables: Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
+        spec.recordsCoverage = true
         spec.parameters = Dictionary(suite.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
             .merging(importParameters) { _, command in command }
         return spec

@@ -22,7 +22,13 @@ extension EmulatorProvider {
 public protocol EmulatorInstance: Sendable {
     /// e.g. `http://127.0.0.1:49152/prod`: case paths are appended to it.
     var baseURL: String { get }
+    /// Gateway coverage recorded while serving (nil when the instance does not record it).
+    var coverage: CoverageRecording? { get }
     func stop() async
+}
+
+extension EmulatorInstance {
+    public var coverage: CoverageRecording? { nil }
 }
 
 /// Why the emulator could not start; every case of the suite is then reported as an error.

@@ -106,6 +106,14 @@ public struct RunConfiguration: Sendable {
     public var htmlPath: String?
     /// `--html-previous FILE`: an earlier HTML or JUnit report; the HTML report shows what changed since.
     public var htmlPreviousPath: String?
+    /// `--coverage` / `--no-coverage`: report gateway coverage after the run, in `coverage.json`, the JUnit
+    /// `<properties>` and the HTML report. Nil (the default): on against the embedded emulator, off against a
+    /// deployed stage; true: also against a deployed stage (what responses show: declared method-response statuses).
+    public var coverage: Bool?
+    /// `--coverage-report FILE`; nil: `coverage.json` beside the JUnit report (none when no JUnit report is written).
+    public var coveragePath: String?
+    /// `--min-coverage PCT`: a run whose gateway coverage is below this percentage fails (exit 1).
+    public var minCoverage: Double?
 
     public init() {}
 }
@@ -360,7 +368,10 @@ public struct GatecheckRunner: Sendable {
                 }
                 startNext()
                 pending[index] = result
-                while let ready = pending.removeValue(forKey: emitted) {
+                while var ready = pending.removeValue(forKey: emitted) {
+                    if config.coverage != false, let recording = ready.coverage {
+                        ready.properties += GatewayCoverage([(suite: ready.name, recording: recording)]).junitProperties
+                    }
                     config.output(console.suiteBlock(ready))
                     if let writer, reportError == nil {
                         do { try writer.write(JUnitMapping.testSuite(ready)) } catch { reportError = "\(error)" }
@@ -397,8 +408,36 @@ public struct GatecheckRunner: Sendable {
             config.errorOutput("gatecheck: error: cannot write the JUnit report: \(reportError)\n")
             summary.exitStatus = .invalidInput
         }
+        if config.coverage != false {
+            let recordings = results.compactMap { result in result.coverage.map { (suite: result.name, recording: $0) } }
+            if !recordings.isEmpty {
+                let coverage = GatewayCoverage(recordings).relativeFiles(to: config.workingDirectory)
+                summary.coverage = coverage
+                if let path = config.coveragePath ?? Self.defaultCoveragePath(junitPath: config.junitPath) {
+                    do {
+                        try CoverageReportFile.write(coverage, to: path)
+                        summary.coveragePath = path
+                    } catch {
+                        config.errorOutput("gatecheck: error: cannot write the coverage report \(path): \(error)\n")
+                        summary.exitStatus = .invalidInput
+                    }
+                }
+            }
+        }
+        if let minimum = config.minCoverage, summary.exitStatus == .passed {
+            if let percent = summary.coverage?.totals.percent {
+                if percent < minimum {
+                    config.errorOutput("gatecheck: gateway coverage \(GatewayCoverage.formatPercent(percent)) is below --min-coverage \(GatewayCoverage.formatPercent(minimum))\n")
+                    summary.exitStatus = .failed
+                }
+            } else {
+                config.errorOutput("gatecheck: --min-coverage \(GatewayCoverage.formatPercent(minimum)): no gateway coverage was recorded (it is recorded by the embedded emulator, for suites with an `api:`)\n")
+                summary.exitStatus = .failed
+            }
+        }
         if let htmlPath = config.htmlPath {
-            let report = HTMLReportMapping.run(summary, suites: htmlSuites, usesEmulator: config.target == nil, started: startDate)
+            var report = HTMLReportMapping.run(summary, suites: htmlSuites, usesEmulator: config.target == nil, started: startDate)
+            report.coverage = summary.coverage.map(HTMLReportMapping.coverage)
             let comparison = previousOutcomes.map { RunComparison(previous: $0, current: report, source: config.htmlPreviousPath ?? "") }
             do {
                 try HTMLReportFile.write(report, comparison: comparison, to: htmlPath)
@@ -411,6 +450,12 @@ public struct GatecheckRunner: Sendable {
         if summary.exitStatus == .interrupted { config.errorOutput("gatecheck: interrupted; cases not run are reported as skipped\n") }
         config.output("\n" + console.summary(summary))
         return summary
+    }
+
+    /// `coverage.json` in the JUnit report's directory (nil when no JUnit report is written).
+    static func defaultCoveragePath(junitPath: String?) -> String? {
+        guard let junitPath else { return nil }
+        return ((junitPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("coverage.json")
     }
 
     /// What the suite task group yields: a finished suite, or the end of the interruption grace period.
@@ -488,15 +533,23 @@ public struct GatecheckRunner: Sendable {
         } else {
             baseURL = "embedded emulator (unavailable)"
         }
-        let executor = SuiteExecutor(suite: suite, baseURL: baseURL, client: client,
+        var executor = SuiteExecutor(suite: suite, baseURL: baseURL, client: client,
                                      commandLineVariables: configuration.variables, environment: configuration.environment,
                                      defaultTimeout: configuration.timeout ?? .seconds(30), selection: selection, failFast: latch,
                                      reliability: ExecutionReliability(configuration: configuration, interruption: interruption),
                                      targetHeaders: target.profile?.headers ?? HTTPHeaders(), authorizer: target.authorizer(for: suite),
                                      runSecrets: secrets, checksSnapshots: configuration.record == nil,
                                      transcribesPassingCases: configuration.verbose)
+        // A deployed stage's coverage is what its responses show, attributed to methods by the suite's definition.
+        let deployedAPI = target.profile != nil && configuration.coverage == true
+            ? (try? (configuration.emulator as? EmbeddedEmulator ?? EmbeddedEmulator()).spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
+        if deployedAPI != nil { executor.observedExchanges = ObservedExchanges() }
         var result = await executor.run()
         await instance?.stop()
+        if configuration.coverage != false { result.coverage = instance?.coverage }
+        if let deployedAPI, let observed = executor.observedExchanges {
+            result.coverage = .deployed(api: deployedAPI, observed: observed.relative(to: baseURL))
+        }
         if let profile = target.profile { result.target = redactor.redact(profile.displayBaseURL) }
         result.properties = target.reportProperties(for: suite, baseURL: baseURL, shardID: shardID, redactor: redactor)
         return result

@@ -233,7 +233,21 @@ extension Gatecheck {
 
         @OptionGroup var html: HTMLReportOptions
 
+        @Flag(inversion: .prefixedNo, help: ArgumentHelp("Report gateway coverage after the run: the methods, integration responses, method responses and customised gateway responses the suites exercised (default: on against the embedded emulator; with --target, what responses show; see docs/coverage.md)."))
+        var coverage: Bool?
+
+        @Option(name: .customLong("coverage-report"), help: ArgumentHelp("Where to write coverage.json (default: beside the JUnit report).", valueName: "file"))
+        var coverageReport: String?
+
+        @Option(name: .customLong("min-coverage"), help: ArgumentHelp("Fail the run (exit 1) when gateway coverage is below this percentage, e.g. 90.", valueName: "pct"))
+        var minCoverage: Double?
+
         func validate() throws {
+            if let minCoverage {
+                guard minCoverage.isFinite, (0...100).contains(minCoverage) else { throw ValidationError("--min-coverage must be a percentage between 0 and 100") }
+                guard coverage != false else { throw ValidationError("--min-coverage needs coverage: drop --no-coverage") }
+            }
+            if coverageReport != nil, coverage == false { throw ValidationError("--coverage-report needs coverage: drop --no-coverage") }
             if let jobs, jobs < 1 { throw ValidationError(NumericOption.jobs.message(got: "\(jobs)")) }
             if let retries, !(0...10).contains(retries) { throw ValidationError(NumericOption.retries.message(got: "\(retries)")) }
             if let shard {
@@ -273,6 +287,9 @@ extension Gatecheck {
             configuration.failFast = failFast
             configuration.htmlPath = html.html
             configuration.htmlPreviousPath = html.htmlPrevious
+            configuration.coverage = coverage
+            configuration.coveragePath = coverageReport
+            configuration.minCoverage = minCoverage
             try await Gatecheck.execute(configuration)
         }
 

@@ -65,7 +65,7 @@ struct BundledSuitesProfileTests {
             let apiFile = URL(fileURLWithPath: apiPath).lastPathComponent
             stages.append((apiFile.replacingOccurrences(of: ".yaml", with: ""), apiFile, emulator))
         }
-        #expect(stages.count == 8, "APIs: \(stages.map(\.apiFile))")
+        #expect(stages.count == 9, "APIs: \(stages.map(\.apiFile))")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -80,10 +80,11 @@ public struct HTTPAPIGateway: GatewayHandler {
         let requestID = GatewayIdentifiers.httpAPIRequestID()
         func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String,
                      headers extra: [(String, String)] = []) -> GatewayOutcome {
+            var log = GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail)
+            log.payloadFormatVersion = route?.integration?.payloadFormatVersion
             var response = Self.errorResponse(status, body, requestID: requestID, clock: clock)
             for (name, value) in extra { response.headers.add(name: name, value: value) }
-            return GatewayOutcome(response: response,
-                                  log: GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail))
+            return GatewayOutcome(response: response, log: log)
         }
 
         guard let innerPath = stagePath(of: request.path) else {
@@ -145,8 +146,10 @@ public struct HTTPAPIGateway: GatewayHandler {
             }
         }
         let response = Self.finalize(status: final.status, headers: final.headers, body: final.body, requestID: requestID, clock: clock)
-        return GatewayOutcome(response: response, log: GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName,
-                                                                       selectedResponse: selected))
+        var log = GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName, selectedResponse: selected)
+        log.methodResponseStatus = response.status
+        log.payloadFormatVersion = integration.payloadFormatVersion
+        return GatewayOutcome(response: response, log: log)
     }
 
     /// The path inside the stage, or nil when the request is not under this stage.
