@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Gateway
 import JSONCore
 import JWTKit
 import _CryptoExtras
@@ -124,60 +125,14 @@ private struct MintedClaims: JWTPayload {
 
     init(pairs: [(String, JSONValue)]) { self.pairs = pairs }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     init(from decoder: any Decoder) throws { pairs = [] }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        for (name, value) in pairs { try container.encode(EncodedJSON(value), forKey: Key(stringValue: name)) }
+        var container = encoder.container(keyedBy: JWTClaimValue.Key.self)
+        for (name, value) in pairs { try container.encode(JWTClaimValue(value), forKey: JWTClaimValue.Key(stringValue: name)) }
     }
 
     func verify(using _: some JWTAlgorithm) throws {}
-}
-
-/// A `JSONValue` through Encodable.
-private struct EncodedJSON: Encodable {
-    var value: JSONValue
-    init(_ value: JSONValue) { self.value = value }
-
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        switch value {
-        case .null:
-            var single = encoder.singleValueContainer()
-            try single.encodeNil()
-        case let .bool(flag):
-            var single = encoder.singleValueContainer()
-            try single.encode(flag)
-        case let .int(number):
-            var single = encoder.singleValueContainer()
-            try single.encode(number)
-        case let .double(number):
-            var single = encoder.singleValueContainer()
-            try single.encode(number)
-        case let .string(text):
-            var single = encoder.singleValueContainer()
-            try single.encode(text)
-        case let .array(items):
-            var container = encoder.unkeyedContainer()
-            for item in items { try container.encode(EncodedJSON(item)) }
-        case let .object(members):
-            var container = encoder.container(keyedBy: Key.self)
-            for (name, item) in members { try container.encode(EncodedJSON(item), forKey: Key(stringValue: name)) }
-        }
-    }
 }
 
 /// A JSON object from pairs in order.

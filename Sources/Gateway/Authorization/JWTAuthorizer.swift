@@ -214,53 +214,47 @@ final class JWTVerifier: @unchecked Sendable {
 private struct RawClaims: JWTPayload {
     var values: [String: JSONValue]
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: Key.self)
+        let container = try decoder.container(keyedBy: JWTClaimValue.Key.self)
         var values: [String: JSONValue] = [:]
-        for key in container.allKeys { values[key.stringValue] = try container.decode(ClaimValue.self, forKey: key).json }
+        for key in container.allKeys { values[key.stringValue] = try container.decode(JWTClaimValue.self, forKey: key).json }
         self.values = values
     }
 
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        for (key, value) in values { try container.encode(ClaimValue(value), forKey: Key(stringValue: key)) }
+        var container = encoder.container(keyedBy: JWTClaimValue.Key.self)
+        for (key, value) in values { try container.encode(JWTClaimValue(value), forKey: JWTClaimValue.Key(stringValue: key)) }
     }
 
     func verify(using _: some JWTAlgorithm) throws {}
 }
 
-/// A claim value through Codable, to and from `JSONValue`.
-struct ClaimValue: Codable, Sendable {
-    var json: JSONValue
+/// A claim value through Codable, to and from `JSONValue` (the verifier's claims, the minter's payloads).
+public struct JWTClaimValue: Codable, Sendable {
+    public var json: JSONValue
 
-    init(_ json: JSONValue) { self.json = json }
+    public init(_ json: JSONValue) { self.json = json }
 
-    private struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
+    /// Any claim name as a coding key.
+    public struct Key: CodingKey {
+        public var stringValue: String
+        public var intValue: Int? { nil }
+        public init(stringValue: String) { self.stringValue = stringValue }
+        public init?(intValue: Int) { nil }
     }
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         if let container = try? decoder.container(keyedBy: Key.self) {
             var pairs: [(String, JSONValue)] = []
             for key in container.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
-                pairs.append((key.stringValue, try container.decode(ClaimValue.self, forKey: key).json))
+                pairs.append((key.stringValue, try container.decode(JWTClaimValue.self, forKey: key).json))
             }
             json = jsonObject(pairs)
             return
         }
         if var container = try? decoder.unkeyedContainer() {
             var items: [JSONValue] = []
-            while !container.isAtEnd { items.append(try container.decode(ClaimValue.self).json) }
+            while !container.isAtEnd { items.append(try container.decode(JWTClaimValue.self).json) }
             json = .array(items)
             return
         }
@@ -272,29 +266,29 @@ struct ClaimValue: Codable, Sendable {
         else { json = .string(try single.decode(String.self)) }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         switch json {
+        case .array(let values):
+            var container = encoder.unkeyedContainer()
+            for value in values { try container.encode(JWTClaimValue(value)) }
+        case .object(let object):
+            var container = encoder.container(keyedBy: Key.self)
+            for (key, value) in object { try container.encode(JWTClaimValue(value), forKey: Key(stringValue: key)) }
         case .null:
             var single = encoder.singleValueContainer()
             try single.encodeNil()
-        case let .bool(value):
+        case .bool(let value):
             var single = encoder.singleValueContainer()
             try single.encode(value)
-        case let .int(value):
+        case .int(let value):
             var single = encoder.singleValueContainer()
             try single.encode(value)
-        case let .double(value):
+        case .double(let value):
             var single = encoder.singleValueContainer()
             try single.encode(value)
-        case let .string(value):
+        case .string(let value):
             var single = encoder.singleValueContainer()
             try single.encode(value)
-        case let .array(values):
-            var container = encoder.unkeyedContainer()
-            for value in values { try container.encode(ClaimValue(value)) }
-        case let .object(object):
-            var container = encoder.container(keyedBy: Key.self)
-            for (key, value) in object { try container.encode(ClaimValue(value), forKey: Key(stringValue: key)) }
         }
     }
 }
