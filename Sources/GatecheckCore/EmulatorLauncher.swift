@@ -24,6 +24,8 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Every warning about the API definition is an error (API Gateway import's `failOnWarnings=true`; `--fail-on-warnings`).
+    public var failOnWarnings = false
     /// Record what the gateway does with each request, for gateway coverage (`RunningEmulator.coverage`).
     public var recordsCoverage = false
     /// Lambda functions the API names but no backend maps: `.refuse` (`gatecheck run`: suites stay hermetic) or
@@ -87,7 +89,8 @@ public enum EmulatorLauncher {
     static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
         let functionNames = (try? loadBackends(spec))?.functionNames ?? []
         return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },
-                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames)) { readAs in
+                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames),
+                                      failOnWarnings: spec.failOnWarnings) { readAs in
             guard let readAs else {
                 return Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
             }
