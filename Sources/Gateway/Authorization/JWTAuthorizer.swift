@@ -17,7 +17,8 @@ public struct JWTAuthorizer: Sendable {
     public var kind: Kind
     /// Where the token is read (HTTP API default `$request.header.Authorization`).
     public var identitySource: IdentitySource
-    /// Accepted `iss` values: one for an HTTP API JWT authorizer, one per user pool of a Cognito authorizer.
+    /// Accepted `iss` values: one for an HTTP API JWT authorizer, one per user pool of a Cognito authorizer. Empty
+    /// when no `providerARNs` entry is a user pool ARN: then any issuer whose key set the emulator trusts.
     public var issuers: [String]
     /// Accepted `aud` (or `client_id`) values of an HTTP API JWT authorizer; empty for Cognito (any app client).
     public var audiences: [String]
@@ -141,11 +142,13 @@ final class JWTVerifier: @unchecked Sendable {
         guard token.split(separator: ".", omittingEmptySubsequences: false).count == 3 else { return .failure(.malformed) }
         // API Gateway picks the key by the token's `kid`: a token without one, or naming a key the issuer's key set
         // does not hold, is refused even when another key of the set would verify it.
-        guard let header = try? DefaultJWTParser().parse(Array(token.utf8), as: RawClaims.self).header else { return .failure(.malformed) }
-        guard let kid = header.kid, authorizer.issuers.contains(where: { keyIDs(for: $0).contains(kid) }) else { return .failure(.unknownKey) }
+        guard let parsed = try? DefaultJWTParser().parse(Array(token.utf8), as: RawClaims.self) else { return .failure(.malformed) }
+        var accepted = authorizer.issuers
+        if accepted.isEmpty, case let .string(claimed)? = parsed.payload.values["iss"] { accepted = [claimed] }
+        guard let kid = parsed.header.kid, accepted.contains(where: { keyIDs(for: $0).contains(kid) }) else { return .failure(.unknownKey) }
         var payload: RawClaims?
         var lastRejection = JWTRejection.unknownKey
-        for issuer in authorizer.issuers {
+        for issuer in accepted {
             do {
                 payload = try await keys(for: issuer).verify(token, as: RawClaims.self)
                 break
@@ -172,7 +175,7 @@ final class JWTVerifier: @unchecked Sendable {
             default: return nil
             }
         }
-        guard let issuer = string("iss"), authorizer.issuers.contains(issuer) else { return .failure(.invalidIssuer) }
+        guard let issuer = string("iss"), accepted.contains(issuer) else { return .failure(.invalidIssuer) }
         switch authorizer.kind {
         case .httpAPIJWT:
             // `aud` when present, else `client_id`.

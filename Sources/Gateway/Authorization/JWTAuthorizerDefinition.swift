@@ -18,8 +18,10 @@ extension SecurityScheme {
             let parsed = texts.map { flavour == .rest ? IdentitySource.parseREST($0) : IdentitySource.parseHTTPAPI($0) }
             if texts.count == 1, let first = parsed[0], case .header = first {
                 source = first
+            } else if flavour == .httpAPI, texts.count == 1, let first = parsed[0], case .queryString = first {
+                source = first
             } else if !texts.isEmpty {
-                let expected = flavour == .rest ? "method.request.header.NAME" : "$request.header.NAME"
+                let expected = flavour == .rest ? "method.request.header.NAME" : "$request.header.NAME or $request.querystring.NAME"
                 reader.error("authorizer '\(name)' needs exactly one header identity source (\(expected)); got '\(texts.joined(separator: ", "))'", at: node)
                 ok = false
             }
@@ -33,8 +35,8 @@ extension SecurityScheme {
             var issuers: [String] = []
             for arn in arns {
                 guard let issuer = JWTAuthorizer.cognitoIssuer(providerARN: arn) else {
-                    reader.error("providerARNs entry '\(arn)' of authorizer '\(name)' is not a user pool ARN: expected arn:aws:cognito-idp:{region}:{account}:userpool/{userPoolId}", at: node)
-                    ok = false
+                    // Often a deployment-time placeholder (`${cognito_pool_arn}`): the authorizer is still enforced.
+                    reader.warning("providerARNs entry '\(arn)' of authorizer '\(name)' is not a user pool ARN (arn:aws:cognito-idp:{region}:{account}:userpool/{userPoolId}); the emulator cannot tell its issuer and accepts a token of any issuer whose key set it trusts (jwtIssuers:, minted tokens)", at: node)
                     continue
                 }
                 issuers.append(issuer)

@@ -18,9 +18,14 @@ extension HTTPAPIGateway {
     func authorizeJWT(_ route: HTTPAPIRoute, view: HTTPAPIRequestView) async -> JWTAuthorization {
         guard route.authorizationType == .jwt, let name = route.authorizerName, let authorizer = api.jwtAuthorizers[name] else { return .proceed(nil) }
         var token: String?
-        if case let .header(header) = authorizer.identitySource {
+        switch authorizer.identitySource {
+        case let .header(header):
             let values = view.headers.values(for: header)
             token = values.isEmpty ? nil : values.joined(separator: ",")
+        case let .queryString(name):
+            token = view.queryPairs.last { $0.name == name }?.value
+        case .stageVariable, .context:
+            break
         }
         switch await jwtVerifier.verify(token, for: authorizer, requiredScopes: route.authorizationScopes, now: clock.now()) {
         case let .success(grant):
