@@ -15,7 +15,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        // JWT signing and verification (RS256 and friends) for JWT / Cognito authorizers and minted test tokens.
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
@@ -42,7 +44,10 @@ let package = Package(
         // Compiler-style diagnostics and position-aware YAML reading.
         .target(name: "SourceDiagnostics", dependencies: ["Yams", "JSONCore"]),
         // The API Gateway pipeline: definitions, routing, integrations, gateway responses. No networking inside.
-        .target(name: "Gateway", dependencies: ["JSONCore", "VTL", "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams"]),
+        .target(name: "Gateway", dependencies: [
+            "JSONCore", "VTL", "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams",
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ]),
         // SwiftNIO HTTP/1.1 server that serves a Gateway on loopback.
         .target(name: "GatewayServer", dependencies: [
             "Gateway", "HTTPMessage",
@@ -65,6 +70,8 @@ let package = Package(
             "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics", "ReportModel", "HTMLReport",
             "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "Yams",
             .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "CryptoExtras", package: "swift-crypto"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         // AWS Signature Version 4: signing requests and verifying signatures (swift-crypto's HMAC-SHA256).
         .target(name: "SigV4", dependencies: [
@@ -98,6 +105,7 @@ let package = Package(
         .testTarget(name: "JUnitTests", dependencies: ["JUnit", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "GatewayServer", "Backends", "CurlHTTP", "JSONCore", "TestSupport", "SigV4",
+            .product(name: "JWTKit", package: "jwt-kit"), .product(name: "CryptoExtras", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),

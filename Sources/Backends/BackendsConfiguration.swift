@@ -31,6 +31,8 @@ public struct BackendsConfiguration: Sendable {
     public var http: [(host: String, definition: HTTPDefinition)]
     /// API keys, usage plans and throttling the emulator enforces (`apiKeys:`, `usagePlans:`, `throttling:`).
     public var usagePlans = UsagePlanSettings()
+    /// JSON Web Key Sets trusted per issuer by JWT and Cognito authorizers (`jwtIssuers:`).
+    public var jwtTrust = JWTTrust()
     /// Where the configuration came from (a file path), for messages.
     public var source: String
     /// Warnings found while loading (errors are thrown instead).
@@ -65,6 +67,7 @@ public struct BackendsConfiguration: Sendable {
             merged.http.append(entry)
         }
         if !other.usagePlans.isEmpty { merged.usagePlans = other.usagePlans }
+        merged.jwtTrust = merged.jwtTrust.merging(other.jwtTrust)
         merged.diagnostics += other.diagnostics
         return merged
     }
@@ -169,7 +172,9 @@ public struct BackendsConfiguration: Sendable {
         }
         if directToUnmappedHosts, otherHosts == nil { otherHosts = ForwardingHTTPBackend.direct(client: sharedClient()) }
         let pool = BackendPool(functions: functions, httpClient: client, bootstrapDirectory: bootstrapDirectory)
-        return (BackendRegistry(lambdas: lambdas, httpHosts: hosts, otherHosts: otherHosts), pool)
+        var registry = BackendRegistry(lambdas: lambdas, httpHosts: hosts, otherHosts: otherHosts)
+        registry.jwtTrust = jwtTrust
+        return (registry, pool)
     }
 }
 

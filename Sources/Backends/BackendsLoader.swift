@@ -8,7 +8,7 @@ import Yams
 /// Reads backends files (`lambdas:` and `http:`), or the same mapping inline under a suite's `backends:`.
 /// Every problem is a `Diagnostic` with file:line:col; all of them are reported at once.
 public enum BackendsLoader {
-    static let topLevelKeys = ["lambdas", "http"] + UsagePlansLoader.topLevelKeys
+    static let topLevelKeys = ["lambdas", "http", "jwtIssuers"] + UsagePlansLoader.topLevelKeys
     static let lambdaKeys = ["script", "python", "node", "timeout", "env", "pool", "memory", "interpreter"]
     static let lambdaRuleKeys = ["when", "returns", "returnsRaw", "raises", "invokeError", "sleep"]
     static let raisesKeys = ["errorMessage", "errorType", "stackTrace"]
@@ -79,6 +79,7 @@ public enum BackendsLoader {
             }
         }
         configuration.usagePlans = UsagePlansLoader.read(root, reader: reader)
+        configuration.jwtTrust = JWTTrustLoader.read(root, reader: reader, base: base)
         if !root.contains("lambdas") && !root.contains("http") && root.entries.isEmpty {
             reader.warning("no backends defined: add 'lambdas:' and/or 'http:'", at: node)
         }

@@ -211,11 +211,15 @@ public enum EmulatorLauncher {
         let backends = loadedBackends.addingMissingFunctions(missingFunctions)
         let problems = mounted.flatMap { unmapped(api: $0.api, backends: backends, spec: $0.spec) }.filter { $0.severity == .error }
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
-        let registry: BackendRegistry, pool: BackendPool
+        var registry: BackendRegistry, pool: BackendPool
         do {
             (registry, pool) = try backends.makeRegistry(log: log ?? { _ in }, directToUnmappedHosts: spec.unmappedHosts == .callRealHost)
         } catch {
             throw EmulatorError(error.message)
+        }
+        // Tokens a suite mints (`jwt:`) verify on the embedded emulator whatever their issuer.
+        if mounted.contains(where: { $0.api.hasJWTAuthorizers }) {
+            registry.jwtTrust = registry.jwtTrust.merging(JWTTrust(keySetsForEveryIssuer: [LocalTokenMinter.trustedKeySet]))
         }
         func serve(_ api: APIDefinition, stage: String?) -> APIDefinition.Served {
             api.makeHandler(stage: stage, stageVariables: spec.stageVariables, backends: registry,

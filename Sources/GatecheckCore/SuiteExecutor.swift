@@ -103,6 +103,14 @@ struct SuiteExecutor {
             if let value = environment[String(name.dropFirst(4))] { redactor.add(value) }
         }
         var setupError: String?
+        for spec in suite.tokens {
+            do {
+                // Minted tokens are credentials: redacted like secrets everywhere a report shows them.
+                scope.suiteVariables[spec.variableName] = VariableValue(text: try await LocalTokenMinter.mint(spec), secret: true)
+            } catch {
+                setupError = "jwt.\(spec.name): cannot mint the token: \(error)"
+            }
+        }
         do {
             try scope.defineSuiteVariables(suite.variables)
         } catch {

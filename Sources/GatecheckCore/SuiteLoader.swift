@@ -159,7 +159,7 @@ struct SuiteParser {
     }
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
-                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath"]
+                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
@@ -187,6 +187,8 @@ struct SuiteParser {
         let tags = top["tags"].flatMap { self.tags($0, "tags") } ?? []
 
         known = Set(options.variables.keys)
+        let tokens = top["jwt"].map { tokenSpecs($0) } ?? []
+        known.formUnion(tokens.map(\.variableName))
         var variables: [VariableDefinition] = []
         if let varsNode = top["vars"], let mapping = reader.mapping(varsNode, "vars") {
             for entry in mapping.entries {
@@ -297,6 +299,7 @@ struct SuiteParser {
         var suite = Suite(name: name, file: file, description: description, tags: tags, variables: variables,
                           secrets: secrets, api: api, apiType: apiType, stage: stage, stageVariables: stageVariables,
                           backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
+        suite.tokens = tokens
         if let node = top["parameters"], let pairs = reader.stringPairs(node, "parameters") {
             suite.parameters = pairs.map { NamedValue(name: $0.0, value: $0.1) }
         }

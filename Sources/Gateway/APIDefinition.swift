@@ -134,6 +134,14 @@ public enum APIDefinition: Sendable {
     }
 
     /// The Lambda function names the integrations call (stage variables substituted where the kind allows it).
+    /// True when a route or method is protected by a JWT or Cognito user pool authorizer.
+    public var hasJWTAuthorizers: Bool {
+        switch self {
+        case let .rest(definition): return !definition.cognitoAuthorizers.isEmpty
+        case let .http(definition): return !definition.jwtAuthorizers.isEmpty
+        }
+    }
+
     public func referencedFunctions(stageVariables: [String: String]) -> Set<String> {
         switch self {
         case let .rest(definition): return definition.referencedFunctionNames(stageVariables: stageVariables)

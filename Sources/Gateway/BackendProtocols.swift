@@ -86,6 +86,8 @@ public struct BackendRegistry: Sendable {
     /// What serves a host `httpHosts` does not list (the real host, for `http: { "*": direct }` and
     /// `gatecheck emulate`); nil: such a request fails (`noBackend`).
     public var otherHosts: (any HTTPBackend)?
+    /// The JSON Web Key Sets JWT and Cognito authorizers verify tokens with (`jwtIssuers:`, the minting key).
+    public var jwtTrust = JWTTrust()
 
     public init(lambdas: [String: any LambdaBackend] = [:], httpHosts: [String: any HTTPBackend] = [:],
                 otherHosts: (any HTTPBackend)? = nil) {

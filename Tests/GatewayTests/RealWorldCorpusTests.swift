@@ -101,10 +101,9 @@ import Testing
         ]),
         "ls-openapi.cognito-auth.json": .loads(.rest, warnings: [
             "this document has HTTP API signals (payloadFormatVersion (line 120)) and REST API signals (responses (line 20), passthroughBehavior (line 26), integration type 'http' (line 28)); read as a REST API",
-            "Cognito user pool authorizer 'cognito-test-identity-source'", "Cognito user pool authorizer 'extra-test-identity-source'",
-            "Cognito user pool authorizer 'cognito-test-identity-source' on GET /default-no-scope",
-            "Cognito user pool authorizer 'cognito-test-identity-source' on GET /default-scope-override",
-            "Cognito user pool authorizer 'extra-test-identity-source' on GET /non-default-authorizer",
+            // The Cognito authorizers are enforced; their pool ARNs are deployment placeholders.
+            "providerARNs entry '${cognito_pool_arn}' of authorizer 'cognito-test-identity-source' is not a user pool ARN",
+            "providerARNs entry '${cognito_pool_arn}' of authorizer 'extra-test-identity-source' is not a user pool ARN",
             "payloadFormatVersion is an HTTP API (v2) setting and is ignored by a REST API integration",
         ], exchanges: [
             Exchange(request: "GET /test/nowhere", status: "403 Forbidden", response: missingToken),
@@ -119,10 +118,10 @@ import Testing
         ]),
         // `title: {Ref: AWS::StackName}`, Fn::Sub ${X.Arn} uris, and the `$default` path as SAM writes it.
         "sam-http_api_existing_openapi.body.yaml": .loads(.http, warnings: [
-            "JWT authorizer 'oauth2Auth'", "unknown key 'openIdConnectUrl' in securitySchemes.OpenIdAuth.x-amazon-apigateway-authorizer is ignored",
-            "JWT authorizer 'OpenIdAuth'", "authorizers on route 'POST /basic'",
-            "route 'GET /get/{something}/with/{params}' has no x-amazon-apigateway-integration", "authorizers on route 'POST /integration'",
-            "authorizers on route '$default'", "route '$default' has no x-amazon-apigateway-integration", "authorizers on route 'POST /oauth2'",
+            // The JWT authorizers (query string identity sources) are enforced.
+            "unknown key 'openIdConnectUrl' in securitySchemes.OpenIdAuth.x-amazon-apigateway-authorizer is ignored",
+            "route 'GET /get/{something}/with/{params}' has no x-amazon-apigateway-integration",
+            "route '$default' has no x-amazon-apigateway-integration",
         ], exchanges: [
             // Unmatched requests go to the $default route, which has no integration.
             Exchange(request: "GET /nowhere", status: "404 Not Found", response: notFound),

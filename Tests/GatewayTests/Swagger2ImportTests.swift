@@ -111,7 +111,7 @@ import Testing
             name: Authorization
             in: header
             x-amazon-apigateway-authtype: cognito_user_pools
-            x-amazon-apigateway-authorizer: { type: cognito_user_pools, providerARNs: [arn] }
+            x-amazon-apigateway-authorizer: { type: cognito_user_pools, providerARNs: ["arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_P"] }
         x-amazon-apigateway-request-validators:
           body: { validateRequestBody: true }
         paths:
@@ -131,9 +131,9 @@ import Testing
         #expect(post.validation?.bodySchemas.map(\.contentType) == ["application/json", "text/plain"])
         #expect(api.diagnostics.map(\.description) == [
             "conversions.yaml:22:17: warning: not supported by the emulator yet: formData parameter 'file' (Swagger 2.0); it is not validated or mapped",
-            "conversions.yaml:6:3: warning: not supported by the emulator yet: Cognito user pool authorizer 'cognito'; methods using it are served without authorization",
-            "conversions.yaml:19:7: warning: not supported by the emulator yet: Cognito user pool authorizer 'cognito' on POST /upload; served without authorization",
         ])
+        // The Cognito user pool authorizer of the Swagger security definition is enforced.
+        #expect(post.authorizationType == .cognitoUserPools && post.authorizerName == "cognito")
     }
 
     @Test func theBuiltInEmptyAndErrorModelsNeedNoDeclaration() throws {

@@ -9,7 +9,9 @@ enum SecurityScheme {
     case lambda(LambdaAuthorizer)
     /// `type: apiKey`, `name: x-api-key`, `in: header`: the method requires an API key.
     case apiKey
-    /// Cognito user pool or JWT authorizers (a load-time warning; the methods are served without them).
+    /// A REST Cognito user pool or HTTP API JWT authorizer (see JWTAuthorizer.swift).
+    case jwt(JWTAuthorizer)
+    /// A scheme the emulator does not enforce (a load-time warning; the methods are served without it).
     case notEmulated
     /// The scheme could not be read (errors reported).
     case invalid
@@ -52,9 +54,7 @@ enum SecurityScheme {
         let type = typeText.lowercased()
         switch (flavour, type) {
         case (.rest, "cognito_user_pools"), (.httpAPI, "jwt"):
-            reader.unsupported("\(flavour == .rest ? "Cognito user pool" : "JWT") authorizer '\(name)'",
-                               consequence: flavour == .rest ? "methods using it are served without authorization" : "requests are not authorized", at: keyNode)
-            return .notEmulated
+            return readJWT(name: name, authorizer: authorizer, scheme: scheme, keyNode: keyNode, flavour: flavour, reader: reader, context: context)
         case (.rest, "token"), (.rest, "request"), (.httpAPI, "request"):
             break
         default:

@@ -15,6 +15,8 @@ public struct HTTPAPIDefinition: Sendable {
     public var defaultRoute: HTTPAPIRoute?
     /// Lambda authorizers by security scheme name.
     public var authorizers: [String: LambdaAuthorizer] = [:]
+    /// JWT authorizers by security scheme name.
+    public var jwtAuthorizers: [String: JWTAuthorizer] = [:]
     /// `x-amazon-apigateway-cors`: nil when the API has no CORS configuration.
     public var cors: HTTPAPICors?
     /// Warnings found while loading (errors make loading fail instead).
@@ -80,8 +82,10 @@ public struct HTTPAPIRoute: Sendable {
     public var integration: HTTPAPIIntegration?
     /// `AWS_IAM` when the route's `security` names a SigV4 scheme (see HTTPAPIIAMAuthorization.swift).
     public var authorizationType: AuthorizationType
-    /// The Lambda authorizer (security scheme name) of a `CUSTOM` route.
+    /// The Lambda authorizer (security scheme name) of a `CUSTOM` route, or the JWT authorizer of a `JWT` route.
     public var authorizerName: String?
+    /// `authorizationScopes` of a `JWT` route: the token must hold at least one of them (none: any token).
+    public var authorizationScopes: [String] = []
 
     public init(routeKey: String, method: String?, path: String, segments: [Segment], integration: HTTPAPIIntegration?,
                 authorizationType: AuthorizationType = .none, authorizerName: String? = nil) {

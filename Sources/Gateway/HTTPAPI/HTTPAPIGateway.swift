@@ -16,6 +16,8 @@ public struct HTTPAPIGateway: GatewayHandler {
     /// The clock authorizer caching is measured by.
     public let clock: GatewayClock
     let authorizerCache = AuthorizerCache()
+    /// Verifies the tokens of JWT routes against `backends.jwtTrust`.
+    let jwtVerifier: JWTVerifier
     private let router: HTTPAPIRouter
 
     public init(api: HTTPAPIDefinition, stage: String = "$default", stageVariables: [String: String] = [:], backends: BackendRegistry,
@@ -27,6 +29,7 @@ public struct HTTPAPIGateway: GatewayHandler {
         self.backends = backends
         self.iamCredentials = iamCredentials
         router = HTTPAPIRouter(routes: api.routes, defaultRoute: api.defaultRoute)
+        jwtVerifier = JWTVerifier(trust: backends.jwtTrust)
     }
 
     /// Error bodies exactly as HTTP APIs send them (sources in docs/emulator.md, "HTTP APIs").
@@ -75,10 +78,13 @@ public struct HTTPAPIGateway: GatewayHandler {
     private func route(_ request: GatewayRequest) async -> GatewayOutcome {
         let clock = HTTPAPIClock.now()
         let requestID = GatewayIdentifiers.httpAPIRequestID()
-        func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String) -> GatewayOutcome {
+        func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String,
+                     headers extra: [(String, String)] = []) -> GatewayOutcome {
             var log = GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail)
             log.payloadFormatVersion = route?.integration?.payloadFormatVersion
-            return GatewayOutcome(response: Self.errorResponse(status, body, requestID: requestID, clock: clock), log: log)
+            var response = Self.errorResponse(status, body, requestID: requestID, clock: clock)
+            for (name, value) in extra { response.headers.add(name: name, value: value) }
+            return GatewayOutcome(response: response, log: log)
         }
 
         guard let innerPath = stagePath(of: request.path) else {
@@ -103,6 +109,11 @@ public struct HTTPAPIGateway: GatewayHandler {
         switch await authorizeLambda(route, view: original, context: context, innerPath: innerPath) {
         case let .proceed(grant): if let grant { context.record(grant) }
         case let .reject(status, body, detail): return failure(status, body, route: route, detail: detail)
+        }
+        switch await authorizeJWT(route, view: original) {
+        case let .proceed(grant): if let grant { context.record(grant) }
+        case let .reject(status, body, challenge, detail):
+            return failure(status, body, route: route, detail: detail, headers: [("www-authenticate", challenge)])
         }
         let evaluator = HTTPAPIMappingEvaluator(request: original, context: context, stageVariables: stageVariables)
         let (view, pathOverride) = evaluator.applyRequestMappings(integration.requestParameters, to: original)
@@ -330,6 +341,10 @@ struct HTTPAPIMappingEvaluator: Sendable {
         case "stage": return context.stage
         case "integrationStatus": return response.map { String($0.status) } ?? ""
         default:
+            if name.hasPrefix("authorizer.claims."), let claims = context.jwtClaims {
+                let key = String(name.dropFirst("authorizer.claims.".count))
+                return claims.last { $0.0 == key }.map { JWTClaimText.text($0.1) } ?? ""
+            }
             if name.hasPrefix("authorizer."), let values = context.authorizerContext {
                 let key = String(name.dropFirst("authorizer.".count))
                 return values.last { $0.0 == key }.map { headerText($0.1) } ?? ""

@@ -39,6 +39,14 @@ extension HTTPAPIDefinitionBuilder {
         let names = IAMSecurityDefinition.schemeNames(in: security)
         if names.contains(where: iamSchemes.contains) { return (.awsIAM, nil) }
         if let name = names.first(where: { authorizers[$0] != nil }) { return (.custom, name) }
+        if let name = names.first(where: { jwtAuthorizers[$0] != nil }) { return (.jwt, name) }
         return (.none, nil)
+    }
+
+    /// The `authorizationScopes` a route's `security` lists for its JWT authorizer.
+    func routeScopes(of operation: Node, authorizer: String?) -> [String] {
+        guard let authorizer, case let .mapping(fields) = operation,
+              let security = fields.first(where: { $0.key.string == "security" })?.value else { return [] }
+        return securityScopes(security, scheme: authorizer)
     }
 }

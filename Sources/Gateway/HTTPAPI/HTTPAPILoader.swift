@@ -182,6 +182,8 @@ struct HTTPAPIDefinitionBuilder {
     /// Lambda authorizers by scheme name, and schemes read but not emulated (JWT).
     var authorizers: [String: LambdaAuthorizer] = [:]
     var notEmulatedSchemes: Set<String> = []
+    /// JWT authorizers by scheme name (see Authorization/JWTAuthorizer.swift).
+    var jwtAuthorizers: [String: JWTAuthorizer] = [:]
 
     init(reader: YAMLReader) { self.reader = reader }
 
@@ -262,6 +264,7 @@ struct HTTPAPIDefinitionBuilder {
         var definition = HTTPAPIDefinition(title: title, file: reader.file, apiID: GatewayIdentifiers.stableID(title, length: 10, rules: .httpAPI),
                                            routes: routes, defaultRoute: defaultRoute, cors: cors)
         definition.authorizers = authorizers
+        definition.jwtAuthorizers = jwtAuthorizers
         return definition
     }
 
@@ -339,6 +342,7 @@ struct HTTPAPIDefinitionBuilder {
                 case .sigV4?: iamSchemes.insert(name)
                 case let .lambda(authorizer)?: authorizers[name] = authorizer
                 case .notEmulated?: notEmulatedSchemes.insert(name)
+                case let .jwt(authorizer)?: jwtAuthorizers[name] = authorizer
                 case .apiKey?, .invalid?, nil: break
                 }
             }
@@ -358,6 +362,7 @@ struct HTTPAPIDefinitionBuilder {
                 let (type, authorizer) = routeAuthorization(of: field.value)
                 route = HTTPAPIRoute(routeKey: "$default", method: nil, path: "$default", segments: [], integration: integration ?? nil,
                                      authorizationType: type, authorizerName: authorizer)
+                route?.authorizationScopes = type == .jwt ? routeScopes(of: field.value, authorizer: authorizer) : []
             } else if Self.operationMethods.contains(field.key) {
                 reader.error("the $default route is exported as 'x-amazon-apigateway-any-method' under '/$default'; "
                              + "'\(field.key)' is not allowed there", at: field.keyNode)
@@ -394,8 +399,10 @@ struct HTTPAPIDefinitionBuilder {
                 seenRoutes[normalized] = (routeKey, field.keyNode)
                 guard let integration = readOperation(field.value, routeKey: routeKey, isDefaultPath: false) else { continue }
                 let (type, authorizer) = routeAuthorization(of: field.value)
-                routes.append(HTTPAPIRoute(routeKey: routeKey, method: method, path: entry.key, segments: segments, integration: integration,
-                                           authorizationType: type, authorizerName: authorizer))
+                var route = HTTPAPIRoute(routeKey: routeKey, method: method, path: entry.key, segments: segments, integration: integration,
+                                         authorizationType: type, authorizerName: authorizer)
+                if type == .jwt { route.authorizationScopes = routeScopes(of: field.value, authorizer: authorizer) }
+                routes.append(route)
             } else if field.key == "trace" {
                 reader.error("HTTP API routes support GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS and ANY, not TRACE", at: field.keyNode)
             } else if field.key == "$ref" {
@@ -465,7 +472,7 @@ struct HTTPAPIDefinitionBuilder {
             reader.error("'isDefaultRoute' belongs to the '/$default' path only", at: operation.keyNode("isDefaultRoute") ?? flag)
         }
         if let security = operation["security"],
-           IAMSecurityDefinition.schemeNames(in: security).contains(where: { !iamSchemes.contains($0) && authorizers[$0] == nil }) {
+           IAMSecurityDefinition.schemeNames(in: security).contains(where: { !iamSchemes.contains($0) && authorizers[$0] == nil && jwtAuthorizers[$0] == nil }) {
             reader.unsupported("authorizers on route '\(routeKey)'; requests are not authorized", at: security)
         }
         guard let integrationNode = operation["x-amazon-apigateway-integration"] else {
@@ -825,9 +832,8 @@ struct HTTPAPIDefinitionBuilder {
             return nil
         }
         if let variable = name(after: "context.") {
-            // `$context.authorizer.x` of a Lambda authorizer renders; JWT claims and scopes are not emulated yet.
-            let lambdaAuthorizerVariable = variable.hasPrefix("authorizer.") && !variable.hasPrefix("authorizer.claims.")
-                && !variable.hasPrefix("authorizer.jwt.") && !variable.hasPrefix("authorizer.scopes")
+            // `$context.authorizer.x` of a Lambda authorizer and `$context.authorizer.claims.x` of a JWT one render.
+            let lambdaAuthorizerVariable = variable.hasPrefix("authorizer.")
             if !Self.contextVariables.contains(variable), !lambdaAuthorizerVariable {
                 reader.warning("context variable '$context.\(variable)' is not supported by the emulator yet; it renders empty", at: node)
             }

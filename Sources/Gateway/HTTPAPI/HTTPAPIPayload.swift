@@ -90,6 +90,10 @@ struct HTTPAPIRequestContext: Sendable {
     var authorizerContext: [(String, JSONValue)]?
     /// The authorizer's own `context` map (payload 2.0 events carry it as `requestContext.authorizer.lambda`).
     var authorizerLambdaContext: [(String, JSONValue)] = []
+    /// The verified token's claims once a JWT authorizer allowed the request (`$context.authorizer.claims.*`).
+    var jwtClaims: [(String, JSONValue)]?
+    /// The verified token's scopes (nil when it has none).
+    var jwtScopes: [String]?
 
     init(requestID: String, apiID: String, stage: String, route: HTTPAPIRoute, requestPath: String,
          clock: HTTPAPIClock, host: String?, userAgent: String?) {
@@ -157,7 +161,8 @@ enum HTTPAPIEvent {
         event.append(("requestContext", object([
             ("accountId", .string(EmulatorEnvironment.accountID)),
             ("apiId", .string(context.apiID)),
-        ] + (context.authorizerContext == nil ? [] : [("authorizer", object([("lambda", object(context.authorizerLambdaContext))]))]) + [
+        ] + (context.authorizerContext == nil ? [] : [("authorizer", object([("lambda", object(context.authorizerLambdaContext))]))])
+          + (context.jwtClaims == nil ? [] : [("authorizer", object([("jwt", JWTClaimText.event(context))]))]) + [
             ("domainName", .string(context.domainName)),
             ("domainPrefix", .string(context.domainPrefix)),
             ("http", object([
@@ -207,7 +212,8 @@ enum HTTPAPIEvent {
             ("requestContext", object([
                 ("accountId", .string(EmulatorEnvironment.accountID)),
                 ("apiId", .string(context.apiID)),
-            ] + (context.authorizerContext.map { [("authorizer", object($0))] } ?? []) + [
+            ] + (context.authorizerContext.map { [("authorizer", object($0))] } ?? [])
+              + (context.jwtClaims == nil ? [] : [("authorizer", JWTClaimText.event(context))]) + [
                 ("domainName", .string(context.domainName)),
                 ("domainPrefix", .string(context.domainPrefix)),
                 ("extendedRequestId", .string(context.requestID)),

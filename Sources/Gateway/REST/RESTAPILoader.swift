@@ -55,6 +55,8 @@ private struct Builder {
     var iamSchemes: Set<String> = []
     /// Lambda authorizers by scheme name; API key schemes; schemes read but not emulated (Cognito).
     var authorizers: [String: LambdaAuthorizer] = [:]
+    /// Cognito user pool authorizers by scheme name.
+    var cognitoAuthorizers: [String: JWTAuthorizer] = [:]
     var apiKeySchemes: Set<String> = []
     var notEmulatedSchemes: Set<String> = []
     var apiKeySource = APIKeySource.header
@@ -146,10 +148,12 @@ private struct Builder {
         }
         var router = RESTRouter()
         for resource in resources { router.insert(resource) }
-        return RESTAPIDefinition(title: title, file: reader.file, apiID: apiID, resources: resources,
-                                 gatewayResponses: gatewayResponses, binaryMediaTypes: binaryMediaTypes,
-                                 exportedStageName: exportedStageName, models: models, authorizers: authorizers,
-                                 apiKeySource: apiKeySource, diagnostics: [], router: router)
+        var definition = RESTAPIDefinition(title: title, file: reader.file, apiID: apiID, resources: resources,
+                                           gatewayResponses: gatewayResponses, binaryMediaTypes: binaryMediaTypes,
+                                           exportedStageName: exportedStageName, models: models, authorizers: authorizers,
+                                           apiKeySource: apiKeySource, diagnostics: [], router: router)
+        definition.cognitoAuthorizers = cognitoAuthorizers
+        return definition
     }
 
     // MARK: security schemes
@@ -164,6 +168,7 @@ private struct Builder {
         case let .lambda(authorizer)?: authorizers[scheme.key] = authorizer
         case .apiKey?: apiKeySchemes.insert(scheme.key)
         case .notEmulated?: notEmulatedSchemes.insert(scheme.key)
+        case let .jwt(authorizer)?: cognitoAuthorizers[scheme.key] = authorizer
         case .invalid?, nil: break
         }
     }
@@ -309,6 +314,7 @@ private struct Builder {
         var authorizationType = AuthorizationType.none
         var authorizerName: String?
         var apiKeyRequired = false
+        var authorizationScopes: [String] = []
         if let security = operation["security"] {
             let schemes = IAMSecurityDefinition.schemeNames(in: security)
             if schemes.contains(where: iamSchemes.contains) { authorizationType = .awsIAM }
@@ -319,13 +325,21 @@ private struct Builder {
                 authorizationType = .custom
                 authorizerName = name
             }
+            if let name = schemes.first(where: { cognitoAuthorizers[$0] != nil }) {
+                if authorizationType != .none {
+                    error("\(context) names more than one authorization (Cognito authorizer '\(name)' and another): a method has one authorization type", at: operation.keyNode("security"))
+                }
+                authorizationType = .cognitoUserPools
+                authorizerName = name
+                authorizationScopes = securityScopes(security, scheme: name)
+            }
             apiKeyRequired = schemes.contains(where: apiKeySchemes.contains)
             let notEmulated = schemes.filter(notEmulatedSchemes.contains)
             if !notEmulated.isEmpty {
                 reader.unsupported("Cognito user pool authorizer \(notEmulated.map { "'\($0)'" }.joined(separator: ", ")) on \(context)",
                                    consequence: "served without authorization", at: operation.keyNode("security"))
             }
-            let unknown = schemes.filter { !iamSchemes.contains($0) && authorizers[$0] == nil && !apiKeySchemes.contains($0) && !notEmulatedSchemes.contains($0) }
+            let unknown = schemes.filter { !iamSchemes.contains($0) && authorizers[$0] == nil && !apiKeySchemes.contains($0) && !notEmulatedSchemes.contains($0) && cognitoAuthorizers[$0] == nil }
             if !unknown.isEmpty {
                 reader.unsupported("security requirements \(unknown.map { "'\($0)'" }.joined(separator: ", ")) on \(context) (no such emulated security scheme); served without them", at: operation.keyNode("security"))
             }
@@ -354,9 +368,11 @@ private struct Builder {
         }
         let validation = readValidation(operation, pathParameters: pathParameters, context: context)
         guard let integration = readIntegration(integrationNode, context: context, path: path, methodResponses: methodResponses) else { return nil }
-        return RESTMethod(httpMethod: verb, resourcePath: path, resourceID: resourceID, integration: integration, validation: validation,
-                          methodResponses: methodResponses, authorizationType: authorizationType, authorizerName: authorizerName,
-                          apiKeyRequired: apiKeyRequired)
+        var method = RESTMethod(httpMethod: verb, resourcePath: path, resourceID: resourceID, integration: integration, validation: validation,
+                                methodResponses: methodResponses, authorizationType: authorizationType, authorizerName: authorizerName,
+                                apiKeyRequired: apiKeyRequired)
+        method.authorizationScopes = authorizationScopes
+        return method
     }
 
     // MARK: integration

@@ -16,6 +16,8 @@ public struct RESTGateway: GatewayHandler {
     /// The clock authorizer caching, throttling and quotas are measured by.
     public let clock: GatewayClock
     let authorizerCache = AuthorizerCache()
+    /// Verifies the tokens of Cognito user pool methods against `backends.jwtTrust`.
+    let jwtVerifier: JWTVerifier
     let usageMeter = UsageMeter()
 
     /// The account id shown in `$context.accountId` and `requestContext.accountId`.
@@ -23,6 +25,7 @@ public struct RESTGateway: GatewayHandler {
 
     public init(api: RESTAPIDefinition, stage: StageSettings = StageSettings(), backends: BackendRegistry,
                 iamCredentials: [String: String] = [:], usagePlans: UsagePlanSettings = UsagePlanSettings(), clock: GatewayClock = .system) {
+        jwtVerifier = JWTVerifier(trust: backends.jwtTrust)
         self.api = api
         self.stage = stage
         self.backends = backends
@@ -92,6 +95,7 @@ public struct RESTGateway: GatewayHandler {
         exchange.context = makeContext(exchange)
         try authorizeIAM(&exchange)
         let authorizerKey = try await authorizeLambda(&exchange)
+        try await authorizeCognito(&exchange)
         try meterUsage(&exchange, authorizerKey: authorizerKey)
         guard let method = exchange.method else { throw GatewayError.internalError("no method") }
         let integration = method.integration

@@ -15,6 +15,10 @@ public enum AuthorizationType: String, Sendable, Hashable {
     /// A Lambda authorizer (`x-amazon-apigateway-authtype: custom`, `x-amazon-apigateway-authorizer`) decides; see
     /// Authorization/AuthorizeStep.swift.
     case custom = "CUSTOM"
+    /// An HTTP API JWT authorizer verifies a bearer token (Authorization/JWTAuthorizer.swift).
+    case jwt = "JWT"
+    /// A REST Cognito user pool authorizer verifies the pool's ID or access token (Authorization/JWTAuthorizer.swift).
+    case cognitoUserPools = "COGNITO_USER_POOLS"
 }
 
 /// Reading IAM authorisation out of an OpenAPI export (shared by the REST and HTTP API loaders).

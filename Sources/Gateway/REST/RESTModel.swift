@@ -25,6 +25,8 @@ public struct RESTAPIDefinition: Sendable {
     public var models: [String: JSONValue]
     /// Lambda authorizers by security scheme name.
     public var authorizers: [String: LambdaAuthorizer] = [:]
+    /// Cognito user pool authorizers by security scheme name.
+    public var cognitoAuthorizers: [String: JWTAuthorizer] = [:]
     /// `x-amazon-apigateway-api-key-source`: where the API key of a method that requires one comes from.
     public var apiKeySource: APIKeySource = .header
     /// Warnings found while loading (unsupported features, unknown extensions). Errors are thrown instead.
@@ -102,6 +104,8 @@ public struct RESTMethod: Sendable {
     public var authorizationType: AuthorizationType = .none
     /// The Lambda authorizer (security scheme name) of a `CUSTOM` method.
     public var authorizerName: String?
+    /// `authorizationScopes` of a `COGNITO_USER_POOLS` method (the list under the scheme name in `security`).
+    public var authorizationScopes: [String] = []
     /// True when the method's `security` names an API key scheme (`type: apiKey`, `name: x-api-key`, `in: header`).
     public var apiKeyRequired = false
 }

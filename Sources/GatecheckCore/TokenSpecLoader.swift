@@ -1,0 +1,43 @@
+import Foundation
+import JSONCore
+import SourceDiagnostics
+import Yams
+
+extension SuiteParser {
+    static let tokenKeys = ["issuer", "audience", "claims", "scopes", "expiresIn", "key", "tamper"]
+
+    /// Reads `jwt:`: token name -> `{ issuer, audience, claims, scopes, expiresIn, key, tamper }`.
+    func tokenSpecs(_ node: Node) -> [TokenSpec] {
+        guard let mapping = reader.mapping(node, "jwt") else { return [] }
+        var specs: [TokenSpec] = []
+        for entry in mapping.entries {
+            let context = "jwt.\(entry.key)"
+            guard TemplateString.isValidName("jwt." + entry.key) else {
+                reader.error("invalid token name '\(entry.key)' (use letters, digits, '_', '-', '.')", at: entry.keyNode)
+                continue
+            }
+            guard let fields = reader.mapping(entry.value, context) else { continue }
+            reader.checkKeys(fields, allowed: Self.tokenKeys, context)
+            var spec = TokenSpec(name: entry.key)
+            spec.issuer = fields["issuer"].flatMap { reader.string($0, "\(context).issuer") }
+            if let audience = fields["audience"] {
+                if case .sequence = audience { spec.audience = reader.stringList(audience, "\(context).audience") ?? [] }
+                else if let text = reader.string(audience, "\(context).audience") { spec.audience = [text] }
+            }
+            if let claims = fields["claims"], let value = reader.json(claims, "\(context).claims") {
+                if case let .object(members) = value { spec.claims = members.map { ($0.key, $0.value) } }
+                else { reader.error("\(context).claims must be a mapping of claim names to values", at: claims) }
+            }
+            if let scopes = fields["scopes"] { spec.scopes = reader.stringList(scopes, "\(context).scopes") ?? [] }
+            if let expires = fields["expiresIn"], let seconds = reader.int(expires, "\(context).expiresIn") { spec.expiresIn = seconds }
+            if let keyNode = fields["key"], let text = reader.string(keyNode, "\(context).key") {
+                if let key = TokenSpec.Key(rawValue: text) { spec.key = key } else {
+                    reader.error("unknown key '\(text)' in \(context).key (expected gatecheck or untrusted)", at: keyNode)
+                }
+            }
+            if let tamper = fields["tamper"], let flag = reader.bool(tamper, "\(context).tamper") { spec.tamper = flag }
+            specs.append(spec)
+        }
+        return specs
+    }
+}
