@@ -62,8 +62,12 @@ enum AWSServiceProtocol: Equatable {
 
 /// Builds the service request of an AWS integration and sends it to the service backend the backends file maps
 /// for that service (`services: { sqs: { endpoint: ... } }`), with the integration timeout.
-struct ServiceIntegrationCaller: Sendable {
+public struct ServiceIntegrationCaller: Sendable {
     let backends: BackendRegistry
+
+    public init(backends: BackendRegistry) {
+        self.backends = backends
+    }
 
     /// The request of a REST `AWS` integration: `uri` is `arn:aws:apigateway:{region}:{service}:action/{Action}`
     /// or `...:{service}:path/{path}` (stage variables substituted). `action/` integrations go to `/` (query
@@ -71,7 +75,7 @@ struct ServiceIntegrationCaller: Sendable {
     /// their `Content-Type` unless the integration maps one); `path/` integrations go to `/{path}` with `{name}`
     /// placeholders filled from `integration.request.path.*`. Mapped headers and query parameters are added;
     /// the body is the rendered request template.
-    static func restRequest(uri: String, method: String, headers mappedHeaders: [(String, String)], query: [(String, String)],
+    public static func restRequest(uri: String, method: String, headers mappedHeaders: [(String, String)], query: [(String, String)],
                             path mappedPath: [String: String], body: [UInt8], contentType: String?,
                             timeoutMilliseconds: Int) -> ServiceRequest? {
         let parts = uri.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
