@@ -83,7 +83,7 @@ public struct EmbeddedEmulator: EmulatorProvider {
                 }
                 return []
             }
-            if !keys.contains("cases"), !keys.isDisjoint(with: ["lambdas", "http"]) {
+            if !keys.contains("cases"), !keys.isDisjoint(with: ["lambdas", "http", "services"]) {
                 return try BackendsLoader.load(path: path).diagnostics
             }
         } catch {
