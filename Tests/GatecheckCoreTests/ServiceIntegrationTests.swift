@@ -232,4 +232,42 @@ struct MotoServiceIntegrationTests {
         let stored = try moto.python("print(json.dumps(ddb.get_item(TableName='items', Key={'id': {'S': '7'}})['Item'], sort_keys=True))")
         #expect(stored.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"id": {"S": "7"}, "name": {"S": "widget"}}"#)
     }
+
+    @Test func httpAPISQSSendMessageSubtypePutsTheMessageInTheQueue() async throws {
+        let moto = try MotoServer()
+        let queueURL = try moto.python("print(sqs.create_queue(QueueName='events')['QueueUrl'])").trimmingCharacters(in: .whitespacesAndNewlines)
+        let workspace = Workspace()
+        workspace.write("apis/events.yaml", """
+        openapi: 3.0.1
+        info: { title: events, version: "1" }
+        paths:
+          /events:
+            post:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                integrationSubtype: SQS-SendMessage
+                payloadFormatVersion: "1.0"
+                credentials: arn:aws:iam::123456789012:role/ApiSqs
+                requestParameters:
+                  QueueUrl: \(queueURL)
+                  MessageBody: $request.body.message
+        """)
+        let suite = """
+        api: apis/events.yaml
+        apiType: http
+        backends:
+          services:
+            sqs: { endpoint: \(moto.endpoint) }
+        cases:
+          - name: send
+            request: { method: POST, path: /events, body: { json: { message: "hello & welcome" } } }
+            expect: { status: 200 }
+        """
+        let run = await runSuites(["events.yaml": suite], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(run.summary.exitCode == 0, "\(run.console)\(run.errors)")
+        let received = try moto.python("""
+        print(json.dumps([m['Body'] for m in sqs.receive_message(QueueUrl='\(queueURL)', MaxNumberOfMessages=10).get('Messages', [])]))
+        """)
+        #expect(received.trimmingCharacters(in: .whitespacesAndNewlines) == #"["hello & welcome"]"#)
+    }
 }

@@ -96,7 +96,7 @@ import Testing
         #expect(request.pathAndQuery == "/?Action=SendMessage&QueueUrl=https%3A%2F%2Fsqs.eu-west-1.amazonaws.com%2F1%2Fq&MessageBody=a%20b")
     }
 
-    @Test func httpAPIIntegrationSubtypesLoadWithAWarningAndAnswer500() async throws {
+    @Test func httpAPIIntegrationSubtypesBuildTheServiceCall() async throws {
         let text = """
         openapi: "3.0.1"
         info: {title: events, version: "1"}
@@ -111,17 +111,26 @@ import Testing
                   Detail: "$request.body.Detail"
                   DetailType: MyDetailType
                   Source: WebApp
+                  Region: eu-west-1
                 payloadFormatVersion: "1.0"
                 type: "aws_proxy"
                 connectionType: "INTERNET"
         """
         let api = try HTTPAPILoader.load(text: text, file: "events.yaml")
-        #expect(api.diagnostics.map(\.description) == [
-            "events.yaml:7:29: warning: not supported by the emulator yet: AWS service integration to EventBridge (PutEvents, integrationSubtype EventBridge-PutEvents) on 'POST /'; the route loads and requests to it answer 500 Internal Server Error",
-        ])
-        let outcome = await HTTPAPIGateway(api: api, backends: BackendRegistry()).handle(GatewayRequest(method: "POST", target: "/", body: Array(#"{"Detail": {}}"#.utf8)))
-        #expect(outcome.response.status == 500)
-        #expect(String(decoding: outcome.response.body, as: UTF8.self) == #"{"message":"Internal Server Error"}"#)
-        #expect(outcome.log.detail?.hasPrefix("not supported by the emulator: AWS service integration to EventBridge (PutEvents") == true)
+        #expect(api.diagnostics.isEmpty, "\(api.diagnostics)")
+        let unmapped = await HTTPAPIGateway(api: api, backends: BackendRegistry()).handle(GatewayRequest(method: "POST", target: "/", body: Array(#"{"Detail": {}}"#.utf8)))
+        #expect(unmapped.response.status == 500)
+        #expect(String(decoding: unmapped.response.body, as: UTF8.self) == #"{"message":"Internal Server Error"}"#)
+        #expect(unmapped.log.detail == "no backend is registered for service 'events' (add it under 'backends: services:')")
+
+        let events = RecordingService()
+        let outcome = await HTTPAPIGateway(api: api, backends: BackendRegistry(services: ["events": events]))
+            .handle(GatewayRequest(method: "POST", target: "/", body: Array(#"{"Detail": {"id": 1}}"#.utf8)))
+        #expect(outcome.response.status == 200)
+        let request = try #require(events.requests.first)
+        #expect(request.region == "eu-west-1")
+        #expect(request.headers["X-Amz-Target"] == "AWSEvents.PutEvents")
+        #expect(request.headers["Content-Type"] == "application/x-amz-json-1.1")
+        #expect(String(decoding: request.body, as: UTF8.self) == #"{"Entries":[{"Detail":"{\"id\":1}","DetailType":"MyDetailType","Source":"WebApp"}]}"#)
     }
 }

@@ -1,4 +1,5 @@
 import HTTPMessage
+import JSONCore
 
 /// One request API Gateway sends to an AWS service for an `AWS` integration (REST) or an `integrationSubtype`
 /// (HTTP API), before it is signed: the service backend adds the endpoint, the signature and sends it.
@@ -117,6 +118,56 @@ public struct ServiceIntegrationCaller: Sendable {
         }
         return ServiceRequest(service: service, action: action, region: region, method: method, pathAndQuery: path,
                               headers: headers, body: body, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// The request of an HTTP API `integrationSubtype` (`SQS-SendMessage`, `EventBridge-PutEvents`,
+    /// `Kinesis-PutRecord`, `StepFunctions-StartExecution`, ...) with its evaluated `requestParameters`: SQS actions
+    /// as a form-encoded query-protocol body (`Action=SendMessage&QueueUrl=...&MessageBody=...`); the JSON services
+    /// with `X-Amz-Target` and the action's JSON body: EventBridge's one-entry `{"Entries": [...]}`, Kinesis's
+    /// parameters as they are named, Step Functions' with a lower-case first letter (`stateMachineArn`, `input`).
+    /// `Region` picks the signing region (default us-east-1) and is not sent. Nil for a subtype not served.
+    public static func subtypeRequest(_ subtype: String, parameters: [(String, String)], timeoutMilliseconds: Int) -> ServiceRequest? {
+        let pieces = subtype.split(separator: "-", maxSplits: 1).map(String.init)
+        guard pieces.count == 2 else { return nil }
+        let action = pieces[1]
+        let region = parameters.last { $0.0 == "Region" }?.1 ?? EmulatorEnvironment.region
+        let fields = parameters.filter { $0.0 != "Region" }
+        func jsonObject(_ pairs: [(String, String)]) -> String {
+            "{" + pairs.map { JSONValue.string($0.0).serialized(.compact) + ":" + jsonField($0.0, $0.1) }.joined(separator: ",") + "}"
+        }
+        func jsonField(_ name: String, _ value: String) -> String {
+            // List-valued fields take a JSON array as written, or one string.
+            if name == "Resources" {
+                if case .array? = try? JSONValue.parse(value) { return value }
+                return "[" + JSONValue.string(value).serialized(.compact) + "]"
+            }
+            return JSONValue.string(value).serialized(.compact)
+        }
+        let service: String
+        var headers = HTTPHeaders([("Accept", "application/json")])
+        let body: String
+        switch pieces[0] {
+        case "SQS":
+            service = "sqs"
+            headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            body = ([("Action", action)] + fields).map {
+                "\(URLCoding.encodeQueryComponent($0.0, rules: .restAPI))=\(URLCoding.encodeQueryComponent($0.1, rules: .restAPI))"
+            }.joined(separator: "&")
+        case "EventBridge", "Kinesis", "StepFunctions":
+            service = pieces[0] == "EventBridge" ? "events" : pieces[0] == "Kinesis" ? "kinesis" : "states"
+            guard case let .json(prefix, version) = AWSServiceProtocol.of(service) else { return nil }
+            headers.add(name: "X-Amz-Target", value: "\(prefix).\(action)")
+            headers.add(name: "Content-Type", value: "application/x-amz-json-\(version)")
+            switch service {
+            case "events": body = #"{"Entries":["# + jsonObject(fields) + "]}"
+            case "states": body = jsonObject(fields.map { (($0.0.first.map { String($0).lowercased() } ?? "") + $0.0.dropFirst(), $0.1) })
+            default: body = jsonObject(fields)
+            }
+        default:
+            return nil
+        }
+        return ServiceRequest(service: service, action: action, region: region, method: "POST", pathAndQuery: "/",
+                              headers: headers, body: Array(body.utf8), timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Sends `request` to the backend mapped for its service.
