@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "EmulatorReliabilityTests", dependencies: [
             "Gateway", "GatewayServer", "Backends", "JSONCore",
         ], exclude: ["Fixtures"]),
-        .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport"]),
+        .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport", "Yams"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),

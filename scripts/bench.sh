@@ -8,6 +8,7 @@
 #   BENCH_SCRATCH=DIR    SwiftPM scratch path for the release build (default: .build)
 #   BENCH_KEEP=1         keep the temporary directory with the generated suites and reports
 #   BENCH_STATIC=1       link the Swift runtime statically (--static-swift-stdlib): faster process start
+#   BENCH_ONLY=runner    only the runner section; BENCH_ONLY=html only the HTML report's size and opening time
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,6 +25,14 @@ if [ "${#missing[@]}" -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Chromium (the HTML report's opening time) is optional: without it that row says "not measured".
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "bench: installing chromium with apt-get (the HTML report's opening time)" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    { $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq chromium >/dev/null; } \
+        || echo "bench: chromium could not be installed; the HTML report's opening time is not measured" >&2
 fi
 
 if [ -n "${BENCH_BIN_DIR:-}" ]; then

@@ -71,6 +71,10 @@ public struct ConsoleReport: Sendable {
         var lines: [String] = []
         if let junit = summary.junitPath { lines.append(style.dim("JUnit report: \(junit)")) }
         if let html = summary.htmlPath { lines.append(style.dim("HTML report: \(html)")) }
+        if let coverage = summary.coverage {
+            lines.append(coverage.summaryLine(reportPath: summary.coveragePath))
+            if let path = summary.coveragePath { lines.append(style.dim("Coverage report: \(path)")) }
+        }
         lines.append(summary.countsLine)
         return lines.joined(separator: "\n") + "\n"
     }

@@ -24,6 +24,10 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Every warning about the API definition is an error (API Gateway import's `failOnWarnings=true`; `--fail-on-warnings`).
+    public var failOnWarnings = false
+    /// Record what the gateway does with each request, for gateway coverage (`RunningEmulator.coverage`).
+    public var recordsCoverage = false
     /// Lambda functions the API names but no backend maps: `.refuse` (`gatecheck run`: suites stay hermetic) or
     /// `.answerAsMissing` (`gatecheck emulate`: a start-up warning, and invoking them answers as for a function that
     /// does not exist).
@@ -85,7 +89,8 @@ public enum EmulatorLauncher {
     static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
         let functionNames = (try? loadBackends(spec))?.functionNames ?? []
         return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },
-                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames)) { readAs in
+                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames),
+                                      failOnWarnings: spec.failOnWarnings) { readAs in
             guard let readAs else {
                 return Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
             }
@@ -187,12 +192,15 @@ public enum EmulatorLauncher {
                                      iamCredentials: spec.iamCredentials, usagePlans: backends.usagePlans)
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
-            let server = try await GatewayServer.start(handler: served.handler, configuration: configuration, log: log)
+            let recorder = spec.recordsCoverage ? GatewayRecorder() : nil
+            let handler: any GatewayHandler = recorder.map { RecordingGatewayHandler(served.handler, recorder: $0) } ?? served.handler
+            let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
             let notices = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity != .error }
             return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
                                    warnings: api.diagnostics + backends.diagnostics + notices + iamWarnings(api: api, spec: spec)
                                        + usagePlanWarnings(api: api, backends: backends, spec: spec)
-                                       + missingFunctionWarnings(missingFunctions, spec: spec))
+                                       + missingFunctionWarnings(missingFunctions, spec: spec),
+                                   recorder: recorder, declared: recorder == nil ? nil : api.declaredSurface)
         } catch {
             await pool.shutdown()
             throw EmulatorError("cannot start the emulator's server on \(host):\(port): \(error)")
@@ -250,6 +258,14 @@ public struct RunningEmulator: EmulatorInstance {
     public let kind: String
     /// Load-time warnings (unsupported features) worth showing at start-up.
     public let warnings: [Diagnostic]
+    let recorder: GatewayRecorder?
+    let declared: DeclaredSurface?
+
+    /// What the gateway did with the requests so far against what the API declares (when the spec recorded it).
+    public var coverage: CoverageRecording? {
+        guard let recorder, let declared else { return nil }
+        return .emulator(declared: declared, recorder: recorder)
+    }
 
     /// Starts the worker processes of real-code backends now rather than on the first request.
     public func prewarm() async { await pool.prewarm() }

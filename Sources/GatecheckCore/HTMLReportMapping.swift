@@ -34,10 +34,25 @@ enum HTMLReportMapping {
 
     /// The whole run. The header's target is the first suite's (redacted) target, or the embedded emulator; the
     /// properties are the JUnit `<properties>` of the first suite (redacted there), without the per-suite `file` and the `target` shown above them.
+    /// The coverage section of the HTML report.
+    static func coverage(_ coverage: GatewayCoverage) -> CoverageSummary {
+        let source = switch coverage.source {
+        case .embeddedEmulator: "recorded inside the embedded emulator"
+        case .deployedStage: "deployed stage: only the declared method-response statuses observed in responses"
+        case nil: "mixed: embedded emulator and deployed stage"
+        }
+        return CoverageSummary(source: source, percent: coverage.percentText, totals: coverage.totals.text,
+                               apis: coverage.apis.map { api in
+                                   CoverageSummary.API(file: api.file, kind: api.kind == "http" ? "HTTP API" : "REST API", suites: api.suites,
+                                                       totals: api.totals.text, percent: api.totals.percent.map(GatewayCoverage.formatPercent) ?? "n/a")
+                               },
+                               neverExercised: coverage.neverExercised)
+    }
+
     static func run(_ summary: RunSummary, suites: [SuiteReport], usesEmulator: Bool, started: Date) -> RunReport {
         let first = summary.suites.first
         let target = usesEmulator ? "embedded emulator" : first?.target ?? "(no suite ran)"
-        let properties = (first?.properties ?? []).filter { $0.name != "file" && $0.name != "target" }.map { ReportProperty(name: $0.name, value: $0.value) }
+        let properties = (first?.properties ?? []).filter { $0.name != "file" && $0.name != "target" && !$0.name.hasPrefix("coverage.") }.map { ReportProperty(name: $0.name, value: $0.value) }
         return RunReport(target: target, properties: properties, started: started, duration: summary.duration.seconds,
                          exitStatus: summary.exitCode, suites: suites,
                          warnings: summary.diagnostics.filter { $0.severity != .error }.map(\.description))

@@ -77,6 +77,8 @@ public struct SuiteResult: Sendable {
     /// The JUnit `<properties>`: target, baseURL, auth, file, gatecheck.version and the `--property` pairs
     /// (empty: `target`, `file` and `gatecheck.version` are written).
     public var properties: [NamedValue] = []
+    /// What the gateway did with the suite's requests against what its API declares (embedded emulator only).
+    public var coverage: CoverageRecording?
     /// Secret values the suite's run learned (captures, `secrets:` variables...), for the one redaction pass
     /// (`SuiteResult.redacted(by:)`), which empties it. Never reported.
     var learnedSecrets: [String] = []
@@ -113,6 +115,10 @@ public struct RunSummary: Sendable {
     public var junitPath: String?
     /// Where the HTML report was written, if it was.
     public var htmlPath: String? = nil
+    /// Gateway coverage of the run (nil when none was recorded or `--no-coverage`).
+    public var coverage: GatewayCoverage? = nil
+    /// Where `coverage.json` was written, if it was.
+    public var coveragePath: String? = nil
 
     public var exitCode: Int32 { exitStatus.rawValue }
     public var passed: Int { suites.reduce(0) { $0 + $1.passed } }

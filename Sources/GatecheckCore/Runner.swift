@@ -106,6 +106,14 @@ public struct RunConfiguration: Sendable {
     public var htmlPath: String?
     /// `--html-previous FILE`: an earlier HTML or JUnit report; the HTML report shows what changed since.
     public var htmlPreviousPath: String?
+    /// `--coverage` / `--no-coverage`: report gateway coverage after the run, in `coverage.json`, the JUnit
+    /// `<properties>` and the HTML report. Nil (the default): on against the embedded emulator, off against a
+    /// deployed stage; true: also against a deployed stage (what responses show: declared method-response statuses).
+    public var coverage: Bool?
+    /// `--coverage-report FILE`; nil: `coverage.json` beside the JUnit report (none when no JUnit report is written).
+    public var coveragePath: String?
+    /// `--min-coverage PCT`: a run whose gateway coverage is below this percentage fails (exit 1).
+    public var minCoverage: Double?
 
     public init() {}
 }
@@ -360,7 +368,10 @@ public struct GatecheckRunner: Sendable {
                 }
                 startNext()
                 pending[index] = result
-                while let ready = pending.removeValue(forKey: emitted) {
+                while var ready = pending.removeValue(forKey: emitted) {
+                    if config.coverage != false, let recording = ready.coverage {
+                        ready.properties += GatewayCoverage([(suite: ready.name, recording: recording)]).junitProperties
+                    }
                     config.output(console.suiteBlock(ready))
                     if let writer, reportError == nil {
                         do { try writer.write(JUnitMapping.testSuite(ready)) } catch { reportError = "\(error)" }
@@ -397,8 +408,36 @@ public struct GatecheckRunner: Sendable {
             config.errorOutput("gatecheck: error: cannot write the JUnit report: \(reportError)\n")
             summary.exitStatus = .invalidInput
         }
+        if config.coverage != false {
+            let recordings = results.compactMap { result in result.coverage.map { (suite: result.name, recording: $0) } }
+            if !recordings.isEmpty {
+                let coverage = GatewayCoverage(recordings).relativeFiles(to: config.workingDirectory)
+                summary.coverage = coverage
+                if let path = config.coveragePath ?? Self.defaultCoveragePath(junitPath: config.junitPath) {
+                    do {
+                        try CoverageReportFile.write(coverage, to: path)
+                        summary.coveragePath = path
+                    } catch {
+                        config.errorOutput("gatecheck: error: cannot write the coverage report \(path): \(error)\n")
+                        summary.exitStatus = .invalidInput
+                    }
+                }
+            }
+        }
+        if let minimum = config.minCoverage, summary.exitStatus == .passed {
+            if let percent = summary.coverage?.totals.percent {
+                if percent < minimum {
+                    config.errorOutput("gatecheck: gateway coverage \(GatewayCoverage.formatPercent(percent)) is below --min-coverage \(GatewayCoverage.formatPercent(minimum))\n")
+                    summary.exitStatus = .failed
+                }
+            } else {
+                config.errorOutput("gatecheck: --min-coverage \(GatewayCoverage.formatPercent(minimum)): no gateway coverage was recorded (it is recorded by the embedded emulator, for suites with an `api:`)\n")
+                summary.exitStatus = .failed
+            }
+        }
         if let htmlPath = config.htmlPath {
-            let report = HTMLReportMapping.run(summary, suites: htmlSuites, usesEmulator: config.target == nil, started: startDate)
+            var report = HTMLReportMapping.run(summary, suites: htmlSuites, usesEmulator: config.target == nil, started: startDate)
+            report.coverage = summary.coverage.map(HTMLReportMapping.coverage)
             let comparison = previousOutcomes.map { RunComparison(previous: $0, current: report, source: config.htmlPreviousPath ?? "") }
             do {
                 try HTMLReportFile.write(report, comparison: comparison, to: htmlPath)
@@ -411,6 +450,12 @@ public struct GatecheckRunner: Sendable {
         if summary.exitStatus == .interrupted { config.errorOutput("gatecheck: interrupted; cases not run are reported as skipped\n") }
         config.output("\n" + console.summary(summary))
         return summary
+    }
+
+    /// `coverage.json` in the JUnit report's directory (nil when no JUnit report is written).
+    static func defaultCoveragePath(junitPath: String?) -> String? {
+        guard let junitPath else { return nil }
+        return ((junitPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("coverage.json")
     }
 
     /// What the suite task group yields: a finished suite, or the end of the interruption grace period.
@@ -488,15 +533,23 @@ public struct GatecheckRunner: Sendable {
         } else {
             baseURL = "embedded emulator (unavailable)"
         }
-        let executor = SuiteExecutor(suite: suite, baseURL: baseURL, client: client,
+        var executor = SuiteExecutor(suite: suite, baseURL: baseURL, client: client,
                                      commandLineVariables: configuration.variables, environment: configuration.environment,
                                      defaultTimeout: configuration.timeout ?? .seconds(30), selection: selection, failFast: latch,
                                      reliability: ExecutionReliability(configuration: configuration, interruption: interruption),
                                      targetHeaders: target.profile?.headers ?? HTTPHeaders(), authorizer: target.authorizer(for: suite),
                                      runSecrets: secrets, checksSnapshots: configuration.record == nil,
                                      transcribesPassingCases: configuration.verbose)
+        // A deployed stage's coverage is what its responses show, attributed to methods by the suite's definition.
+        let deployedAPI = target.profile != nil && configuration.coverage == true
+            ? (try? (configuration.emulator as? EmbeddedEmulator ?? EmbeddedEmulator()).spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
+        if deployedAPI != nil { executor.observedExchanges = ObservedExchanges() }
         var result = await executor.run()
         await instance?.stop()
+        if configuration.coverage != false { result.coverage = instance?.coverage }
+        if let deployedAPI, let observed = executor.observedExchanges {
+            result.coverage = .deployed(api: deployedAPI, observed: observed.relative(to: baseURL))
+        }
         if let profile = target.profile { result.target = redactor.redact(profile.displayBaseURL) }
         result.properties = target.reportProperties(for: suite, baseURL: baseURL, shardID: shardID, redactor: redactor)
         return result
@@ -526,14 +579,14 @@ public struct GatecheckRunner: Sendable {
         // Files named on their own that are API definitions or backends files are checked as such.
         var suitePaths: [String] = []
         var diagnostics: [Diagnostic] = []
-        var definitions = 0
+        var definitions: [(path: String, check: DefinitionCheck)] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             if let emulator, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
                case let .success(text) = YAMLSource.readText(path: path), SuiteLoader.isNotASuite(text, file: path),
                let found = emulator.checkDefinition(path: path, text: text) {
-                diagnostics += found
-                definitions += 1
+                diagnostics += found.diagnostics
+                definitions.append((path, found))
                 continue
             }
             suitePaths.append(path)
@@ -548,19 +601,33 @@ public struct GatecheckRunner: Sendable {
         errorOutput(ConsoleReport.diagnostics(diagnostics))
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         if errorCount > 0 {
-            errorOutput("gatecheck: \(errorCount) error\(errorCount == 1 ? "" : "s") in the suites\n")
+            // Say what was checked: the suites, and each definition file with what it was read as.
+            func errors(_ items: [Diagnostic]) -> Int { items.filter { $0.severity == .error }.count }
+            func count(_ n: Int) -> String { "\(n) error\(n == 1 ? "" : "s")" }
+            var places: [String] = []
+            let definitionErrors = definitions.map { (path: $0.path, kind: $0.check.kind, errors: errors($0.check.diagnostics)) }.filter { $0.errors > 0 }
+            let suiteErrors = errorCount - definitionErrors.reduce(0) { $0 + $1.errors }
+            if suiteErrors > 0 { places.append((definitionErrors.isEmpty ? "" : "\(count(suiteErrors)) ") + "in the suites") }
+            for item in definitionErrors {
+                places.append((definitionErrors.count == 1 && suiteErrors == 0 ? "" : "\(count(item.errors)) ") + "in \(item.path) (checked as \(item.kind))")
+            }
+            errorOutput("gatecheck: \(count(errorCount)) " + places.joined(separator: ", ") + "\n")
             return .invalidInput
         }
-        if loaded.suites.isEmpty && definitions == 0 {
+        for (path, check) in definitions {
+            let warnings = check.diagnostics.filter { $0.severity == .warning }.count
+            output("\(path): \(check.summary)" + (warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s") above)" : "") + "\n")
+        }
+        if loaded.suites.isEmpty && definitions.isEmpty {
             errorOutput("gatecheck: error: no suites found in \(paths.joined(separator: ", "))\n")
             return .invalidInput
         }
         let cases = loaded.suites.reduce(0) { $0 + $1.cases.count }
         var parts: [String] = []
-        if !loaded.suites.isEmpty || definitions == 0 {
+        if !loaded.suites.isEmpty || definitions.isEmpty {
             parts.append("\(loaded.suites.count) suite\(loaded.suites.count == 1 ? "" : "s"), \(cases) case\(cases == 1 ? "" : "s")")
         }
-        if definitions > 0 { parts.append("\(definitions) definition file\(definitions == 1 ? "" : "s")") }
+        if !definitions.isEmpty { parts.append("\(definitions.count) definition file\(definitions.count == 1 ? "" : "s")") }
         output(parts.joined(separator: ", ") + ": valid\n")
         return .passed
     }

@@ -88,6 +88,8 @@ struct SuiteExecutor {
     var runSecrets: [String] = []
     /// Whether `snapshot: true` is asserted (not while `gatecheck record` is writing the snapshots).
     var checksSnapshots = true
+    /// Collects the method, URL and status of every response received (gateway coverage of a deployed stage).
+    var observedExchanges: ObservedExchanges?
     /// `--verbose`: passing cases keep their request/response transcript too (failed and errored ones always do).
     var transcribesPassingCases = false
 
@@ -291,6 +293,9 @@ struct SuiteExecutor {
                                       body: sent.body.isEmpty && !Self.methodsWithBody.contains(sent.method) ? nil : sent.body,
                                       timeout: timeout, followRedirects: false)
             let transfer = await client.send(request).map { $0.showingNonUTF8HeaderBytes() }
+            if let observedExchanges, case let .success(response) = transfer {
+                observedExchanges.append(ObservedExchange(method: sent.method, url: sent.url, status: response.status))
+            }
             guard retry < policy.retries, policy.allowsRetry(method: sent.method), !Task.isCancelled else { return (transfer, false) }
             var retryAfter: Duration?
             let kind: CaseAttempt.Kind, message: String, type: String

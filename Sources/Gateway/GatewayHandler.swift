@@ -1,11 +1,24 @@
-/// One line of the emulator's request log: what the gateway did with a request.
-public struct GatewayLogEntry: Sendable {
-    /// Route or resource matched, e.g. `GET /items/{id}`; nil when nothing matched.
+/// One line of the emulator's request log: what the gateway did with a request. It is also the coverage record
+/// of the request (see `Gateway/Coverage/`): the pipeline fills it as it goes, with no networking involved.
+public struct GatewayLogEntry: Sendable, Hashable {
+    /// Route or resource matched, e.g. `GET /items/{id}` (an HTTP API's route key); nil when nothing matched.
     public var route: String?
     /// `AWS`, `AWS_PROXY`, `HTTP`, `HTTP_PROXY`, `MOCK`, or nil when no integration ran.
     public var integrationType: String?
-    /// The integration response chosen (its selection pattern, `default` for the default one).
+    /// The integration response chosen (its selection pattern, `default` for the default one); for an HTTP API,
+    /// `responseParameters.<status>` when a response mapping was applied.
     public var selectedResponse: String?
+    /// The status code of the integration response chosen (REST non-proxy integrations).
+    public var integrationResponseStatus: String?
+    /// The status the method answered with when the integration's answer reached the client (nil when the gateway
+    /// answered with an error of its own).
+    public var methodResponseStatus: Int?
+    /// The gateway response type produced (`MISSING_AUTHENTICATION_TOKEN`, `BAD_REQUEST_BODY`, ...), REST APIs.
+    public var gatewayResponseType: String?
+    /// The customised gateway response applied (`DEFAULT_4XX` for a 4XX type without its own customisation), if any.
+    public var gatewayResponseCustomization: String?
+    /// An HTTP API Lambda integration's payload format version (`1.0` or `2.0`).
+    public var payloadFormatVersion: String?
     /// Why the gateway answered with an error of its own (configuration error, template failure, ...).
     public var detail: String?
 

@@ -20,6 +20,8 @@ public struct HTMLReportRenderer: Sendable {
         try! library.register(HTMLTemplates.page, named: "page")
         try! library.register(HTMLTemplates.caseItem, named: "case")
         try! library.register(HTMLTemplates.message, named: "message")
+        try! library.register(HTMLTemplates.caseData, named: "caseData")
+        try! library.register(HTMLTemplates.caseLine, named: "caseLine")
         self.library = library
     }
 
@@ -64,6 +66,14 @@ public struct HTMLReportRenderer: Sendable {
             "outcomesJSON": Self.scriptSafeJSON(outcomes),
             "generator": "gatecheck",
         ]
+        if let coverage = report.coverage {
+            context["coverage"] = [
+                "source": coverage.source, "percent": coverage.percent, "totals": coverage.totals,
+                "apis": coverage.apis.map { ["file": $0.file, "kind": $0.kind, "suites": $0.suites.joined(separator: ", "), "totals": $0.totals, "percent": $0.percent] },
+                "neverExercised": coverage.neverExercised, "hasNeverExercised": !coverage.neverExercised.isEmpty,
+                "neverExercisedCount": String(coverage.neverExercised.count),
+            ] as [String: Any]
+        }
         if let comparison {
             context["comparison"] = [
                 "source": comparison.source,
@@ -105,6 +115,10 @@ public struct HTMLReportRenderer: Sendable {
              "kind": attempt.gotResponse ? "failure" : "error"] as [String: Any]
         }
         context["hasAttempts"] = !item.attempts.isEmpty
+        // A case with nothing to show below its summary line (a plain pass) gets no detail block: fewer nodes for the
+        // browser in a report of thousands of cases.
+        context["hasDetail"] = item.message != nil || !item.failures.isEmpty || !item.attempts.isEmpty || !item.notes.isEmpty
+            || !(item.transcript ?? "").isEmpty
         if let transcript = item.transcript, !transcript.isEmpty {
             context["transcript"] = transcript
             if let exchange = Exchange(transcript: transcript) {

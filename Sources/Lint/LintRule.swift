@@ -38,6 +38,10 @@ extension LintRule {
 public enum LintRegistry {
     public static let rules: [any LintRule] = [
         IntegrationResponseStatusCollision(),
+        IntegrationResponseWithoutMethodResponse(),
+        ProxyIntegrationResponsesIgnored(),
+        SelectionPatternCapturesSuccess(),
+        LiteralLambdaSelectionPattern(),
     ]
 
     public static func rule(id: String) -> (any LintRule)? { rules.first { $0.id == id } }
@@ -62,6 +66,62 @@ enum DefinitionWalk {
             }
         }
         return result
+    }
+
+    /// An OpenAPI operation with its integration: `place` is `GET /path` (`... of LogicalId` inside a template).
+    struct Operation {
+        var place: String
+        var operation: Node
+        var integration: Node
+
+        /// The integration's `type`, lowercased (`aws`, `aws_proxy`, `http`, `http_proxy`, `mock`).
+        var type: String { integration["type"]?.scalar?.string.lowercased() ?? "" }
+        /// A Lambda non-proxy integration (type `aws`, a `:lambda:path/` invocation URI): patterns match `errorMessage`.
+        var isLambdaNonProxy: Bool {
+            type == "aws" && (integration["uri"].map(DefinitionWalk.text) ?? "").contains(":lambda:path/")
+        }
+        /// `(selection pattern, key node, status)` of each integration response, in document order.
+        var responses: [(pattern: String, node: Node, status: String?)] {
+            guard let responses = integration["responses"], case .mapping(let map) = responses else { return [] }
+            return map.compactMap { key, value in
+                key.scalar.map { ($0.string, key, value["statusCode"]?.scalar?.string) }
+            }
+        }
+    }
+
+    /// Every operation of an OpenAPI document or of a template's inline definitions that has an integration.
+    static func operations(_ document: LintDocument) -> [Operation] {
+        switch document.kind {
+        case .openAPI:
+            return openAPIOperations(document.root, suffix: "")
+        case .template:
+            return templateDefinitions(document.root).flatMap { openAPIOperations($0.1, suffix: " of \($0.0)") }
+        }
+    }
+
+    static func openAPIOperations(_ root: Node, suffix: String) -> [Operation] {
+        guard let paths = root["paths"], case .mapping(let pathMap) = paths else { return [] }
+        var result: [Operation] = []
+        for (pathKey, pathItem) in pathMap {
+            guard let path = pathKey.scalar?.string, case .mapping(let operations) = pathItem else { continue }
+            for (methodKey, operation) in operations {
+                guard let method = methodKey.scalar?.string, methods.contains(method.lowercased()),
+                      let integration = operation["x-amazon-apigateway-integration"] else { continue }
+                let verb = method.lowercased() == "x-amazon-apigateway-any-method" ? "ANY" : method.uppercased()
+                result.append(Operation(place: "\(verb) \(path)" + suffix, operation: operation, integration: integration))
+            }
+        }
+        return result
+    }
+
+    /// A scalar's text, or the joined scalars of an `Fn::Sub`/`!Sub` or `Fn::Join` value (enough to read an ARN's shape).
+    static func text(_ node: Node) -> String {
+        switch node {
+        case .scalar(let scalar): return scalar.string
+        case .mapping(let map): return map.map { text($0.value) }.joined(separator: " ")
+        case .sequence(let items): return items.map(text).joined(separator: " ")
+        case .alias: return ""
+        }
     }
 
     /// Inline OpenAPI bodies of a template's APIs, by logical id.

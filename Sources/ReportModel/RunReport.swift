@@ -15,6 +15,8 @@ public struct RunReport: Sendable, Codable, Hashable {
     public var suites: [SuiteReport]
     /// Load-time warnings, one line each.
     public var warnings: [String]
+    /// Gateway coverage of the run, when it was recorded.
+    public var coverage: CoverageSummary? = nil
 
     public init(target: String, properties: [ReportProperty] = [], started: Date, duration: Double, exitStatus: Int32,
                 suites: [SuiteReport], warnings: [String] = []) {
@@ -32,6 +34,46 @@ public struct RunReport: Sendable, Codable, Hashable {
     public var flaky: Int { suites.reduce(0) { $0 + $1.cases.filter(\.isFlaky).count } }
     /// Green: exit status 0.
     public var isGreen: Bool { exitStatus == 0 }
+}
+
+/// Gateway coverage as a report shows it (computed by GatecheckCore's `GatewayCoverage`).
+public struct CoverageSummary: Sendable, Codable, Hashable {
+    /// One API definition's figures.
+    public struct API: Sendable, Codable, Hashable {
+        public var file: String
+        /// `REST API` or `HTTP API`.
+        public var kind: String
+        public var suites: [String]
+        /// `3/4 methods, 5/6 integration responses, ...`.
+        public var totals: String
+        /// `84.6%` or `n/a`.
+        public var percent: String
+        public init(file: String, kind: String, suites: [String], totals: String, percent: String) {
+            self.file = file
+            self.kind = kind
+            self.suites = suites
+            self.totals = totals
+            self.percent = percent
+        }
+    }
+
+    /// Where the figures come from: recorded inside the embedded emulator, or (deployed stage) only what responses show.
+    public var source: String
+    /// `84.6%` or `n/a`.
+    public var percent: String
+    /// `14/17 methods, 22/30 integration responses, ...`.
+    public var totals: String
+    public var apis: [API]
+    /// Declared items no request exercised (`GET /items/{id} pattern '.*Not Found.*' -> 404`, ...).
+    public var neverExercised: [String]
+
+    public init(source: String, percent: String, totals: String, apis: [API], neverExercised: [String]) {
+        self.source = source
+        self.percent = percent
+        self.totals = totals
+        self.apis = apis
+        self.neverExercised = neverExercised
+    }
 }
 
 public struct ReportProperty: Sendable, Codable, Hashable {

@@ -3,11 +3,13 @@ import Foundation
 /// Helpers for tests that check reports with the same external tools CI users rely on.
 public enum ReportValidation {
     /// Runs a program; returns its exit status and its standard output with standard error appended.
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           in directory: URL? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let environment { process.environment = environment }
+        if let directory { process.currentDirectoryURL = directory }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

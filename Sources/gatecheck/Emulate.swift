@@ -17,7 +17,7 @@ extension Gatecheck {
             """
         )
 
-        @Option(help: ArgumentHelp("OpenAPI 3.0 definition with x-amazon-apigateway-* extensions (YAML or JSON).", valueName: "file"))
+        @Option(help: ArgumentHelp("OpenAPI 3.0 or Swagger 2.0 definition with x-amazon-apigateway-* extensions (YAML or JSON).", valueName: "file"))
         var api: String
 
         @Option(help: ArgumentHelp("rest or http (default: detected from the document).", valueName: "type"))
@@ -54,6 +54,9 @@ extension Gatecheck {
             """))
         var iamCredentialsFromEnv = false
 
+        @Flag(help: "Refuse to start when the API definition has warnings (like API Gateway import's failOnWarnings=true).")
+        var failOnWarnings = false
+
         @Option(name: .customLong("iam-credential"),
                 help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
         var iamCredentials: [String] = []
@@ -79,6 +82,7 @@ extension Gatecheck {
             }
             var spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
+            spec.failOnWarnings = failOnWarnings
             spec.unmappedFunctions = .answerAsMissing
             spec.parameters = try ImportParameterOptions.parse(parameters)
             spec.unmappedHosts = offline ? .refuse : .callRealHost

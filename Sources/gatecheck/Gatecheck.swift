@@ -108,6 +108,9 @@ struct SharedRunOptions: ParsableArguments {
     @Flag(help: "Exit 0 when --filter or --tag selects no case (by default that exits 5, so a CI gate cannot pass with no test).")
     var allowEmpty = false
 
+    @Flag(help: "Treat every warning about a suite's API definition as an error (like API Gateway import's failOnWarnings=true).")
+    var failOnWarnings = false
+
     @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
     var sigv4 = false
 
@@ -163,7 +166,9 @@ struct SharedRunOptions: ParsableArguments {
         configuration.caBundlePath = cacert
         if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
-        configuration.emulator = try importParameters.emulator()
+        var emulator = try importParameters.emulator()
+        emulator.failOnWarnings = failOnWarnings
+        configuration.emulator = emulator
         return configuration
     }
 }
@@ -233,7 +238,21 @@ extension Gatecheck {
 
         @OptionGroup var html: HTMLReportOptions
 
+        @Flag(inversion: .prefixedNo, help: ArgumentHelp("Report gateway coverage after the run: the methods, integration responses, method responses and customised gateway responses the suites exercised (default: on against the embedded emulator; with --target, what responses show; see docs/coverage.md)."))
+        var coverage: Bool?
+
+        @Option(name: .customLong("coverage-report"), help: ArgumentHelp("Where to write coverage.json (default: beside the JUnit report).", valueName: "file"))
+        var coverageReport: String?
+
+        @Option(name: .customLong("min-coverage"), help: ArgumentHelp("Fail the run (exit 1) when gateway coverage is below this percentage, e.g. 90.", valueName: "pct"))
+        var minCoverage: Double?
+
         func validate() throws {
+            if let minCoverage {
+                guard minCoverage.isFinite, (0...100).contains(minCoverage) else { throw ValidationError("--min-coverage must be a percentage between 0 and 100") }
+                guard coverage != false else { throw ValidationError("--min-coverage needs coverage: drop --no-coverage") }
+            }
+            if coverageReport != nil, coverage == false { throw ValidationError("--coverage-report needs coverage: drop --no-coverage") }
             if let jobs, jobs < 1 { throw ValidationError(NumericOption.jobs.message(got: "\(jobs)")) }
             if let retries, !(0...10).contains(retries) { throw ValidationError(NumericOption.retries.message(got: "\(retries)")) }
             if let shard {
@@ -273,6 +292,9 @@ extension Gatecheck {
             configuration.failFast = failFast
             configuration.htmlPath = html.html
             configuration.htmlPreviousPath = html.htmlPrevious
+            configuration.coverage = coverage
+            configuration.coveragePath = coverageReport
+            configuration.minCoverage = minCoverage
             try await Gatecheck.execute(configuration)
         }
 
@@ -335,16 +357,21 @@ extension Gatecheck {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check suites without running them (exit 0 when valid, 2 otherwise).")
 
-        @Argument(help: "Suite files or directories.")
+        @Argument(help: "Suite files or directories, API definitions (OpenAPI 3 / Swagger 2.0) or backends files.")
         var paths: [String] = ["suites"]
 
         @OptionGroup var variableOptions: VariableOptions
 
         @OptionGroup var importParameters: ImportParameterOptions
 
+        @Flag(help: "Treat every warning about an API definition as an error (like API Gateway import's failOnWarnings=true).")
+        var failOnWarnings = false
+
         func run() throws {
+            var emulator = try importParameters.emulator()
+            emulator.failOnWarnings = failOnWarnings
             let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
-                                                  emulator: try importParameters.emulator())
+                                                  emulator: emulator)
             throw ExitCode(status.rawValue)
         }
     }

@@ -67,7 +67,8 @@ struct BrowserTests {
         #expect(visible.allSatisfy { $0.contains("flaky once") })
         #expect(searched.output.contains("2 of "))
 
-        // The screenshot the README links to (docs/images/html-report.png is a copy of it).
+        // A screenshot of this run's page (every outcome, failures expanded); the README's picture of the bundled
+        // suites' report, docs/images/html-report.png, is made by scripts/report-screenshot.sh.
         let root = ReportValidation.packageRoot()
         let screenshot = root.appendingPathComponent("reports/html-report.png").path
         try? FileManager.default.createDirectory(atPath: root.appendingPathComponent("reports").path, withIntermediateDirectories: true)
@@ -82,10 +83,15 @@ struct BrowserTests {
     /// The opening tag of an element.
     static func tag(_ element: String) -> String { String(element.prefix { $0 != ">" }) }
 
-    /// The case elements of a dumped DOM (each up to the next one).
+    /// The case elements of a dumped DOM (each up to the next one): `<details>` for a case with details, `<div>` for
+    /// a plain pass.
     static func caseElements(_ dom: String) -> [String] {
-        dom.components(separatedBy: "<details class=\"case ").dropFirst().map { piece in
-            "<details class=\"case " + piece
+        guard let list = dom.range(of: "<div id=\"case-list\">") else { return [] }
+        let pattern = try! Regex(#"<(details|div) class="case "#)
+        let text = String(dom[list.upperBound...])
+        let starts = text.ranges(of: pattern).map(\.lowerBound)
+        return starts.indices.map { index in
+            String(text[starts[index]..<(index + 1 < starts.count ? starts[index + 1] : text.endIndex)])
         }
     }
 }

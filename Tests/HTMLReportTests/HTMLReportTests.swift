@@ -26,6 +26,9 @@ import Testing
         let firstPassed = try #require(html.range(of: "data-outcome=\"passed\"")?.lowerBound)
         #expect(firstFailing < firstPassed)
         #expect(!html.contains("data-outcome=\"passed\" data-search=\"shop/health is up smoke health\" open"))
+        // A plain pass is one light line (no <details>, nothing to expand); a case with details is a <details>.
+        #expect(html.contains("<div class=\"case o-passed\" data-suite=\"shop\" data-tags=\"|smoke|health|\" data-outcome=\"passed\""))
+        #expect(html.contains("<details class=\"case o-failed\" data-suite=\"shop\""))
         // Expected vs actual, the JSON diff, the pretty-printed request body, the cut large body.
         #expect(html.contains("<th>status</th><th>expected</th><td class=\"expected\">201</td>"))
         #expect(html.contains("<pre class=\"body json\">{\n  &quot;key&quot;: &quot;***&quot;"))

@@ -48,7 +48,8 @@ import Testing
     }
 
     @Test func distinctStatusCodesHaveNoFindings() throws {
-        let path = try write(Self.colliding.replacingOccurrences(of: "default: {statusCode: \"200\"}", with: "default: {statusCode: \"502\"}"))
+        let path = try write(Self.colliding.replacingOccurrences(of: "default: {statusCode: \"200\"}", with: "default: {statusCode: \"502\"}")
+            .replacingOccurrences(of: "\"400\": {description: bad}}", with: "\"400\": {description: bad}, \"502\": {description: upstream}}"))
         let report = Linter().lint(paths: [path])
         #expect(report.findings.isEmpty)
         #expect(report.exitStatus(failOn: .note) == 0)
@@ -104,16 +105,106 @@ import Testing
         #expect(report.exitStatus(failOn: .error) == 2)
     }
 
-    @Test func everyBundledSuiteDefinitionPasses() throws {
+    @Test func theBundledDefinitionsHaveOnlyTheirTwoDeliberateFindings() throws {
         let suites = Self.repositoryRoot.appendingPathComponent("suites").path
         let report = Linter().lint(paths: [suites])
         #expect(report.unreadable.isEmpty, "\(report.unreadable)")
+<<<<<<< HEAD
         #expect(report.findings.isEmpty, "\(report.text())")
         // The suites lead to the nine bundled API definitions.
+=======
+        // Both are what lambda-error-mapping pins down: the 500 of an undeclared status, and `.*` capturing successes.
+        #expect(report.findings.map { "\($0.ruleID) \(URL(fileURLWithPath: $0.file).lastPathComponent):\($0.line ?? 0)" } == [
+            "integration-response-without-method-response rest-outcome.yaml:182",
+            "selection-pattern-captures-success rest-outcome.yaml:164",
+        ], "\(report.text())")
+        // The suites lead to the eight bundled API definitions.
+>>>>>>> main
         #expect(Set(report.files.map { URL(fileURLWithPath: $0).lastPathComponent })
                 == ["rest-outcome.yaml", "http-outcome.yaml", "rest-custom-errors.yaml", "rest-cors.yaml", "http-cors.yaml", "rest-edge-cases.yaml",
                    "rest-authorizers.yaml", "http-authorizers.yaml", "rest-services.yaml"])
         let template = Self.repositoryRoot.appendingPathComponent("fixtures/outcome/template.yaml").path
         #expect(Linter().lint(paths: [template]).exitStatus(failOn: .note) == 0)
+    }
+
+    // MARK: the integration-response rules (each: a definition that triggers it, one that does not)
+
+    /// A Lambda non-proxy method with the given integration responses and declared method-response statuses.
+    static func lambda(_ responses: String, declared: String = #""200": {description: ok}, "400": {description: bad}"#,
+                       type: String = "aws") -> String {
+        """
+        openapi: 3.0.1
+        info: {title: t, version: "1"}
+        paths:
+          /orders:
+            post:
+              responses: {\(declared)}
+              x-amazon-apigateway-integration:
+                type: \(type)
+                httpMethod: POST
+                uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:orders/invocations
+                responses:
+        \(responses.split(separator: "\n").map { "          " + $0 }.joined(separator: "\n"))
+        """
+    }
+
+    func findings(_ text: String, rule: String) throws -> [LintFinding] {
+        Linter().lint(paths: [try write(text)]).findings.filter { $0.ruleID == rule }
+    }
+
+    @Test func anIntegrationResponseWithoutAMethodResponseIsAnError() throws {
+        let found = try findings(Self.lambda(#"""
+        default: {statusCode: "200"}
+        .*Not Found.*: {statusCode: "404"}
+        """#), rule: "integration-response-without-method-response")
+        #expect(found.count == 1)
+        #expect(found.first?.severity == .error)
+        #expect(found.first?.line == 13)
+        #expect(found.first?.message == "integration response '.*Not Found.*' of POST /orders maps to status 404, which the method declares no response for; a request that selects it gets 500 Internal server error")
+        #expect(found.first?.fix == "add \"404\" under the method's responses, or map '.*Not Found.*' to a status it declares (200, 400)")
+        #expect(try findings(Self.lambda(#"""
+        default: {statusCode: "200"}
+        .*Not Found.*: {statusCode: "404"}
+        """#, declared: #""200": {description: ok}, "404": {description: missing}"#), rule: "integration-response-without-method-response").isEmpty)
+    }
+
+    @Test func integrationResponsesOnAProxyIntegrationAreReportedAsIgnored() throws {
+        let found = try findings(Self.lambda(#"default: {statusCode: "200"}"#, type: "aws_proxy"), rule: "proxy-integration-responses-ignored")
+        #expect(found.map(\.severity) == [.warning])
+        #expect(found.first?.message.hasPrefix("POST /orders is an AWS_PROXY integration: API Gateway passes the backend's response through and ignores its 1 integration response") == true)
+        // Nor is a proxy's missing method response an error: nothing is selected.
+        #expect(try findings(Self.lambda(#"default: {statusCode: "201"}"#, type: "aws_proxy"), rule: "integration-response-without-method-response").isEmpty)
+        #expect(try findings(Self.lambda(#"default: {statusCode: "200"}"#), rule: "proxy-integration-responses-ignored").isEmpty)
+    }
+
+    @Test func aPatternMatchingTheEmptyStringCapturesSuccesses() throws {
+        let found = try findings(Self.lambda(#"""
+        default: {statusCode: "200"}
+        (\n|.)*: {statusCode: "400"}
+        """#), rule: "selection-pattern-captures-success")
+        #expect(found.count == 1)
+        #expect(found.first?.message == "selection pattern '(\\n|.)*' of POST /orders matches the empty selection value of a successful Lambda invocation, so successes get status 400 and the default response is never used")
+        #expect(try findings(Self.lambda(#"""
+        default: {statusCode: "200"}
+        (\n|.)+: {statusCode: "400"}
+        """#), rule: "selection-pattern-captures-success").isEmpty)
+        // Only Lambda's selection value is empty on success; an HTTP integration matches the status code.
+        #expect(try findings(Self.lambda(#".*: {statusCode: "400"}"#, type: "http"), rule: "selection-pattern-captures-success").isEmpty)
+    }
+
+    @Test func aLiteralLambdaPatternOnlyMatchesTheWholeMessage() throws {
+        let found = try findings(Self.lambda(#"""
+        default: {statusCode: "200"}
+        "400": {statusCode: "400"}
+        """#), rule: "lambda-selection-pattern-literal")
+        #expect(found.count == 1)
+        #expect(found.first?.message == "selection pattern '400' of POST /orders is matched against the whole errorMessage, so it only applies when the message is exactly '400'")
+        #expect(found.first?.fix == "write '.*400.*' to match messages containing it")
+        #expect(try findings(Self.lambda(#"""
+        default: {statusCode: "200"}
+        .*400.*: {statusCode: "400"}
+        """#), rule: "lambda-selection-pattern-literal").isEmpty)
+        // For an HTTP integration the selection value is the status code, so `400` is the natural pattern.
+        #expect(try findings(Self.lambda(#""400": {statusCode: "400"}"#, type: "http"), rule: "lambda-selection-pattern-literal").isEmpty)
     }
 }

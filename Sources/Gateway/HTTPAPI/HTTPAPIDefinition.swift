@@ -168,6 +168,12 @@ public struct HTTPAPIIntegration: Sendable {
         self.responseParameters = responseParameters
     }
 
+    /// The payload format version of a Lambda integration (`1.0`, `2.0`); nil for HTTP proxy integrations.
+    public var payloadFormatVersion: String? {
+        if case .lambda = target { return payloadFormat.rawValue }
+        return nil
+    }
+
     /// `AWS_PROXY` or `HTTP_PROXY`, for logs.
     public var typeName: String {
         switch target {

@@ -76,8 +76,9 @@ public struct HTTPAPIGateway: GatewayHandler {
         let clock = HTTPAPIClock.now()
         let requestID = GatewayIdentifiers.httpAPIRequestID()
         func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String) -> GatewayOutcome {
-            GatewayOutcome(response: Self.errorResponse(status, body, requestID: requestID, clock: clock),
-                           log: GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail))
+            var log = GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail)
+            log.payloadFormatVersion = route?.integration?.payloadFormatVersion
+            return GatewayOutcome(response: Self.errorResponse(status, body, requestID: requestID, clock: clock), log: log)
         }
 
         guard let innerPath = stagePath(of: request.path) else {
@@ -137,8 +138,10 @@ public struct HTTPAPIGateway: GatewayHandler {
             }
         }
         let response = Self.finalize(status: final.status, headers: final.headers, body: final.body, requestID: requestID, clock: clock)
-        return GatewayOutcome(response: response, log: GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName,
-                                                                       selectedResponse: selected))
+        var log = GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName, selectedResponse: selected)
+        log.methodResponseStatus = response.status
+        log.payloadFormatVersion = integration.payloadFormatVersion
+        return GatewayOutcome(response: response, log: log)
     }
 
     /// The path inside the stage, or nil when the request is not under this stage.

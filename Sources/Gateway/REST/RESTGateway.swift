@@ -479,6 +479,7 @@ public struct RESTGateway: GatewayHandler {
         }
         let response = finish(exchange, status: output.statusCode, contentType: contentType ?? "application/json", headers: headers,
                               body: body, trace: traceHeader(exchange))
+        exchange.log.methodResponseStatus = response.status
         return GatewayOutcome(response: response, log: exchange.log)
     }
 
@@ -521,6 +522,7 @@ public struct RESTGateway: GatewayHandler {
         passed.remove(name: "X-Amzn-Trace-Id")
         let response = finish(exchange, status: answer.status, contentType: contentType ?? "application/json", headers: passed,
                               body: answer.body, trace: trace)
+        exchange.log.methodResponseStatus = response.status
         return GatewayOutcome(response: response, log: exchange.log)
     }
 
@@ -601,6 +603,7 @@ public struct RESTGateway: GatewayHandler {
             throw GatewayError.internalError("Execution failed due to configuration error: No match for output mapping and no default output mapping configured. Endpoint Response Status Code: \(result.selectionValue.isEmpty ? "200" : result.selectionValue)")
         }
         exchange.log.selectedResponse = selected.selectionPattern
+        exchange.log.integrationResponseStatus = selected.statusCode
         let methodResponse = exchange.method?.methodResponses[selected.statusCode]
 
         // Response template chosen by Accept; contentHandling converts the payload (a binary integration payload,
@@ -658,6 +661,7 @@ public struct RESTGateway: GatewayHandler {
         }
         let trace: String? = integration.kind == .mock ? nil : traceHeader(exchange)
         let response = finish(exchange, status: status, contentType: contentType, headers: headers, body: body, trace: trace)
+        exchange.log.methodResponseStatus = response.status
         return GatewayOutcome(response: response, log: exchange.log)
     }
 
@@ -729,8 +733,11 @@ public struct RESTGateway: GatewayHandler {
     private func gatewayErrorOutcome(_ error: GatewayError, exchange: Exchange) -> GatewayOutcome {
         var log = exchange.log
         log.detail = error.detail ?? error.message
-        let custom = !error.appliesCustomizations ? nil : api.gatewayResponses[error.type]
-            ?? api.gatewayResponses[error.status >= 500 ? .default5XX : .default4XX]
+        let customType: GatewayResponseType? = !error.appliesCustomizations ? nil
+            : api.gatewayResponses[error.type] != nil ? error.type : error.status >= 500 ? .default5XX : .default4XX
+        let custom = customType.flatMap { api.gatewayResponses[$0] }
+        log.gatewayResponseType = error.type.rawValue
+        log.gatewayResponseCustomization = custom == nil ? nil : customType?.rawValue
         let status = custom?.statusCode ?? error.status
         var context = jsonLookup("requestId", in: exchange.context) != nil ? exchange.context : makeContext(exchange)
         let messageString = error.messageIsNull ? "null" : JSONValue.string(error.message).serialized(.compact)
