@@ -282,6 +282,31 @@ public enum BackendsLoader {
 
     // MARK: HTTP upstreams
 
+    /// The answer of a scripted HTTP or service rule: `status` (default 200), `headers`, and `body` (text) or `json`
+    /// (with `jsonContentType` unless the headers set a Content-Type).
+    private static func scriptedResponse(_ mapping: YAMLMapping, _ context: String, jsonContentType: String, reader: YAMLReader) -> UpstreamResponse {
+        var response = UpstreamResponse(status: 200)
+        if let statusNode = mapping["status"], let status = reader.int(statusNode, "\(context).status") {
+            if (100 ... 599).contains(status) { response.status = status } else {
+                reader.error("\(context).status must be an HTTP status between 100 and 599, found \(status)", at: statusNode)
+            }
+        }
+        if let headersNode = mapping["headers"], let pairs = reader.stringPairs(headersNode, "\(context).headers") {
+            response.headers = HTTPHeaders(pairs.map { ($0.0, $0.1) })
+        }
+        if mapping.contains("body") && mapping.contains("json") {
+            reader.error("\(context) has both 'body' and 'json': choose one", at: mapping.keyNode("json"))
+        } else if let bodyNode = mapping["body"], let body = reader.string(bodyNode, "\(context).body") {
+            response.body = Array(body.utf8)
+        } else if let jsonNode = mapping["json"], let json = reader.json(jsonNode, "\(context).json") {
+            response.body = Array(json.serialized(.compact).utf8)
+            if !response.headers.contains("Content-Type") {
+                response.headers.add(name: "Content-Type", value: jsonContentType)
+            }
+        }
+        return response
+    }
+
     private static func serviceDefinition(_ node: Node, service: String, reader: YAMLReader) -> ServiceDefinition? {
         let context = "services.\(service)"
         guard let mapping = reader.mapping(node, context) else { return nil }
@@ -337,24 +362,7 @@ public enum BackendsLoader {
                 }
             }
         }
-        if let statusNode = mapping["status"], let status = reader.int(statusNode, "\(context).status") {
-            if (100 ... 599).contains(status) { rule.response.status = status } else {
-                reader.error("\(context).status must be an HTTP status between 100 and 599, found \(status)", at: statusNode)
-            }
-        }
-        if let headersNode = mapping["headers"], let pairs = reader.stringPairs(headersNode, "\(context).headers") {
-            rule.response.headers = HTTPHeaders(pairs.map { ($0.0, $0.1) })
-        }
-        if mapping.contains("body") && mapping.contains("json") {
-            reader.error("\(context) has both 'body' and 'json': choose one", at: mapping.keyNode("json"))
-        } else if let bodyNode = mapping["body"], let body = reader.string(bodyNode, "\(context).body") {
-            rule.response.body = Array(body.utf8)
-        } else if let jsonNode = mapping["json"], let json = reader.json(jsonNode, "\(context).json") {
-            rule.response.body = Array(json.serialized(.compact).utf8)
-            if !rule.response.headers.contains("Content-Type") {
-                rule.response.headers.add(name: "Content-Type", value: "application/x-amz-json-1.0")
-            }
-        }
+        rule.response = scriptedResponse(mapping, context, jsonContentType: "application/x-amz-json-1.0", reader: reader)
         rule.response.headers.replaceOrAdd(name: "Content-Length", value: String(rule.response.body.count))
         return rule
     }
@@ -418,24 +426,7 @@ public enum BackendsLoader {
                 }
             }
         }
-        if let statusNode = mapping["status"], let status = reader.int(statusNode, "\(context).status") {
-            if (100 ... 599).contains(status) { rule.response.status = status } else {
-                reader.error("\(context).status must be an HTTP status between 100 and 599, found \(status)", at: statusNode)
-            }
-        }
-        if let headersNode = mapping["headers"], let pairs = reader.stringPairs(headersNode, "\(context).headers") {
-            rule.response.headers = HTTPHeaders(pairs.map { ($0.0, $0.1) })
-        }
-        if mapping.contains("body") && mapping.contains("json") {
-            reader.error("\(context) has both 'body' and 'json': choose one", at: mapping.keyNode("json"))
-        } else if let bodyNode = mapping["body"], let body = reader.string(bodyNode, "\(context).body") {
-            rule.response.body = Array(body.utf8)
-        } else if let jsonNode = mapping["json"], let json = reader.json(jsonNode, "\(context).json") {
-            rule.response.body = Array(json.serialized(.compact).utf8)
-            if !rule.response.headers.contains("Content-Type") {
-                rule.response.headers.add(name: "Content-Type", value: "application/json")
-            }
-        }
+        rule.response = scriptedResponse(mapping, context, jsonContentType: "application/json", reader: reader)
         if let sleepNode = mapping["sleep"] {
             rule.sleep = duration(sleepNode, "\(context).sleep", plainUnit: .milliseconds(1), reader: reader)
         }

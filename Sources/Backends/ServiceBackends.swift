@@ -55,13 +55,7 @@ public struct ServiceEndpointBackend: ServiceBackend {
         let outgoing = HTTPRequest(method: signable.method, url: signable.url, headers: signable.headers,
                                    body: signable.body.isEmpty ? nil : signable.body,
                                    timeout: .milliseconds(max(1, request.timeoutMilliseconds)))
-        switch await client.send(outgoing) {
-        case let .success(response):
-            return .success(UpstreamResponse(status: response.status, headers: response.headers, body: response.body))
-        case let .failure(error):
-            if error.code == 28 { return .failure(.timedOut) }
-            return .failure(.unreachable("\(error) (calling the \(request.service) endpoint \(endpoint))"))
-        }
+        return await client.upstreamResponse(to: outgoing, doing: "calling the \(request.service) endpoint \(endpoint)")
     }
 }
 
