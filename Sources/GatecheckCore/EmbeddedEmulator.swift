@@ -43,6 +43,9 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                 stageVariables: Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
+        if let basePath = suite.basePath, case let .success(key) = APIMappingKey.parse(basePath) {
+            spec.apiMappings = [APIMappingSpec(basePath: key, stage: suite.stage)]
+        }
         spec.failOnWarnings = failOnWarnings
         spec.recordsCoverage = true
         spec.parameters = Dictionary(suite.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })

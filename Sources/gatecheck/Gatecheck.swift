@@ -466,11 +466,10 @@ enum GatecheckMain {
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if let message = CommandLineCheck.problem(in: arguments) {
-            FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
             let command = Gatecheck.configuration.subcommands.first { $0._commandName == arguments.first }
             let usage = command.map { "gatecheck " + $0.usageString() } ?? Gatecheck.usageString()
             let help = command.map { "gatecheck \($0._commandName) --help" } ?? "gatecheck --help"
-            FileHandle.standardError.write(Data("Usage: \(usage)\n  See '\(help)' for more information.\n".utf8))
+            FileHandle.standardError.write(Data("Error: \(message)\nUsage: \(usage)\n  See '\(help)' for more information.\n".utf8))
             exit(2)
         }
         do {

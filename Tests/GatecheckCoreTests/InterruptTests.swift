@@ -169,6 +169,12 @@ final class SpawnedGatecheck: Sendable {
     private let pid: Int32
     private let stdout = OutputBuffer()
     private let stderr = OutputBuffer()
+    /// How many of the two streams have reached their end (the child's last write has been collected).
+    private let closedStreams = ClosedStreams()
+
+    final class ClosedStreams: Sendable {
+        let count = Mutex(0)
+    }
 
     init(_ arguments: [String], environment: [String: String] = ["PATH": "/usr/bin:/bin", "NO_COLOR": "1"]) throws {
         let process = Process()
@@ -178,9 +184,18 @@ final class SpawnedGatecheck: Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        let stdout = self.stdout, stderr = self.stderr
-        out.fileHandleForReading.readabilityHandler = { handle in stdout.writer(String(decoding: handle.availableData, as: UTF8.self)) }
-        err.fileHandleForReading.readabilityHandler = { handle in stderr.writer(String(decoding: handle.availableData, as: UTF8.self)) }
+        let stdout = self.stdout, stderr = self.stderr, closed = self.closedStreams
+        for (pipe, buffer) in [(out, stdout), (err, stderr)] {
+            pipe.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                guard !data.isEmpty else {
+                    handle.readabilityHandler = nil
+                    closed.count.withLock { $0 += 1 }
+                    return
+                }
+                buffer.writer(String(decoding: data, as: UTF8.self))
+            }
+        }
         try process.run()
         pid = process.processIdentifier
         self.process = Mutex(process)
@@ -199,6 +214,9 @@ final class SpawnedGatecheck: Sendable {
             kill(pid, SIGKILL)
             Issue.record("gatecheck did not exit")
         }
+        // The output handlers run on their own queue: wait until both streams are read to their end, so the
+        // caller sees everything the child wrote just before it exited.
+        _ = await eventually(within: 10) { closedStreams.count.withLock { $0 == 2 } }
         return process.withLock { process in
             process.waitUntilExit()
             return process.terminationStatus
