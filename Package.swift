@@ -57,7 +57,7 @@ let package = Package(
         ]),
         // Backends the emulator calls: scripted Lambdas, Python/Node handler workers, HTTP upstreams.
         .target(name: "Backends", dependencies: [
-            "Gateway", "JSONCore", "HTTPMessage", "CurlHTTP", "SourceDiagnostics", "Yams",
+            "Gateway", "JSONCore", "HTTPMessage", "CurlHTTP", "SigV4", "SourceDiagnostics", "Yams",
         ]),
         // What a report shows of a run: plain, redacted values (the HTML report's input), and run-to-run comparison.
         .target(name: "ReportModel"),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing gatecheck needs, only when it is missing.
 # Debian packages: libcurl (the HTTP client), pkg-config (to find it), xmllint (JUnit schema checks in tests).
-# PyPI packages: junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template).
+# PyPI packages: junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template), moto[server]
+# (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed).
 # --test also installs Debian's chromium (the HTML report's headless-browser test; skipped when it cannot be installed).
 set -euo pipefail
 
@@ -32,5 +33,11 @@ if [ "${1:-}" = "--test" ]; then
     if [ "${#pip_missing[@]}" -gt 0 ]; then
         echo "install-deps: installing ${pip_missing[*]} with pip" >&2
         python3 -m pip install -q "${pip_missing[@]}"
+    fi
+    # moto's server mode: the AWS-compatible endpoint the service-integration tests send SQS/DynamoDB calls to.
+    if ! python3 -c "import moto.server, boto3, flask" 2>/dev/null; then
+        echo "install-deps: installing moto[server] with pip (for the AWS service integration tests)" >&2
+        python3 -m pip install -q "moto[server]" \
+            || echo "install-deps: moto[server] could not be installed; the moto service-integration tests will be skipped" >&2
     fi
 fi

@@ -29,6 +29,8 @@ public struct BackendsConfiguration: Sendable {
     public var lambdas: [(name: String, definition: LambdaDefinition)]
     /// HTTP host (`host` or `host:port`, lower-cased) -> definition, in file order.
     public var http: [(host: String, definition: HTTPDefinition)]
+    /// AWS service (`sqs`, `dynamodb`, lower-cased) -> definition, in file order, for `AWS` service integrations.
+    public var services: [(name: String, definition: ServiceDefinition)] = []
     /// API keys, usage plans and throttling the emulator enforces (`apiKeys:`, `usagePlans:`, `throttling:`).
     public var usagePlans = UsagePlanSettings()
     /// JSON Web Key Sets trusted per issuer by JWT and Cognito authorizers (`jwtIssuers:`).
@@ -65,6 +67,10 @@ public struct BackendsConfiguration: Sendable {
         for entry in other.http {
             merged.http.removeAll { $0.host == entry.host }
             merged.http.append(entry)
+        }
+        for entry in other.services {
+            merged.services.removeAll { $0.name == entry.name }
+            merged.services.append(entry)
         }
         if !other.usagePlans.isEmpty { merged.usagePlans = other.usagePlans }
         merged.jwtTrust = merged.jwtTrust.merging(other.jwtTrust)
@@ -171,8 +177,17 @@ public struct BackendsConfiguration: Sendable {
             if host == Self.anyHost { otherHosts = backend } else { hosts[host.lowercased()] = backend }
         }
         if directToUnmappedHosts, otherHosts == nil { otherHosts = ForwardingHTTPBackend.direct(client: sharedClient()) }
+        var services: [String: any ServiceBackend] = [:]
+        for (name, definition) in self.services {
+            switch definition {
+            case let .endpoint(endpoint):
+                services[name] = ServiceEndpointBackend(endpoint: endpoint, credentials: ServiceCredentials.resolve(), client: sharedClient())
+            case let .scripted(rules):
+                services[name] = ScriptedService(service: name, rules: rules)
+            }
+        }
         let pool = BackendPool(functions: functions, httpClient: client, bootstrapDirectory: bootstrapDirectory)
-        var registry = BackendRegistry(lambdas: lambdas, httpHosts: hosts, otherHosts: otherHosts)
+        var registry = BackendRegistry(lambdas: lambdas, httpHosts: hosts, otherHosts: otherHosts, services: services)
         registry.jwtTrust = jwtTrust
         return (registry, pool)
     }

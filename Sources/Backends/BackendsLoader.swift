@@ -8,7 +8,10 @@ import Yams
 /// Reads backends files (`lambdas:` and `http:`), or the same mapping inline under a suite's `backends:`.
 /// Every problem is a `Diagnostic` with file:line:col; all of them are reported at once.
 public enum BackendsLoader {
-    static let topLevelKeys = ["lambdas", "http", "jwtIssuers"] + UsagePlansLoader.topLevelKeys
+    static let topLevelKeys = ["lambdas", "http", "services", "jwtIssuers"] + UsagePlansLoader.topLevelKeys
+    static let serviceKeys = ["endpoint", "script"]
+    static let serviceRuleKeys = ["when", "status", "headers", "body", "json"]
+    static let serviceWhenKeys = ["action", "path", "body"]
     static let lambdaKeys = ["script", "python", "node", "timeout", "env", "pool", "memory", "interpreter"]
     static let lambdaRuleKeys = ["when", "returns", "returnsRaw", "raises", "invokeError", "sleep"]
     static let raisesKeys = ["errorMessage", "errorType", "stackTrace"]
@@ -63,6 +66,13 @@ public enum BackendsLoader {
             for entry in functions.entries {
                 if let definition = lambdaDefinition(entry.value, name: entry.key, reader: reader, base: base) {
                     configuration.lambdas.append((entry.key, definition))
+                }
+            }
+        }
+        if let services = root["services"], let entries = reader.mapping(services, "services") {
+            for entry in entries.entries {
+                if let definition = serviceDefinition(entry.value, service: entry.key.lowercased(), reader: reader) {
+                    configuration.services.append((entry.key.lowercased(), definition))
                 }
             }
         }
@@ -273,6 +283,91 @@ public enum BackendsLoader {
 
     // MARK: HTTP upstreams
 
+    /// The answer of a scripted HTTP or service rule: `status` (default 200), `headers`, and `body` (text) or `json`
+    /// (with `jsonContentType` unless the headers set a Content-Type).
+    private static func scriptedResponse(_ mapping: YAMLMapping, _ context: String, jsonContentType: String, reader: YAMLReader) -> UpstreamResponse {
+        var response = UpstreamResponse(status: 200)
+        if let statusNode = mapping["status"], let status = reader.int(statusNode, "\(context).status") {
+            if (100 ... 599).contains(status) { response.status = status } else {
+                reader.error("\(context).status must be an HTTP status between 100 and 599, found \(status)", at: statusNode)
+            }
+        }
+        if let headersNode = mapping["headers"], let pairs = reader.stringPairs(headersNode, "\(context).headers") {
+            response.headers = HTTPHeaders(pairs.map { ($0.0, $0.1) })
+        }
+        if mapping.contains("body") && mapping.contains("json") {
+            reader.error("\(context) has both 'body' and 'json': choose one", at: mapping.keyNode("json"))
+        } else if let bodyNode = mapping["body"], let body = reader.string(bodyNode, "\(context).body") {
+            response.body = Array(body.utf8)
+        } else if let jsonNode = mapping["json"], let json = reader.json(jsonNode, "\(context).json") {
+            response.body = Array(json.serialized(.compact).utf8)
+            if !response.headers.contains("Content-Type") {
+                response.headers.add(name: "Content-Type", value: jsonContentType)
+            }
+        }
+        return response
+    }
+
+    private static func serviceDefinition(_ node: Node, service: String, reader: YAMLReader) -> ServiceDefinition? {
+        let context = "services.\(service)"
+        guard let mapping = reader.mapping(node, context) else { return nil }
+        reader.checkKeys(mapping, allowed: serviceKeys, context)
+        if mapping.contains("script") && mapping.contains("endpoint") {
+            reader.error("\(context) has both 'script' and 'endpoint': choose one", at: mapping.keyNode("endpoint"))
+            return nil
+        }
+        if let endpointNode = mapping["endpoint"] {
+            guard let endpoint = reader.string(endpointNode, "\(context).endpoint") else { return nil }
+            let lowered = endpoint.lowercased()
+            guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), endpoint.count > 8,
+                  !endpoint.contains("?"), !endpoint.contains("#") else {
+                reader.error("\(context).endpoint must be an http:// or https:// URL without query, e.g. 'http://127.0.0.1:5000' (moto's server), found '\(endpoint)'", at: endpointNode)
+                return nil
+            }
+            return .endpoint(endpoint)
+        }
+        guard let scriptNode = mapping["script"] else {
+            reader.error("\(context) needs 'endpoint: http://host:port' (an AWS-compatible endpoint such as moto's server) or 'script:' (rules)", at: node)
+            return nil
+        }
+        guard let items = reader.sequence(scriptNode, "\(context).script") else { return nil }
+        var rules: [ServiceRule] = []
+        for (index, item) in items.enumerated() {
+            if let rule = serviceRule(item, "\(context).script[\(index)]", reader: reader) { rules.append(rule) }
+        }
+        return .scripted(rules)
+    }
+
+    private static func serviceRule(_ node: Node, _ context: String, reader: YAMLReader) -> ServiceRule? {
+        guard let mapping = reader.mapping(node, context) else { return nil }
+        reader.checkKeys(mapping, allowed: serviceRuleKeys, context)
+        var rule = ServiceRule(response: UpstreamResponse(status: 200), location: "\(reader.file):\(node.mark?.line ?? 0):\(node.mark?.column ?? 0)")
+        if let when = mapping["when"], let conditions = reader.mapping(when, "\(context).when") {
+            for entry in conditions.entries {
+                let where_ = "\(context).when.\(entry.key)"
+                switch entry.key {
+                case "action": rule.action = stringTest(entry.value, where_, reader: reader)
+                case "path": rule.path = stringTest(entry.value, where_, reader: reader)
+                case "body": rule.body = stringTest(entry.value, where_, reader: reader)
+                default:
+                    guard entry.key.hasPrefix("$") else {
+                        reader.error("unknown key '\(entry.key)' in \(context).when: expected action, path, body or a JSONPath into the JSON body such as '$.TableName'", at: entry.keyNode)
+                        continue
+                    }
+                    do {
+                        let path = try JSONPath(entry.key)
+                        if let test = valueTest(entry.value, where_, reader: reader) { rule.json.append((path, test)) }
+                    } catch {
+                        reader.error("\(context).when: \(error)", at: entry.keyNode)
+                    }
+                }
+            }
+        }
+        rule.response = scriptedResponse(mapping, context, jsonContentType: "application/x-amz-json-1.0", reader: reader)
+        rule.response.headers.replaceOrAdd(name: "Content-Length", value: String(rule.response.body.count))
+        return rule
+    }
+
     private static func httpDefinition(_ node: Node, host: String, reader: YAMLReader) -> HTTPDefinition? {
         let context = "http.\(host)"
         if case let .scalar(scalar) = node, scalar.string == "direct" { return .direct }
@@ -332,24 +427,7 @@ public enum BackendsLoader {
                 }
             }
         }
-        if let statusNode = mapping["status"], let status = reader.int(statusNode, "\(context).status") {
-            if (100 ... 599).contains(status) { rule.response.status = status } else {
-                reader.error("\(context).status must be an HTTP status between 100 and 599, found \(status)", at: statusNode)
-            }
-        }
-        if let headersNode = mapping["headers"], let pairs = reader.stringPairs(headersNode, "\(context).headers") {
-            rule.response.headers = HTTPHeaders(pairs.map { ($0.0, $0.1) })
-        }
-        if mapping.contains("body") && mapping.contains("json") {
-            reader.error("\(context) has both 'body' and 'json': choose one", at: mapping.keyNode("json"))
-        } else if let bodyNode = mapping["body"], let body = reader.string(bodyNode, "\(context).body") {
-            rule.response.body = Array(body.utf8)
-        } else if let jsonNode = mapping["json"], let json = reader.json(jsonNode, "\(context).json") {
-            rule.response.body = Array(json.serialized(.compact).utf8)
-            if !rule.response.headers.contains("Content-Type") {
-                rule.response.headers.add(name: "Content-Type", value: "application/json")
-            }
-        }
+        rule.response = scriptedResponse(mapping, context, jsonContentType: "application/json", reader: reader)
         if let sleepNode = mapping["sleep"] {
             rule.sleep = duration(sleepNode, "\(context).sleep", plainUnit: .milliseconds(1), reader: reader)
         }

@@ -45,12 +45,20 @@ public struct ForwardingHTTPBackend: HTTPBackend {
             headers: headers,
             body: request.body.isEmpty ? nil : request.body,
             timeout: .milliseconds(max(1, request.timeoutMilliseconds)))
-        switch await client.send(outgoing) {
+        return await client.upstreamResponse(to: outgoing, doing: target.isEmpty ? "calling \(request.url)" : "forwarding to \(target)")
+    }
+}
+
+extension CurlHTTPClient {
+    /// Sends `request` for a backend: curl's timeout (error 28) is `UpstreamError.timedOut`, any other transport
+    /// failure `UpstreamError.unreachable` with curl's explanation and `activity` ("forwarding to ...").
+    func upstreamResponse(to request: HTTPRequest, doing activity: String) async -> Result<UpstreamResponse, UpstreamError> {
+        switch await send(request) {
         case let .success(response):
             return .success(UpstreamResponse(status: response.status, headers: response.headers, body: response.body))
         case let .failure(error):
             if error.code == 28 { return .failure(.timedOut) }
-            return .failure(.unreachable("\(error) (\(target.isEmpty ? "calling \(request.url)" : "forwarding to \(target)"))"))
+            return .failure(.unreachable("\(error) (\(activity))"))
         }
     }
 }

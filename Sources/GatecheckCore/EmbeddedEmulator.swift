@@ -94,11 +94,11 @@ public struct EmbeddedEmulator: EmulatorProvider {
                 return DefinitionCheck(kind: "an API definition, \(format)", summary: "", diagnostics: error.diagnostics)
             }
         }
-        if !keys.contains("cases"), !keys.isDisjoint(with: ["lambdas", "http"]) {
+        if !keys.contains("cases"), !keys.isDisjoint(with: ["lambdas", "http", "services"]) {
             do {
                 let backends = try BackendsLoader.load(path: path)
                 func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-                return DefinitionCheck(kind: "a backends file", summary: "backends file: \(count(backends.lambdas.count, "function")), \(count(backends.http.count, "HTTP host"))",
+                return DefinitionCheck(kind: "a backends file", summary: "backends file: \(count(backends.lambdas.count, "function")), \(count(backends.http.count, "HTTP host"))\(backends.services.isEmpty ? "" : ", " + count(backends.services.count, "AWS service"))",
                                        diagnostics: backends.diagnostics)
             } catch {
                 return DefinitionCheck(kind: "a backends file", summary: "", diagnostics: error.diagnostics)

@@ -78,7 +78,7 @@ public protocol HTTPBackend: Sendable {
     func send(_ request: UpstreamRequest) async -> Result<UpstreamResponse, UpstreamError>
 }
 
-/// Where the emulator sends integration calls: Lambda functions by name, HTTP endpoints by host.
+/// Where the emulator sends integration calls: Lambda functions by name, HTTP endpoints by host, AWS services by name.
 public struct BackendRegistry: Sendable {
     public var lambdas: [String: any LambdaBackend]
     /// Keyed by host (`host` or `host:port`, lower-cased) of the integration URI.
@@ -88,13 +88,18 @@ public struct BackendRegistry: Sendable {
     public var otherHosts: (any HTTPBackend)?
     /// The JSON Web Key Sets JWT and Cognito authorizers verify tokens with (`jwtIssuers:`, the minting key).
     public var jwtTrust = JWTTrust()
+    /// AWS service backends by service name (`sqs`, `dynamodb`, lower-cased), for `AWS` service integrations.
+    public var services: [String: any ServiceBackend]
 
     public init(lambdas: [String: any LambdaBackend] = [:], httpHosts: [String: any HTTPBackend] = [:],
-                otherHosts: (any HTTPBackend)? = nil) {
+                otherHosts: (any HTTPBackend)? = nil, services: [String: any ServiceBackend] = [:]) {
         self.lambdas = lambdas
         self.httpHosts = httpHosts
         self.otherHosts = otherHosts
+        self.services = services
     }
+
+    public func service(named name: String) -> (any ServiceBackend)? { services[name.lowercased()] }
 
     public func lambda(named name: String) -> (any LambdaBackend)? { lambdas[name] }
 

@@ -28,7 +28,7 @@ struct BundledSuitesTests {
         #expect(summary.exitCode == 0, "bundled suites are not green:\n\(console.text)")
         #expect(summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
         // Every suite file of suites/ ran (sixteen files; a missing one would mean a discovery regression).
-        #expect(summary.suites.count == 16, "suites run: \(summary.suites.map(\.name))")
+        #expect(summary.suites.count == 17, "suites run: \(summary.suites.map(\.name))")
         #expect(summary.passed >= 60)
 
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
@@ -67,7 +67,7 @@ struct BundledSuitesProfileTests {
             let apiFile = URL(fileURLWithPath: apiPath).lastPathComponent
             stages.append((apiFile.replacingOccurrences(of: ".yaml", with: ""), apiFile, emulator))
         }
-        #expect(stages.count == 10, "APIs: \(stages.map(\.apiFile))")
+        #expect(stages.count == 11, "APIs: \(stages.map(\.apiFile))")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

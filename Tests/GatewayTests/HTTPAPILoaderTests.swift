@@ -385,11 +385,11 @@ import Testing
             post:
               x-amazon-apigateway-integration:
                 type: aws
-                integrationSubtype: SQS-SendMessage
+                integrationSubtype: AppConfig-GetConfiguration
                 payloadFormatVersion: "1.0"
                 credentials: "arn:aws:iam::123456789012:role/r"
                 requestParameters:
-                  QueueUrl: "$request.header.queueUrl"
+                  Application: "$request.header.app"
           /vpc:
             get:
               x-amazon-apigateway-integration:
@@ -414,13 +414,13 @@ import Testing
         let warnings = api.diagnostics.map(\.description)
         #expect(warnings == [
             "api.yaml:31:1: warning: not supported by the emulator yet: x-amazon-apigateway-policy",
-            "api.yaml:8:29: warning: not supported by the emulator yet: AWS service integration to SQS (SendMessage, integrationSubtype SQS-SendMessage) on 'POST /svc'; the route loads and requests to it answer 500 Internal Server Error",
+            "api.yaml:8:29: warning: not supported by the emulator yet: AWS service integration to AppConfig (GetConfiguration, integrationSubtype AppConfig-GetConfiguration) on 'POST /svc'; the route loads and requests to it answer 500 Internal Server Error",
             "api.yaml:18:25: warning: not supported by the emulator yet: VPC link integrations ('GET /vpc'); the emulator answers 500",
             "api.yaml:26:21: warning: Lambda is always invoked with POST; httpMethod 'GET' is ignored",
         ])
         let gateway = HTTPAPIGateway(api: api, backends: BackendRegistry())
         let outcome = await gateway.handle(Support.request("POST", "/svc"))
         #expect(outcome.response.status == 500)
-        #expect(outcome.log.detail == "not supported by the emulator: AWS service integration to SQS (SendMessage, integrationSubtype SQS-SendMessage) on 'POST /svc'")
+        #expect(outcome.log.detail == "not supported by the emulator: AWS service integration to AppConfig (GetConfiguration, integrationSubtype AppConfig-GetConfiguration) on 'POST /svc'")
     }
 }

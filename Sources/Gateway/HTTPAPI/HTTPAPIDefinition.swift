@@ -113,8 +113,28 @@ public enum HTTPAPIIntegrationTarget: Sendable, Hashable {
     case lambda(HTTPAPILambdaFunction)
     /// `http_proxy` to a URL (may contain `{param}`, `{proxy}` and `${stageVariables.x}`).
     case http(String)
-    /// A feature the emulator does not implement (AWS service integrations, VPC links): answered with 500.
+    /// An AWS service integration (`integrationSubtype: SQS-SendMessage`, ...), served by the `services:` backends.
+    case service(HTTPAPIServiceCall)
+    /// A feature the emulator does not implement (AppConfig subtypes, VPC links): answered with 500.
     case unsupported(String)
+}
+
+/// An `integrationSubtype` integration: the subtype and its `requestParameters` (`QueueUrl`, `MessageBody`, ...),
+/// each a mapping value (`$request.body.message`, static text).
+public struct HTTPAPIServiceCall: Sendable, Hashable {
+    public struct Parameter: Sendable, Hashable {
+        public var name: String
+        public var value: HTTPAPIMappingValue
+    }
+
+    public var subtype: String
+    public var parameters: [Parameter]
+
+    /// The subtypes the emulator serves (the Developer Guide's "Integration subtype reference" without AppConfig).
+    public static let servedSubtypes: Set<String> = [
+        "SQS-SendMessage", "SQS-ReceiveMessage", "SQS-DeleteMessage", "SQS-PurgeQueue", "EventBridge-PutEvents",
+        "Kinesis-PutRecord", "StepFunctions-StartExecution", "StepFunctions-StartSyncExecution", "StepFunctions-StopExecution",
+    ]
 }
 
 public struct HTTPAPILambdaFunction: Sendable, Hashable {
@@ -161,7 +181,7 @@ public struct HTTPAPIIntegration: Sendable {
     /// `AWS_PROXY` or `HTTP_PROXY`, for logs.
     public var typeName: String {
         switch target {
-        case .lambda: return "AWS_PROXY"
+        case .lambda, .service: return "AWS_PROXY"
         case .http: return "HTTP_PROXY"
         case .unsupported: return "UNSUPPORTED"
         }

@@ -125,6 +125,9 @@ public struct HTTPAPIGateway: GatewayHandler {
         case let .http(urlTemplate):
             called = await callHTTP(urlTemplate, integration: integration, route: route, view: view,
                                     innerPath: pathOverride ?? innerPath, pathOverridden: pathOverride != nil)
+        case let .service(call):
+            let parameters = call.parameters.map { ($0.name, evaluator.evaluate($0.value)) }
+            called = await callService(call.subtype, parameters: parameters, timeoutMilliseconds: integration.timeoutMilliseconds)
         case let .unsupported(feature):
             called = .failure(.internalError(Unsupported.requestDetail(feature)))
         }
@@ -163,6 +166,26 @@ public struct HTTPAPIGateway: GatewayHandler {
     }
 
     // MARK: Integrations
+
+    /// An `integrationSubtype` integration: the service request built from the evaluated parameters; the service's
+    /// status, Content-Type and body are the integration's answer.
+    private func callService(_ subtype: String, parameters: [(String, String)], timeoutMilliseconds: Int) async
+        -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
+        guard let request = ServiceIntegrationCaller.subtypeRequest(subtype, parameters: parameters, timeoutMilliseconds: timeoutMilliseconds) else {
+            return .failure(.internalError("integrationSubtype \(subtype) is not served by the emulator"))
+        }
+        switch await ServiceIntegrationCaller(backends: backends).send(request) {
+        case let .success(answer):
+            var headers = HTTPHeaders()
+            if let type = answer.headers["Content-Type"] { headers.add(name: "Content-Type", value: type) }
+            return .success(HTTPAPIIntegrationOutput(status: answer.status, headers: headers, body: answer.body))
+        case .failure(.timedOut):
+            return .failure(.timedOut("the \(request.service) service did not answer within \(timeoutMilliseconds) ms"))
+        case let .failure(.noBackend(message)), let .failure(.unreachable(message)), let .failure(.invokeFailed(message)),
+             let .failure(.invalidURL(message)):
+            return .failure(.internalError(message))
+        }
+    }
 
     private func invokeLambda(_ function: HTTPAPILambdaFunction, integration: HTTPAPIIntegration, view: HTTPAPIRequestView,
                               context: HTTPAPIRequestContext) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {

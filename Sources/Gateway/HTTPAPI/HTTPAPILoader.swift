@@ -516,6 +516,22 @@ struct HTTPAPIDefinitionBuilder {
         // AWS service integrations (`integrationSubtype: SQS-SendMessage`, ...): no uri, requestParameters keyed by
         // the action's parameters (`QueueUrl`, `Detail`); loaded with a warning, answered with 500.
         if type == "aws_proxy" || type == "aws", let subtypeNode = fields["integrationSubtype"], let subtype = reader.string(subtypeNode, "integrationSubtype") {
+            if HTTPAPIServiceCall.servedSubtypes.contains(subtype) {
+                var parameters: [HTTPAPIServiceCall.Parameter] = []
+                if let requestNode = fields["requestParameters"], let mapping = reader.mapping(requestNode, "requestParameters") {
+                    for entry in mapping.entries {
+                        guard let text = reader.string(entry.value, "requestParameters.\(entry.key)"),
+                              let value = parseValue(text, isResponse: false, at: entry.value) else { continue }
+                        parameters.append(HTTPAPIServiceCall.Parameter(name: entry.key, value: value))
+                    }
+                }
+                var timeout = 30_000
+                if let timeoutNode = fields["timeoutInMillis"], let value = reader.int(timeoutNode, "timeoutInMillis"), (50...30_000).contains(value) {
+                    timeout = value
+                }
+                return HTTPAPIIntegration(target: .service(HTTPAPIServiceCall(subtype: subtype, parameters: parameters)), payloadFormat: .v1,
+                                          timeoutMilliseconds: timeout)
+            }
             let service = AWSServiceIntegration(subtype: subtype)
             let feature = "AWS service integration to \(service.service) (\(service.operation), integrationSubtype \(subtype)) on '\(routeKey)'"
             reader.unsupported(feature, consequence: "the route loads and requests to it answer 500 Internal Server Error", at: subtypeNode)

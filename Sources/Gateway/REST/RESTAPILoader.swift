@@ -402,9 +402,8 @@ private struct Builder {
                             ok = false
                         }
                         target = .lambda(uri)
-                    } else if kind == .aws, let service = AWSServiceIntegration(uri: uri) {
-                        reader.unsupported("AWS service integration to \(service.service) (\(service.operation)) on \(context)",
-                                           consequence: "the method loads and requests to it answer 500 Internal server error", at: uriNode)
+                    } else if kind == .aws, AWSServiceIntegration(uri: uri) != nil {
+                        // Served by the `services:` backend of the uri's service (ServiceIntegrationCaller).
                         target = .awsService(uri)
                     } else {
                         error("integration uri '\(uri)' of \(context) is not a Lambda invocation ARN: expected arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{functionArn}/invocations", at: uriNode)

@@ -340,13 +340,30 @@ public struct RESTGateway: GatewayHandler {
                      detail: "the integration did not answer within \(integration.timeoutMilliseconds) ms")
     }
 
+    /// Sends the AWS service request the integration describes (through `ServiceIntegrationCaller`).
+    private func callService(_ exchange: Exchange, _ integration: Integration, body: [UInt8],
+                             mapped: (headers: [(String, String)], query: [(String, String)], path: [String: String])) async throws(GatewayError) -> UpstreamResponse {
+        guard case let .awsService(uri)? = integration.target else { throw GatewayError.internalError("AWS service integration without uri") }
+        let resolved = substituteStageVariables(in: uri, exchange.stageVariables)
+        var path = mapped.path
+        for (name, value) in exchange.pathParameters where path[name] == nil { path[name] = value }
+        guard let request = ServiceIntegrationCaller.restRequest(
+            uri: resolved, method: integration.httpMethod ?? "POST", headers: mapped.headers, query: mapped.query, path: path,
+            body: body, contentType: exchange.request.headers["Content-Type"], timeoutMilliseconds: integration.timeoutMilliseconds) else {
+            throw GatewayError.internalError("Execution failed due to configuration error: invalid AWS service integration uri '\(resolved)'")
+        }
+        switch await ServiceIntegrationCaller(backends: backends).send(request) {
+        case let .success(response): return response
+        case .failure(.timedOut): throw timeoutError(integration)
+        case let .failure(.noBackend(message)):
+            throw GatewayError.internalError("Execution failed due to configuration error: \(message)", type: .integrationFailure)
+        case let .failure(.unreachable(reason)), let .failure(.invokeFailed(reason)), let .failure(.invalidURL(reason)):
+            throw GatewayError.internalError("Execution failed due to an integration error: \(reason)", type: .integrationFailure)
+        }
+    }
+
     /// Invokes the Lambda function named by the integration uri (through the shared `LambdaInvoker`).
     private func invokeLambda(_ exchange: Exchange, _ integration: Integration, payload: [UInt8]) async throws(GatewayError) -> LambdaAnswer {
-        if case let .awsService(uri)? = integration.target {
-            let service = AWSServiceIntegration(uri: uri)
-            let feature = "AWS service integration " + (service.map { "to \($0.service) (\($0.operation))" } ?? "'\(uri)'")
-            throw GatewayError.internalError(Unsupported.requestDetail(feature + "; nothing was sent"), type: .integrationFailure)
-        }
         guard integration.httpMethod == "POST" else {
             throw GatewayError.internalError("Execution failed due to configuration error: Lambda integrations must use httpMethod POST, not \(integration.httpMethod ?? "none")")
         }
@@ -539,6 +556,9 @@ public struct RESTGateway: GatewayHandler {
         switch integration.kind {
         case .mock:
             result = IntegrationResult(selectionValue: String(mockStatus(requestBody)), body: [], headers: [:])
+        case .aws where integration.isServiceIntegration:
+            let answer = try await callService(exchange, integration, body: requestBody, mapped: mapped)
+            result = IntegrationResult(selectionValue: String(answer.status), body: answer.body, headers: answer.headers)
         case .aws:
             let payload = requestBody.isEmpty ? Array("{}".utf8) : requestBody
             switch try await invokeLambda(exchange, integration, payload: payload) {

@@ -138,7 +138,8 @@ public struct Integration: Sendable {
         case lambda(String)
         /// An absolute http(s) URL, stage variables not yet substituted.
         case http(String)
-        /// An AWS service integration other than Lambda (not supported by the emulator yet).
+        /// An AWS service integration other than Lambda (`arn:aws:apigateway:{region}:{service}:action/{Action}` or
+        /// `...:path/{path}`), stage variables not yet substituted; served by the `services:` backends.
         case awsService(String)
     }
 
@@ -168,6 +169,12 @@ public struct Integration: Sendable {
     /// Integration responses in document (creation) order; the default one has `isDefault`.
     public var responses: [IntegrationResponse]
     public var timeoutMilliseconds: Int
+
+    /// True for an `AWS` integration to a service other than Lambda.
+    public var isServiceIntegration: Bool {
+        if case .awsService? = target { return true }
+        return false
+    }
 }
 
 /// One entry of `x-amazon-apigateway-integration.responses`.
