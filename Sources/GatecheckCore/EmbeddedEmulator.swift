@@ -20,6 +20,8 @@ public struct EmbeddedEmulator: EmulatorProvider {
     public var environment: [String: String]
     /// Where `~/.aws/credentials` and `~/.aws/config` are looked up.
     public var homeDirectory: String
+    /// Every API definition warning is an error (`--fail-on-warnings`, API Gateway import's `failOnWarnings=true`).
+    public var failOnWarnings = false
     /// `--parameter` values for the definitions' CloudFormation references; they win over a suite's `parameters:`.
     public var importParameters: [String: String]
     private let credentials = IAMCredentialCache()
@@ -41,6 +43,10 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                 stageVariables: Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
+        if let basePath = suite.basePath, case let .success(key) = APIMappingKey.parse(basePath) {
+            spec.apiMappings = [APIMappingSpec(basePath: key, stage: suite.stage)]
+        }
+        spec.failOnWarnings = failOnWarnings
         spec.recordsCoverage = true
         spec.parameters = Dictionary(suite.parameters.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
             .merging(importParameters) { _, command in command }
@@ -71,26 +77,45 @@ public struct EmbeddedEmulator: EmulatorProvider {
         return diagnostics
     }
 
-    public func checkDefinition(path: String, text: String) -> [Diagnostic]? {
+    public func checkDefinition(path: String, text: String) -> DefinitionCheck? {
         guard case let .success(node?) = YAMLSource.parse(text, file: path), case let .mapping(mapping) = node else { return nil }
         let keys = Set(mapping.keys.compactMap(\.scalar?.string))
-        do {
-            if keys.contains("openapi") || keys.contains("swagger") {
-                let parameters = ImportParameters(values: importParameters)
-                if HTTPAPILoader.detectKind(node) == .httpAPI {
-                    _ = try HTTPAPILoader.load(path: path, parameters: parameters)
-                } else {
-                    _ = try RESTAPILoader.load(path: path, parameters: parameters)
+        if keys.contains("openapi") || keys.contains("swagger") {
+            let format = keys.contains("swagger") && !keys.contains("openapi") ? "Swagger 2.0" : "OpenAPI 3"
+            do {
+                let api = try APIDefinition.load(path: path, type: nil, parameters: ImportParameters(values: importParameters),
+                                                 failOnWarnings: failOnWarnings) { readAs in
+                    readAs == nil
+                        ? Diagnostic(file: path, message: "cannot tell whether this is a REST API or an HTTP API: pass it with a suite that says `apiType: rest` or `apiType: http`, or check it with `gatecheck emulate --api-type`")
+                        : Diagnostic(.note, file: path, message: "nothing in it tells a REST API from an HTTP API, so the errors above are from reading it as \(readAs == .http ? "an HTTP" : "a REST") API; a suite can say `apiType: \(readAs == .http ? "rest" : "http")`")
                 }
-                return []
+                return DefinitionCheck(kind: "an API definition, \(format)", summary: Self.summary(of: api, format: format), diagnostics: api.diagnostics)
+            } catch {
+                return DefinitionCheck(kind: "an API definition, \(format)", summary: "", diagnostics: error.diagnostics)
             }
-            if !keys.contains("cases"), !keys.isDisjoint(with: ["lambdas", "http"]) {
-                return try BackendsLoader.load(path: path).diagnostics
+        }
+        if !keys.contains("cases"), !keys.isDisjoint(with: ["lambdas", "http"]) {
+            do {
+                let backends = try BackendsLoader.load(path: path)
+                func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+                return DefinitionCheck(kind: "a backends file", summary: "backends file: \(count(backends.lambdas.count, "function")), \(count(backends.http.count, "HTTP host"))",
+                                       diagnostics: backends.diagnostics)
+            } catch {
+                return DefinitionCheck(kind: "a backends file", summary: "", diagnostics: error.diagnostics)
             }
-        } catch {
-            return error.diagnostics
         }
         return nil
+    }
+
+    /// `REST API 'Pets' from Swagger 2.0: 3 resources, 5 methods`, `HTTP API 'x' from OpenAPI 3: 4 routes`.
+    static func summary(of api: APIDefinition, format: String) -> String {
+        func count(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        switch api {
+        case let .rest(definition):
+            return "REST API '\(definition.title)' from \(format): \(count(definition.resources.count, "resource")), \(count(definition.allMethods.count, "method"))"
+        case let .http(definition):
+            return "HTTP API '\(definition.title)' from \(format): \(count(definition.allRoutes.count, "route"))"
+        }
     }
 
     public func start(for suite: Suite) async throws(EmulatorError) -> any EmulatorInstance {

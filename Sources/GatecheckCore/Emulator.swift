@@ -7,15 +7,31 @@ public protocol EmulatorProvider: Sendable {
     /// Static problems with the suite's API definition or backends, reported as diagnostics.
     func check(_ suite: Suite) -> [Diagnostic]
     /// Checks a file named on its own (`gatecheck validate api.yaml`) that is an API definition or a backends
-    /// file: its diagnostics (empty when valid), or nil when the provider does not check such files.
-    func checkDefinition(path: String, text: String) -> [Diagnostic]?
+    /// file: what it was checked as and its diagnostics, or nil when the provider does not check such files.
+    func checkDefinition(path: String, text: String) -> DefinitionCheck?
     /// Serves the suite's API on loopback.
     func start(for suite: Suite) async throws(EmulatorError) -> any EmulatorInstance
 }
 
 extension EmulatorProvider {
     public func check(_ suite: Suite) -> [Diagnostic] { [] }
-    public func checkDefinition(path: String, text: String) -> [Diagnostic]? { nil }
+    public func checkDefinition(path: String, text: String) -> DefinitionCheck? { nil }
+}
+
+/// The result of checking an API definition or backends file named on its own (`gatecheck validate FILE`).
+public struct DefinitionCheck: Sendable {
+    /// What the file was checked as, for the error summary: "an API definition, Swagger 2.0", "a backends file".
+    public var kind: String
+    /// What was checked, for the success line: `REST API 'Pets' from Swagger 2.0: 3 resources, 5 methods`.
+    public var summary: String
+    /// Errors and warnings, with their positions.
+    public var diagnostics: [Diagnostic]
+
+    public init(kind: String, summary: String, diagnostics: [Diagnostic]) {
+        self.kind = kind
+        self.summary = summary
+        self.diagnostics = diagnostics
+    }
 }
 
 /// A running emulator serving one suite's API.

@@ -24,6 +24,8 @@ public struct EmulatorSpec: Sendable {
     /// Access key id -> secret access key the emulator accepts on `AWS_IAM` methods and routes (SigV4 is
     /// verified with them); empty refuses every request to those routes.
     public var iamCredentials: [String: String]
+    /// Every warning about the API definition is an error (API Gateway import's `failOnWarnings=true`; `--fail-on-warnings`).
+    public var failOnWarnings = false
     /// Record what the gateway does with each request, for gateway coverage (`RunningEmulator.coverage`).
     public var recordsCoverage = false
     /// Lambda functions the API names but no backend maps: `.refuse` (`gatecheck run`: suites stay hermetic) or
@@ -34,6 +36,10 @@ public struct EmulatorSpec: Sendable {
     public var parameters: [String: String] = [:]
     /// What happens to an HTTP integration whose host the backends do not map.
     public var unmappedHosts: UnmappedHostPolicy = .refuse
+    /// A custom domain's API mappings (`gatecheck emulate --base-path` / `--mount`). When not empty the server acts
+    /// as the custom domain: each mapping's stage answers under its base path, a path no mapping takes answers 403
+    /// `{"message":"Forbidden"}`, and the stage-prefixed execute-api paths are not served.
+    public var apiMappings: [APIMappingSpec] = []
     /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
     var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
@@ -48,6 +54,20 @@ public struct EmulatorSpec: Sendable {
         self.origin = origin ?? apiPath
         self.owner = owner
         self.iamCredentials = iamCredentials
+    }
+}
+
+/// One API mapping of the emulated custom domain: a base path, the API definition (nil: the spec's own) and stage
+/// (nil: the spec's stage for its own API, else the API's default stage).
+public struct APIMappingSpec: Sendable, Equatable {
+    public var basePath: APIMappingKey
+    public var apiPath: String?
+    public var stage: String?
+
+    public init(basePath: APIMappingKey, apiPath: String? = nil, stage: String? = nil) {
+        self.basePath = basePath
+        self.apiPath = apiPath
+        self.stage = stage
     }
 }
 
@@ -87,7 +107,8 @@ public enum EmulatorLauncher {
     static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
         let functionNames = (try? loadBackends(spec))?.functionNames ?? []
         return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },
-                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames)) { readAs in
+                                      parameters: ImportParameters(values: spec.parameters, functionNames: functionNames),
+                                      failOnWarnings: spec.failOnWarnings) { readAs in
             guard let readAs else {
                 return Diagnostic(file: spec.origin, message: "cannot tell whether \(spec.apiPath) is a REST API or an HTTP API: \(spec.apiTypeAdvice)")
             }
@@ -165,19 +186,30 @@ public enum EmulatorLauncher {
                       iamCredentialsWhenNeeded: (@Sendable () -> [String: String])?) async throws(EmulatorError) -> RunningEmulator {
         var spec = spec
         let api: APIDefinition, loadedBackends: BackendsConfiguration
+        // The spec's own API first, then each other API file the custom domain mounts (loaded once each).
+        var mounted: [(spec: EmulatorSpec, api: APIDefinition)] = []
         do {
             api = try loadAPI(spec)
             loadedBackends = try loadBackends(spec)
+            mounted.append((spec, api))
+            for path in spec.apiMappings.compactMap(\.apiPath) where !mounted.contains(where: { $0.spec.apiPath == path }) {
+                var other = spec
+                other.apiPath = path
+                other.origin = path
+                other.apiType = nil
+                other.stage = nil
+                mounted.append((other, try loadAPI(other)))
+            }
         } catch {
             throw EmulatorError(error.description)
         }
-        if spec.iamCredentials.isEmpty, let iamCredentialsWhenNeeded, !api.iamRoutes.isEmpty {
+        if spec.iamCredentials.isEmpty, let iamCredentialsWhenNeeded, mounted.contains(where: { !$0.api.iamRoutes.isEmpty }) {
             spec.iamCredentials = iamCredentialsWhenNeeded()
         }
-        let missingFunctions = spec.unmappedFunctions == .answerAsMissing
-            ? api.referencedFunctions(stageVariables: spec.stageVariables).subtracting(loadedBackends.functionNames).sorted() : []
+        let referenced = mounted.reduce(into: Set<String>()) { $0.formUnion($1.api.referencedFunctions(stageVariables: spec.stageVariables)) }
+        let missingFunctions = spec.unmappedFunctions == .answerAsMissing ? referenced.subtracting(loadedBackends.functionNames).sorted() : []
         let backends = loadedBackends.addingMissingFunctions(missingFunctions)
-        let problems = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity == .error }
+        let problems = mounted.flatMap { unmapped(api: $0.api, backends: backends, spec: $0.spec) }.filter { $0.severity == .error }
         if !problems.isEmpty { throw EmulatorError(DiagnosticsError(problems).description) }
         let registry: BackendRegistry, pool: BackendPool
         do {
@@ -185,18 +217,38 @@ public enum EmulatorLauncher {
         } catch {
             throw EmulatorError(error.message)
         }
-        let served = api.makeHandler(stage: spec.stage, stageVariables: spec.stageVariables, backends: registry,
-                                     iamCredentials: spec.iamCredentials, usagePlans: backends.usagePlans)
+        func serve(_ api: APIDefinition, stage: String?) -> APIDefinition.Served {
+            api.makeHandler(stage: stage, stageVariables: spec.stageVariables, backends: registry,
+                            iamCredentials: spec.iamCredentials, usagePlans: backends.usagePlans)
+        }
+        let served = serve(api, stage: spec.stage)
+        // The URL cases are relative to: the stage's, or through a custom domain the first mapping's base path.
+        let handler: any GatewayHandler, basePath: String, kind: String
+        if spec.apiMappings.isEmpty {
+            (handler, basePath, kind) = (served.handler, served.basePath, served.kindName)
+        } else {
+            let mappings = spec.apiMappings.map { mapping in
+                let entry = mounted.first { $0.spec.apiPath == (mapping.apiPath ?? spec.apiPath) } ?? mounted[0]
+                let stage = mapping.stage ?? (mapping.apiPath == nil || mapping.apiPath == spec.apiPath ? spec.stage : nil)
+                let stageServed = serve(entry.api, stage: stage)
+                return CustomDomainRouter.Mapping(key: mapping.basePath, handler: stageServed.handler, stagePrefix: stageServed.basePath)
+            }
+            (handler, basePath, kind) = (CustomDomainRouter(mappings: mappings), spec.apiMappings[0].basePath.urlPath, "custom domain")
+        }
         do {
             let configuration = GatewayServerConfiguration(host: host, port: port)
+            // Coverage records what the stages answered (through a custom domain too: the router returns their log).
             let recorder = spec.recordsCoverage ? GatewayRecorder() : nil
-            let handler: any GatewayHandler = recorder.map { RecordingGatewayHandler(served.handler, recorder: $0) } ?? served.handler
-            let server = try await GatewayServer.start(handler: handler, configuration: configuration, log: log)
-            let notices = unmapped(api: api, backends: backends, spec: spec).filter { $0.severity != .error }
-            return RunningEmulator(server: server, pool: pool, baseURL: server.baseURL + served.basePath, kind: served.kindName,
-                                   warnings: api.diagnostics + backends.diagnostics + notices + iamWarnings(api: api, spec: spec)
-                                       + usagePlanWarnings(api: api, backends: backends, spec: spec)
-                                       + missingFunctionWarnings(missingFunctions, spec: spec),
+            let recorded: any GatewayHandler = recorder.map { RecordingGatewayHandler(handler, recorder: $0) } ?? handler
+            let server = try await GatewayServer.start(handler: recorded, configuration: configuration, log: log)
+            func notices(_ entry: (spec: EmulatorSpec, api: APIDefinition)) -> [Diagnostic] {
+                unmapped(api: entry.api, backends: backends, spec: entry.spec).filter { $0.severity != .error }
+                    + iamWarnings(api: entry.api, spec: entry.spec) + usagePlanWarnings(api: entry.api, backends: backends, spec: entry.spec)
+            }
+            let warnings = api.diagnostics + backends.diagnostics + notices(mounted[0])
+                + mounted.dropFirst().flatMap { $0.api.diagnostics + notices($0) }
+            return RunningEmulator(server: server, pool: pool, domainURL: server.baseURL, baseURL: server.baseURL + basePath, kind: kind,
+                                   warnings: warnings + missingFunctionWarnings(missingFunctions, spec: spec),
                                    recorder: recorder, declared: recorder == nil ? nil : api.declaredSurface)
         } catch {
             await pool.shutdown()
@@ -249,7 +301,10 @@ extension EmulatorLauncher {
 public struct RunningEmulator: EmulatorInstance {
     let server: GatewayServer
     let pool: BackendPool
-    /// The URL cases are relative to, stage prefix included (`http://127.0.0.1:PORT/test`).
+    /// The server's root URL (`http://127.0.0.1:PORT`): a custom domain's mappings are under it.
+    public let domainURL: String
+    /// The URL cases are relative to, stage prefix included (`http://127.0.0.1:PORT/test`); for a custom domain the
+    /// first mapping's base path (`http://127.0.0.1:PORT/v1`).
     public let baseURL: String
     /// "REST API" or "HTTP API".
     public let kind: String

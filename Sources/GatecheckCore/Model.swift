@@ -32,6 +32,9 @@ public struct Suite: Sendable {
     /// `parameters:`: values for the CloudFormation references of the API definition (`Ref`, `Fn::Sub`, ...);
     /// `--parameter` wins over them.
     public var parameters: [NamedValue] = []
+    /// `basePath:`: the embedded emulator serves the suite's stage as a custom domain under this API mapping
+    /// (`v1`, `orders/v1`); cases are relative to it. A `--target` URL carries its own base path instead.
+    public var basePath: String?
 }
 
 /// How a suite asks for its requests to be authorised (`auth:` at the top of a suite).

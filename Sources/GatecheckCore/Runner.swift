@@ -579,14 +579,14 @@ public struct GatecheckRunner: Sendable {
         // Files named on their own that are API definitions or backends files are checked as such.
         var suitePaths: [String] = []
         var diagnostics: [Diagnostic] = []
-        var definitions = 0
+        var definitions: [(path: String, check: DefinitionCheck)] = []
         for path in paths {
             var isDirectory: ObjCBool = false
             if let emulator, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
                case let .success(text) = YAMLSource.readText(path: path), SuiteLoader.isNotASuite(text, file: path),
                let found = emulator.checkDefinition(path: path, text: text) {
-                diagnostics += found
-                definitions += 1
+                diagnostics += found.diagnostics
+                definitions.append((path, found))
                 continue
             }
             suitePaths.append(path)
@@ -601,19 +601,33 @@ public struct GatecheckRunner: Sendable {
         errorOutput(ConsoleReport.diagnostics(diagnostics))
         let errorCount = diagnostics.filter { $0.severity == .error }.count
         if errorCount > 0 {
-            errorOutput("gatecheck: \(errorCount) error\(errorCount == 1 ? "" : "s") in the suites\n")
+            // Say what was checked: the suites, and each definition file with what it was read as.
+            func errors(_ items: [Diagnostic]) -> Int { items.filter { $0.severity == .error }.count }
+            func count(_ n: Int) -> String { "\(n) error\(n == 1 ? "" : "s")" }
+            var places: [String] = []
+            let definitionErrors = definitions.map { (path: $0.path, kind: $0.check.kind, errors: errors($0.check.diagnostics)) }.filter { $0.errors > 0 }
+            let suiteErrors = errorCount - definitionErrors.reduce(0) { $0 + $1.errors }
+            if suiteErrors > 0 { places.append((definitionErrors.isEmpty ? "" : "\(count(suiteErrors)) ") + "in the suites") }
+            for item in definitionErrors {
+                places.append((definitionErrors.count == 1 && suiteErrors == 0 ? "" : "\(count(item.errors)) ") + "in \(item.path) (checked as \(item.kind))")
+            }
+            errorOutput("gatecheck: \(count(errorCount)) " + places.joined(separator: ", ") + "\n")
             return .invalidInput
         }
-        if loaded.suites.isEmpty && definitions == 0 {
+        for (path, check) in definitions {
+            let warnings = check.diagnostics.filter { $0.severity == .warning }.count
+            output("\(path): \(check.summary)" + (warnings > 0 ? " (\(warnings) warning\(warnings == 1 ? "" : "s") above)" : "") + "\n")
+        }
+        if loaded.suites.isEmpty && definitions.isEmpty {
             errorOutput("gatecheck: error: no suites found in \(paths.joined(separator: ", "))\n")
             return .invalidInput
         }
         let cases = loaded.suites.reduce(0) { $0 + $1.cases.count }
         var parts: [String] = []
-        if !loaded.suites.isEmpty || definitions == 0 {
+        if !loaded.suites.isEmpty || definitions.isEmpty {
             parts.append("\(loaded.suites.count) suite\(loaded.suites.count == 1 ? "" : "s"), \(cases) case\(cases == 1 ? "" : "s")")
         }
-        if definitions > 0 { parts.append("\(definitions) definition file\(definitions == 1 ? "" : "s")") }
+        if !definitions.isEmpty { parts.append("\(definitions.count) definition file\(definitions.count == 1 ? "" : "s")") }
         output(parts.joined(separator: ", ") + ": valid\n")
         return .passed
     }

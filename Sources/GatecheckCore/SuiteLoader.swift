@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import JSONCore
 import SourceDiagnostics
 import Yams
@@ -158,7 +159,7 @@ struct SuiteParser {
     }
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
-                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters"]
+                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
@@ -298,6 +299,12 @@ struct SuiteParser {
                           backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
         if let node = top["parameters"], let pairs = reader.stringPairs(node, "parameters") {
             suite.parameters = pairs.map { NamedValue(name: $0.0, value: $0.1) }
+        }
+        if let node = top["basePath"], let value = reader.string(node, "basePath") {
+            switch APIMappingKey.parse(value) {
+            case let .success(key): suite.basePath = key.description
+            case let .failure(problem): reader.error(problem.message, at: node)
+            }
         }
         return suite
     }

@@ -19,43 +19,100 @@ public enum APIDefinition: Sendable {
         }
     }
 
-    /// Loads the definition at `path`: `type` decides, otherwise the document's features do
-    /// (`HTTPAPILoader.detectKind`). When they do not tell, `undetermined()` is the error reported (after any
-    /// syntax error in the file, which comes first). Every diagnostic keeps its file, line and column. `parameters`
-    /// resolve CloudFormation references (`IntrinsicResolver`).
-    public static func load(path: String, type: Kind?, parameters: ImportParameters = ImportParameters(),
+    /// Loads the definition at `path`: `type` decides, otherwise the document's signals do (`HTTPAPIDocumentScan`:
+    /// the kind with more distinct signals wins, with a warning naming them all when both kinds have some; a tie is
+    /// settled by reading it both ways, the read with fewer errors winning, REST on a tie, so that a document API
+    /// Gateway would import is never refused). When nothing tells and it loads either way, `undetermined()` is the
+    /// error reported (after any syntax error in the file, which comes first). With `failOnWarnings` (the import
+    /// API's `failOnWarnings=true`) every warning is an error. Every diagnostic keeps its file, line and column.
+    /// `parameters` resolve CloudFormation references (`IntrinsicResolver`).
+    public static func load(path: String, type: Kind?, parameters: ImportParameters = ImportParameters(), failOnWarnings: Bool = false,
                             undetermined: (_ readAs: Kind?) -> Diagnostic) throws(DiagnosticsError) -> APIDefinition {
-        var type = type
-        if type == nil {
-            let text: String
-            switch YAMLSource.readText(path: path) {
-            case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-            case let .success(read): text = read
+        let definition = try load(path: path, type: type, parameters: parameters, undetermined: undetermined)
+        guard failOnWarnings, !definition.diagnostics.isEmpty else { return definition }
+        throw DiagnosticsError(definition.diagnostics.map { warning in
+            var error = warning
+            if error.severity == .warning {
+                error.severity = .error
+                error.message += " (an error with --fail-on-warnings)"
             }
-            switch HTTPAPILoader.detectKind(text: text) {
-            case .httpAPI: type = .http
-            case .restAPI: type = .rest
-            case .undetermined:
-                let document: Node?
-                switch YAMLSource.parse(text, file: path) {
-                case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
-                case let .success(node): document = node
-                }
-                // A definition broken either way: its own diagnostics first (the read with fewer errors, REST on a
-                // tie), with a note on how it was read; one that loads either way is undecided.
-                let asREST: [Diagnostic]
-                do { _ = try RESTAPILoader.load(path: path, parameters: parameters); asREST = [] } catch { asREST = error.diagnostics }
-                let asHTTP: [Diagnostic]
-                do { _ = try HTTPAPILoader.load(path: path, parameters: parameters); asHTTP = [] } catch { asHTTP = error.diagnostics }
-                func errors(_ diagnostics: [Diagnostic]) -> Int { diagnostics.filter { $0.severity == .error }.count }
-                guard errors(asREST) > 0, errors(asHTTP) > 0 else { throw DiagnosticsError([undetermined(nil)]) }
-                let readAs: Kind = errors(asHTTP) < errors(asREST) ? .http : .rest
-                let isOpenAPI = document?.mapping.map { $0.keys.contains { ["openapi", "swagger"].contains($0.string) } } ?? false
-                throw DiagnosticsError((readAs == .http ? asHTTP : asREST) + (isOpenAPI ? [undetermined(readAs)] : []))
+            return error
+        })
+    }
+
+    private static func load(path: String, type: Kind?, parameters: ImportParameters,
+                             undetermined: (_ readAs: Kind?) -> Diagnostic) throws(DiagnosticsError) -> APIDefinition {
+        if type == .http { return .http(try HTTPAPILoader.load(path: path, parameters: parameters)) }
+        if type == .rest { return .rest(try RESTAPILoader.load(path: path, parameters: parameters)) }
+        let text: String
+        switch YAMLSource.readText(path: path) {
+        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
+        case let .success(read): text = read
+        }
+        let document: Node?
+        switch YAMLSource.parse(text, file: path) {
+        case let .failure(diagnostic): throw DiagnosticsError([diagnostic])
+        case let .success(node): document = node
+        }
+        let scan = document.map(HTTPAPIDocumentScan.init)
+        var note: Diagnostic?
+        if let scan, scan.isConflicting, !scan.isSwagger {
+            note = conflictWarning(scan, file: path)
+        }
+        func noted(_ definition: APIDefinition, because reason: String) -> APIDefinition {
+            guard let note else { return definition }
+            switch definition {
+            case var .rest(api): api.diagnostics.insert(note.read(as: .rest, because: reason), at: 0); return .rest(api)
+            case var .http(api): api.diagnostics.insert(note.read(as: .http, because: reason), at: 0); return .http(api)
             }
         }
-        if type == .http { return .http(try HTTPAPILoader.load(path: path, parameters: parameters)) }
-        return .rest(try RESTAPILoader.load(path: path, parameters: parameters))
+        switch scan?.kind {
+        case .httpAPI?: return noted(.http(try HTTPAPILoader.load(path: path, parameters: parameters)), because: "it has more HTTP API signals")
+        case .restAPI?: return noted(.rest(try RESTAPILoader.load(path: path, parameters: parameters)), because: "it has more REST API signals")
+        case .undetermined?, nil: break
+        }
+        // Nothing decisive: read it both ways.
+        let asREST: Result<RESTAPIDefinition, DiagnosticsError>
+        do { asREST = .success(try RESTAPILoader.load(path: path, parameters: parameters)) } catch { asREST = .failure(error) }
+        let asHTTP: Result<HTTPAPIDefinition, DiagnosticsError>
+        do { asHTTP = .success(try HTTPAPILoader.load(path: path, parameters: parameters)) } catch { asHTTP = .failure(error) }
+        func errors<T>(_ result: Result<T, DiagnosticsError>) -> Int {
+            if case let .failure(error) = result { return max(1, error.diagnostics.filter { $0.severity == .error }.count) }
+            return 0
+        }
+        if note != nil {
+            // Signals of both kinds, as many of each: the read that loads (REST when both do) wins, with the warning.
+            let reason = "as many signals of each kind, and it loads as one"
+            if case let .success(api) = asREST { return noted(.rest(api), because: reason) }
+            if case let .success(api) = asHTTP { return noted(.http(api), because: reason) }
+        } else if case .success = asREST, case .success = asHTTP {
+            throw DiagnosticsError([undetermined(nil)])
+        } else if case let .success(api) = asREST {
+            return .rest(api)
+        } else if case let .success(api) = asHTTP {
+            return .http(api)
+        }
+        // A definition broken either way: its own diagnostics first (the read with fewer errors, REST on a tie),
+        // with a note on how it was read.
+        let readAs: Kind = errors(asHTTP) < errors(asREST) ? .http : .rest
+        let diagnostics: [Diagnostic]
+        switch (readAs, asREST, asHTTP) {
+        case let (.http, _, .failure(error)): diagnostics = error.diagnostics
+        case let (_, .failure(error), _): diagnostics = error.diagnostics
+        default: diagnostics = []
+        }
+        let isOpenAPI = document?.mapping.map { $0.keys.contains { ["openapi", "swagger"].contains($0.string) } } ?? false
+        throw DiagnosticsError(diagnostics + (isOpenAPI ? [undetermined(readAs)] : []))
+    }
+
+    /// The warning for a document with signals of both kinds (the read kind is filled in by `read(as:)`).
+    private static func conflictWarning(_ scan: HTTPAPIDocumentScan, file: String) -> Diagnostic {
+        func list(_ signals: [HTTPAPIDocumentScan.Signal]) -> String {
+            signals.map { signal in signal.line.map { "\(signal.name) (line \($0))" } ?? signal.name }.joined(separator: ", ")
+        }
+        let first = (scan.httpSignals + scan.restSignals).min { ($0.line ?? .max) < ($1.line ?? .max) }
+        return Diagnostic(.warning, file: file, line: first?.line, column: first?.column,
+                          message: "this document has HTTP API signals (\(list(scan.httpSignals))) and REST API signals (\(list(scan.restSignals)))")
     }
 
     /// The loader's warnings (unsupported features, ...).
@@ -118,5 +175,16 @@ public enum APIDefinition: Sendable {
                                                   iamCredentials: iamCredentials),
                           basePath: name == "$default" ? "" : "/" + name, kindName: "HTTP API")
         }
+    }
+}
+
+private extension Diagnostic {
+    /// The type-conflict warning, completed with the kind the document is read as.
+    func read(as kind: APIDefinition.Kind, because reason: String) -> Diagnostic {
+        var completed = self
+        let name = kind == .http ? "an HTTP API" : "a REST API"
+        let other = kind == .http ? "rest" : "http"
+        completed.message += "; read as \(name) (\(reason)); pass --api-type \(other) (apiType: \(other) in a suite) to read it the other way"
+        return completed
     }
 }

@@ -10,6 +10,11 @@ public struct GatewayRequest: Sendable {
     public var sourceIP: String
     /// e.g. "HTTP/1.1"
     public var httpVersion: String
+    /// Set when a custom domain's API mapping routed the request (`CustomDomainRouter`): the raw path the client
+    /// sent, base path included (`/v1/items`), while `target` has been rewritten to the stage's own form
+    /// (`/prod/items`). API Gateway shows this path in `$context.path`, the REST proxy event's `path` and the HTTP
+    /// API event's `rawPath`.
+    public var customDomainPath: String?
 
     public init(method: String, target: String, headers: HTTPHeaders = [:], body: [UInt8] = [],
                 sourceIP: String = "127.0.0.1", httpVersion: String = "HTTP/1.1") {
@@ -19,6 +24,13 @@ public struct GatewayRequest: Sendable {
         self.body = body
         self.sourceIP = sourceIP
         self.httpVersion = httpVersion
+    }
+
+    /// The request-target as the client sent it (what SigV4 signed): `target`, or through a custom domain the
+    /// client's path with the base path, and the query.
+    public var clientTarget: String {
+        guard let customDomainPath else { return target }
+        return target.contains("?") ? customDomainPath + "?" + rawQuery : customDomainPath
     }
 
     /// The path part of the target (before `?`), raw.

@@ -73,7 +73,27 @@ public enum JSONReferences {
         case external
     }
 
+    /// The models every REST API has without declaring them (API Gateway creates `Empty` and `Error` with the API),
+    /// which SAM and exported definitions reference without a `components.schemas` entry.
+    public static let builtInModels: [String: String] = [
+        "Empty": #"{"$schema": "http://json-schema.org/draft-04/schema#", "title": "Empty Schema", "type": "object"}"#,
+        "Error": #"{"$schema": "http://json-schema.org/draft-04/schema#", "title": "Error Schema", "type": "object", "properties": {"message": {"type": "string"}}}"#,
+    ]
+
     static func resolve(_ reference: String, in root: Node) -> Resolution {
+        let resolution = resolveDeclared(reference, in: root)
+        guard case .missing = resolution else { return resolution }
+        for prefix in ["#/components/schemas/", "#/definitions/"] where reference.hasPrefix(prefix) {
+            if let model = builtInModels[String(reference.dropFirst(prefix.count))], let node = try? Yams.compose(yaml: model) { return .found(node) }
+        }
+        if reference.hasPrefix("https://apigateway.amazonaws.com/restapis/"), let name = reference.split(separator: "/").last,
+           let model = builtInModels[String(name)], let node = try? Yams.compose(yaml: model) {
+            return .found(node)
+        }
+        return resolution
+    }
+
+    private static func resolveDeclared(_ reference: String, in root: Node) -> Resolution {
         if reference.hasPrefix("#") {
             let pointer = reference.dropFirst()
             guard pointer.isEmpty || pointer.hasPrefix("/") else {

@@ -17,8 +17,8 @@ extension Gatecheck {
             """
         )
 
-        @Option(help: ArgumentHelp("OpenAPI 3.0 definition with x-amazon-apigateway-* extensions (YAML or JSON).", valueName: "file"))
-        var api: String
+        @Option(help: ArgumentHelp("OpenAPI 3.0 or Swagger 2.0 definition with x-amazon-apigateway-* extensions (YAML or JSON); optional with --mount or --template.", valueName: "file"))
+        var api: String?
 
         @Option(help: ArgumentHelp("rest or http (default: detected from the document).", valueName: "type"))
         var apiType: String?
@@ -28,6 +28,26 @@ extension Gatecheck {
 
         @Option(help: ArgumentHelp("Stage name (REST default: test; HTTP APIs default: $default at the root).", valueName: "name"))
         var stage: String?
+
+        @Option(name: .customLong("base-path"),
+                help: ArgumentHelp("""
+                    Serve as a custom domain: map a base path (v1, orders/v1, or (none) for the empty one) to a stage of \
+                    --api (repeatable). A path no mapping takes answers 403 {"message":"Forbidden"}.
+                    """, valueName: "base=stage"))
+        var basePaths: [String] = []
+
+        @Option(name: .customLong("mount"),
+                help: ArgumentHelp("""
+                    Serve another API definition on the same custom domain under a base path (repeatable; stage: REST \
+                    test, HTTP API $default, unless :STAGE is given). Shares --backends and --stage-var.
+                    """, valueName: "base=file[:stage]"))
+        var mounts: [String] = []
+
+        @Option(help: ArgumentHelp("""
+                    Serve as a custom domain with the AWS::ApiGateway::BasePathMapping / AWS::ApiGatewayV2::ApiMapping \
+                    resources of this SAM/CloudFormation template (their APIs' definition files, stages and base paths).
+                    """, valueName: "file"))
+        var template: String?
 
         @Option(name: .customLong("stage-var"), help: ArgumentHelp("Stage variable (repeatable).", valueName: "name=value"))
         var stageVariables: [String] = []
@@ -54,12 +74,23 @@ extension Gatecheck {
             """))
         var iamCredentialsFromEnv = false
 
+        @Flag(help: "Refuse to start when the API definition has warnings (like API Gateway import's failOnWarnings=true).")
+        var failOnWarnings = false
+
         @Option(name: .customLong("iam-credential"),
                 help: ArgumentHelp("An access key the emulator accepts on AWS_IAM routes (repeatable).", valueName: "key-id=secret"))
         var iamCredentials: [String] = []
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError(NumericOption.port.message(got: "\(port)")) }
+            guard api != nil || !mounts.isEmpty || template != nil else {
+                throw ValidationError("give --api FILE, or --mount BASE=FILE[:STAGE] for each API (or --template FILE)")
+            }
+            if api != nil, basePaths.isEmpty, !mounts.isEmpty || template != nil {
+                throw ValidationError("--mount and --template make the emulator a custom domain: map --api too with --base-path BASE=STAGE (e.g. (none)=test), or drop --api")
+            }
+            if api == nil, !basePaths.isEmpty { throw ValidationError("--base-path maps stages of --api: give --api FILE too (or use --mount)") }
+            if case let .failure(error) = APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts) { throw ValidationError(error.message) }
         }
 
         func run() async throws {
@@ -77,9 +108,23 @@ extension Gatecheck {
                 }
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
-            var spec = EmulatorSpec(apiPath: api, apiType: type, backends: backends.map { .file(path: $0) },
+            var mappings = try APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts).get()
+            if let template {
+                do {
+                    mappings += try TemplateAPIMappings.read(path: template)
+                } catch {
+                    FileHandle.standardError.write(Data("\(error.description)\ngatecheck emulate: cannot serve the API mappings of \(template)\n".utf8))
+                    throw ExitCode(2)
+                }
+                if let duplicate = APIMappingSpec.duplicate(in: mappings) { throw ValidationError(duplicate.message) }
+            }
+            // Without --api the first mount is the spec's own API (its type and stage options then apply to it).
+            let apiPath = api ?? mappings.first?.apiPath ?? ""
+            var spec = EmulatorSpec(apiPath: apiPath, apiType: type, backends: backends.map { .file(path: $0) },
                                     stage: stage, stageVariables: variables, iamCredentials: try acceptedIAMCredentials())
+            spec.failOnWarnings = failOnWarnings
             spec.unmappedFunctions = .answerAsMissing
+            spec.apiMappings = mappings
             spec.parameters = try ImportParameterOptions.parse(parameters)
             spec.unmappedHosts = offline ? .refuse : .callRealHost
             // One line per request: buffered and written by a thread of its own, never on the request path.
@@ -98,7 +143,15 @@ extension Gatecheck {
             // The handlers are in place before the line that tells a script the emulator is up, so a SIGTERM sent
             // as soon as it reads the line is never lost.
             let termination = TerminationSignals()
-            log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(api) at \(emulator.baseURL) (Ctrl-C to stop)")
+            if mappings.isEmpty {
+                log("gatecheck \(GatecheckVersion.string) emulating \(emulator.kind) \(apiPath) at \(emulator.baseURL) (Ctrl-C to stop)")
+            } else {
+                log("gatecheck \(GatecheckVersion.string) emulating a custom domain at \(emulator.domainURL) (Ctrl-C to stop)")
+                for mapping in mappings {
+                    let stage = mapping.stage.map { " stage \($0)" } ?? " default stage"
+                    log("  \(emulator.domainURL)\(mapping.basePath.urlPath)/ -> \(mapping.apiPath ?? apiPath)\(stage)")
+                }
+            }
             await termination.wait()
             await emulator.stop()
             output.close()

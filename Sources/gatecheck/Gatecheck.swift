@@ -108,6 +108,9 @@ struct SharedRunOptions: ParsableArguments {
     @Flag(help: "Exit 0 when --filter or --tag selects no case (by default that exits 5, so a CI gate cannot pass with no test).")
     var allowEmpty = false
 
+    @Flag(help: "Treat every warning about a suite's API definition as an error (like API Gateway import's failOnWarnings=true).")
+    var failOnWarnings = false
+
     @Flag(help: "Sign every request with AWS SigV4 (credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or ~/.aws), unless the target profile has its own auth.")
     var sigv4 = false
 
@@ -163,7 +166,9 @@ struct SharedRunOptions: ParsableArguments {
         configuration.caBundlePath = cacert
         if let maxBodySize { configuration.maxResponseBodyBytes = ByteSize.parse(maxBodySize) }
         configuration.style = ConsoleStyle.detect()
-        configuration.emulator = try importParameters.emulator()
+        var emulator = try importParameters.emulator()
+        emulator.failOnWarnings = failOnWarnings
+        configuration.emulator = emulator
         return configuration
     }
 }
@@ -352,16 +357,21 @@ extension Gatecheck {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check suites without running them (exit 0 when valid, 2 otherwise).")
 
-        @Argument(help: "Suite files or directories.")
+        @Argument(help: "Suite files or directories, API definitions (OpenAPI 3 / Swagger 2.0) or backends files.")
         var paths: [String] = ["suites"]
 
         @OptionGroup var variableOptions: VariableOptions
 
         @OptionGroup var importParameters: ImportParameterOptions
 
+        @Flag(help: "Treat every warning about an API definition as an error (like API Gateway import's failOnWarnings=true).")
+        var failOnWarnings = false
+
         func run() throws {
+            var emulator = try importParameters.emulator()
+            emulator.failOnWarnings = failOnWarnings
             let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
-                                                  emulator: try importParameters.emulator())
+                                                  emulator: emulator)
             throw ExitCode(status.rawValue)
         }
     }

@@ -27,8 +27,8 @@ struct BundledSuitesTests {
 
         #expect(summary.exitCode == 0, "bundled suites are not green:\n\(console.text)")
         #expect(summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
-        // Every suite file of suites/ ran (fourteen files; a missing one would mean a discovery regression).
-        #expect(summary.suites.count == 14, "suites run: \(summary.suites.map(\.name))")
+        // Every suite file of suites/ ran (fifteen files; a missing one would mean a discovery regression).
+        #expect(summary.suites.count == 15, "suites run: \(summary.suites.map(\.name))")
         #expect(summary.passed >= 60)
 
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
@@ -43,7 +43,7 @@ struct BundledSuitesTests {
 }
 
 /// The nightly command against a whole environment: one target profile maps every API of the bundled suites
-/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases, authorizers) to its stand-in stage, here
+/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases, authorizers, a custom domain) to its stand-in stage, here
 /// one emulator instance per API on real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
 @Suite("Bundled suites through one profile")
 struct BundledSuitesProfileTests {
@@ -60,12 +60,14 @@ struct BundledSuitesProfileTests {
             let candidates = loaded.suites.filter { $0.api == apiPath }
             let suite = try #require(candidates.max { $0.stageVariables.count < $1.stageVariables.count })
             let variables = Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-            let emulator = try await EmulatorLauncher.start(EmulatorSpec(apiPath: apiPath, apiType: suite.apiType, backends: suite.backends,
-                                                                         stage: suite.stage, stageVariables: variables))
+            var spec = EmulatorSpec(apiPath: apiPath, apiType: suite.apiType, backends: suite.backends, stage: suite.stage, stageVariables: variables)
+            // A suite whose stage sits behind a custom domain's API mapping gets a stand-in custom domain.
+            if let basePath = suite.basePath { spec.apiMappings = [try APIMappingSpec.parseBasePath("\(basePath)=\(suite.stage ?? "test")").get()] }
+            let emulator = try await EmulatorLauncher.start(spec)
             let apiFile = URL(fileURLWithPath: apiPath).lastPathComponent
             stages.append((apiFile.replacingOccurrences(of: ".yaml", with: ""), apiFile, emulator))
         }
-        #expect(stages.count == 8, "APIs: \(stages.map(\.apiFile))")
+        #expect(stages.count == 9, "APIs: \(stages.map(\.apiFile))")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

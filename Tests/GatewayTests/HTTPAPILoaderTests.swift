@@ -197,7 +197,7 @@ import Testing
                     at: "timeoutInMilis")
     }
 
-    @Test func restOnlyIntegrationTypeAndKeys() {
+    @Test func restOnlyIntegrationTypeAndKeys() throws {
         let mock = """
         openapi: "3.0.1"
         info: {title: t, version: "1"}
@@ -211,7 +211,32 @@ import Testing
         """
         expectError(mock, "integration type 'mock' is not available in HTTP APIs", at: "mock")
         let responses = Support.document([("get", "/x", Support.lambdaIntegration("fn", extra: "responses: {default: {statusCode: \"200\"}}"))])
-        expectError(responses, "'responses' is a REST API integration key", at: "responses:")
+        // Like API Gateway's import without failOnWarnings: a warning, and the key is ignored.
+        let api = try HTTPAPILoader.load(text: responses, file: "api.yaml")
+        #expect(api.diagnostics.map(\.description) == [
+            "api.yaml:\(Self.position(of: "responses:", in: responses).map { "\($0.line):\($0.column)" } ?? "?"): warning: 'responses' is a REST API integration key, "
+                + "ignored by an HTTP API as API Gateway's import ignores it: HTTP APIs have no integration responses; use responseParameters keyed by status code",
+        ])
+        #expect(api.allRoutes.map(\.routeKey) == ["GET /x"])
+    }
+
+    @Test func anUnknownAuthorizerKeyIsAWarningAsHTTPAPIImportTreatsIt() throws {
+        // SAM bodies carry `openIdConnectUrl` inside the JWT authorizer; API Gateway's HTTP API import warns and goes on.
+        let text = Support.document([("get", "/x", Support.lambdaIntegration("fn"))]) + """
+        components:
+          securitySchemes:
+            oidc:
+              type: openIdConnect
+              x-amazon-apigateway-authorizer:
+                type: jwt
+                identitySource: $request.header.Authorization
+                jwtConfiguration: { audience: [api], issuer: "https://issuer.example.com" }
+                openIdConnectUrl: https://issuer.example.com/.well-known/openid-configuration
+        """
+        let api = try HTTPAPILoader.load(text: text, file: "api.yaml")
+        #expect(api.diagnostics.map(\.message).contains {
+            $0.hasPrefix("unknown key 'openIdConnectUrl' in securitySchemes.oidc.x-amazon-apigateway-authorizer is ignored, as API Gateway's HTTP API import ignores it")
+        }, "\(api.diagnostics)")
     }
 
     @Test func timeoutAboveThirtySeconds() {

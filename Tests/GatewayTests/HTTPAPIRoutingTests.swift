@@ -38,6 +38,19 @@ import Testing
         return await gateway.handle(Support.request(method, target))
     }
 
+    @Test func theDefaultPathWrittenWithoutASlashAsSAMTemplatesDo() async throws {
+        // SAM's `DefinitionBody` examples write the $default route under `$default`, API Gateway's export under `/$default`.
+        let document = Support.document([
+            ("get", "/pets", Support.lambdaIntegration("routes")),
+            ("x-amazon-apigateway-any-method", "$default", Support.lambdaIntegration("routes")),
+        ])
+        #expect(HTTPAPILoader.detectKind(text: document) == .httpAPI)
+        let outcome = try await routed("DELETE", "/anything/else", document: document)
+        #expect(outcome.response.status == 200)
+        #expect(Support.text(outcome.response) == "$default")
+        #expect(try await routed("GET", "/pets", document: document).log.route == "GET /pets")
+    }
+
     @Test(arguments: [
         ("GET", "/pets/dog/1", "GET /pets/dog/1"),
         ("GET", "/pets/dog/2", "GET /pets/dog/{id}|id=2"),

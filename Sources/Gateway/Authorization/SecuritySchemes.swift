@@ -37,7 +37,17 @@ enum SecurityScheme {
         }
         let context = "securitySchemes.\(name).x-amazon-apigateway-authorizer"
         guard let authorizer = reader.mapping(authorizerNode, context) else { return .invalid }
-        _ = reader.checkKeys(authorizer, allowed: flavour == .rest ? restAuthorizerKeys : httpAuthorizerKeys, context)
+        if flavour == .rest {
+            _ = reader.checkKeys(authorizer, allowed: restAuthorizerKeys, context)
+        } else {
+            // HTTP API import: a property the authorizer does not take (SAM bodies carry `openIdConnectUrl` here) is a
+            // warning, not a refusal (Developer Guide http-api-open-api, "Import validation information").
+            for entry in authorizer.entries where !httpAuthorizerKeys.contains(entry.key) {
+                var message = "unknown key '\(entry.key)' in \(context) is ignored, as API Gateway's HTTP API import ignores it"
+                if let hint = closestMatch(to: entry.key, among: httpAuthorizerKeys) { message += " (did you mean '\(hint)'?)" }
+                reader.warning(message, at: entry.keyNode)
+            }
+        }
         guard let typeNode = reader.require(authorizer, "type", context), let typeText = reader.string(typeNode, "\(context).type") else { return .invalid }
         let type = typeText.lowercased()
         switch (flavour, type) {

@@ -45,16 +45,11 @@ public enum HTTPAPILoader {
         return looksLikeHTTPAPI(node)
     }
 
-    /// Classifies a document as HTTP API, REST API, or undetermined (see `HTTPAPIDocumentKind`).
-    /// An HTTP API signal wins when there is also a REST signal only if it is the import/export version marker.
+    /// Classifies a document as HTTP API, REST API, or undetermined (see `HTTPAPIDocumentKind`): the kind with
+    /// more distinct signals (`HTTPAPIDocumentScan`) wins; a tie, or no signal at all, is undetermined. A Swagger
+    /// 2.0 document is always a REST API (HTTP APIs import only OpenAPI 3).
     public static func detectKind(_ document: Node) -> HTTPAPIDocumentKind {
-        let scan = HTTPAPIDocumentScan(document)
-        if scan.hasImportExportVersion { return .httpAPI }
-        switch (scan.hasHTTPAPISignal, scan.hasRESTSignal) {
-        case (true, false): return .httpAPI
-        case (false, true): return .restAPI
-        default: return .undetermined
-        }
+        HTTPAPIDocumentScan(document).kind
     }
 
     /// `detectKind` for YAML/JSON text; undetermined when the text does not parse.
@@ -83,28 +78,58 @@ public enum HTTPAPILoader {
     ]
 }
 
-/// Looks for the extension keys that tell HTTP APIs from REST APIs.
-struct HTTPAPIDocumentScan {
-    var hasImportExportVersion = false
-    var hasPayloadFormatVersion = false
-    var hasRESTSignal = false
+/// Looks for the keys that tell HTTP APIs from REST APIs (issue 17 item 3). HTTP API signals:
+/// `x-amazon-apigateway-importexport-version`, `x-amazon-apigateway-cors`, `components.x-amazon-apigateway-integrations`,
+/// `payloadFormatVersion` (in a path's or a shared integration), `integrationSubtype`, the `/$default` path.
+/// REST API signals: `swagger`, `x-amazon-apigateway-request-validators`, `x-amazon-apigateway-gateway-responses`,
+/// `x-amazon-apigateway-binary-media-types`, `x-amazon-apigateway-api-key-source`, and in integrations non-proxy
+/// `responses`, `requestTemplates`, `passthroughBehavior`, `contentHandling` and the types `aws` (without
+/// `integrationSubtype`), `http` and `mock`. Each signal is counted once, at its first position.
+public struct HTTPAPIDocumentScan: Sendable {
+    /// A signal: its name as shown in messages (`x-amazon-apigateway-cors`, `requestTemplates`, ...) and where it was first found.
+    public struct Signal: Sendable, Hashable {
+        public var name: String
+        public var line: Int?
+        public var column: Int?
+    }
 
+    public private(set) var httpSignals: [Signal] = []
+    public private(set) var restSignals: [Signal] = []
+    /// `swagger:` at the top: only REST APIs import Swagger 2.0.
+    public private(set) var isSwagger = false
+
+    var hasImportExportVersion: Bool { httpSignals.contains { $0.name == "x-amazon-apigateway-importexport-version" } }
+    var hasPayloadFormatVersion: Bool { httpSignals.contains { $0.name == "payloadFormatVersion" } }
     var hasHTTPAPISignal: Bool { hasImportExportVersion || hasPayloadFormatVersion }
 
+    /// The kind the signals point to: the majority of distinct signals; undetermined on a tie or none.
+    public var kind: HTTPAPIDocumentKind {
+        if isSwagger { return .restAPI }
+        if httpSignals.count > restSignals.count { return .httpAPI }
+        if restSignals.count > httpSignals.count { return .restAPI }
+        return .undetermined
+    }
+
+    /// True when both kinds have signals (the document is read by majority, with a warning).
+    public var isConflicting: Bool { !httpSignals.isEmpty && !restSignals.isEmpty }
+
+    static let httpTopLevelKeys: Set<String> = ["x-amazon-apigateway-importexport-version", "x-amazon-apigateway-cors"]
     static let restTopLevelKeys: Set<String> = [
         "x-amazon-apigateway-gateway-responses", "x-amazon-apigateway-request-validators",
         "x-amazon-apigateway-binary-media-types", "x-amazon-apigateway-api-key-source", "swagger",
     ]
     static let restIntegrationKeys: Set<String> = ["requestTemplates", "responses", "passthroughBehavior", "contentHandling"]
 
-    init(_ document: Node) {
+    public init(_ document: Node) {
         guard case let .mapping(root) = document else { return }
         for (key, value) in root {
             guard let name = key.string else { continue }
-            if name == "x-amazon-apigateway-importexport-version" { hasImportExportVersion = true }
-            if Self.restTopLevelKeys.contains(name) { hasRESTSignal = true }
+            if name == "swagger" { isSwagger = true }
+            if Self.httpTopLevelKeys.contains(name) { add(http: name, at: key) }
+            if Self.restTopLevelKeys.contains(name) { add(rest: name, at: key) }
             if name == "paths", case let .mapping(paths) = value {
-                for (_, item) in paths {
+                for (path, item) in paths {
+                    if path.string == "/$default" || path.string == "$default" { add(http: "the $default path", at: path) }
                     guard case let .mapping(operations) = item else { continue }
                     for (_, operation) in operations {
                         guard case let .mapping(fields) = operation else { continue }
@@ -116,6 +141,7 @@ struct HTTPAPIDocumentScan {
             }
             if name == "components", case let .mapping(components) = value {
                 for (componentKey, component) in components where componentKey.string == "x-amazon-apigateway-integrations" {
+                    add(http: "components.x-amazon-apigateway-integrations", at: componentKey)
                     guard case let .mapping(integrations) = component else { continue }
                     for (_, integration) in integrations { inspect(integration: integration) }
                 }
@@ -123,14 +149,23 @@ struct HTTPAPIDocumentScan {
         }
     }
 
+    private mutating func add(http name: String, at node: Node) {
+        if !httpSignals.contains(where: { $0.name == name }) { httpSignals.append(Signal(name: name, line: node.mark?.line, column: node.mark?.column)) }
+    }
+
+    private mutating func add(rest name: String, at node: Node) {
+        if !restSignals.contains(where: { $0.name == name }) { restSignals.append(Signal(name: name, line: node.mark?.line, column: node.mark?.column)) }
+    }
+
     private mutating func inspect(integration: Node) {
         guard case let .mapping(fields) = integration else { return }
+        let hasSubtype = fields.contains { $0.key.string == "integrationSubtype" }
         for (key, value) in fields {
             guard let name = key.string else { continue }
-            if name == "payloadFormatVersion" { hasPayloadFormatVersion = true }
-            if Self.restIntegrationKeys.contains(name) { hasRESTSignal = true }
-            if name == "type", let type = value.string?.lowercased(), ["aws", "http", "mock"].contains(type) {
-                hasRESTSignal = true
+            if name == "payloadFormatVersion" || name == "integrationSubtype" { add(http: name, at: key) }
+            if Self.restIntegrationKeys.contains(name) { add(rest: name, at: key) }
+            if name == "type", let type = value.string?.lowercased(), ["aws", "http", "mock"].contains(type), !(type == "aws" && hasSubtype) {
+                add(rest: "integration type '\(type)'", at: value)
             }
         }
     }
@@ -181,7 +216,8 @@ struct HTTPAPIDefinitionBuilder {
         guard let mapping = reader.mapping(root, "document") else { return nil }
         if mapping["swagger"] != nil && mapping["openapi"] == nil {
             reader.error("this is an OpenAPI 2.0 (Swagger) document; HTTP APIs are exported as OpenAPI 3.0 "
-                         + "('openapi: 3.0.1'). Is it a REST API definition?", at: mapping.keyNode("swagger"))
+                         + "('openapi: 3.0.1') and API Gateway's HTTP API import takes only OpenAPI 3.0. Is it a REST API definition? "
+                         + "(REST APIs import Swagger 2.0: say `apiType: rest` or --api-type rest)", at: mapping.keyNode("swagger"))
             return nil
         }
         if let version = mapping["openapi"] {
@@ -215,7 +251,8 @@ struct HTTPAPIDefinitionBuilder {
         var defaultRoute: HTTPAPIRoute?
         if let pathsNode = reader.require(mapping, "paths", "the document"), let paths = reader.mapping(pathsNode, "paths") {
             for entry in paths.entries {
-                if entry.key == "/$default" {
+                // `/$default` as API Gateway exports it; `$default` as SAM templates and hand-written definitions have it.
+                if entry.key == "/$default" || entry.key == "$default" {
                     defaultRoute = readDefaultRoute(entry)
                 } else {
                     routes += readPath(entry)
@@ -456,10 +493,11 @@ struct HTTPAPIDefinitionBuilder {
         }
         var ok = true
         for entry in fields.entries where !Self.integrationKeys.contains(entry.key) {
-            ok = false
             if let why = Self.restOnlyIntegrationKeys[entry.key] {
-                reader.error("'\(entry.key)' is a REST API integration key: \(why)", at: entry.keyNode)
+                // API Gateway's HTTP API import (failOnWarnings=false) drops these with a warning.
+                reader.warning("'\(entry.key)' is a REST API integration key, ignored by an HTTP API as API Gateway's import ignores it: \(why)", at: entry.keyNode)
             } else {
+                ok = false
                 var message = "unknown key '\(entry.key)' in \(context)"
                 if let hint = closestMatch(to: entry.key, among: Self.integrationKeys) { message += " (did you mean '\(hint)'?)" }
                 reader.error(message, at: entry.keyNode)

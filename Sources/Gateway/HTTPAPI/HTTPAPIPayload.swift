@@ -6,7 +6,7 @@ import JSONCore
 /// headers and after request parameter mapping.
 struct HTTPAPIRequestView: Sendable {
     var method: String
-    /// The full raw path the client used, stage prefix included (what `rawPath` shows).
+    /// The full raw path the client used, stage prefix (or a custom domain's base path) included (what `rawPath` shows).
     var rawPath: String
     var rawQueryString: String
     /// Decoded query pairs in order.
@@ -28,7 +28,7 @@ struct HTTPAPIRequestView: Sendable {
     /// (`x-amzn-trace-id`, `x-forwarded-for`, `x-forwarded-port`, `x-forwarded-proto`).
     init(request: GatewayRequest, pathParameters: [(name: String, value: String)], traceID: String) {
         method = request.method
-        rawPath = request.path
+        rawPath = request.customDomainPath ?? request.path
         rawQueryString = request.rawQuery
         queryPairs = URLCoding.queryPairs(request.rawQuery, rules: .httpAPI)
         var headers = HTTPHeaders()

@@ -63,7 +63,9 @@ enum DefinitionDocument {
         let definition = importer.importTree(root, reader: reader).flatMap { build($0, reader) }
         try sink.throwIfErrors()
         guard var definition else { throw DiagnosticsError(sink.diagnostics) }
-        definition.diagnostics = sink.diagnostics
+        // A shared piece read more than once (an HTTP API's `$ref`'d integration) warns once.
+        var seen: Set<Diagnostic> = []
+        definition.diagnostics = sink.diagnostics.filter { seen.insert($0).inserted }
         return definition
     }
 }

@@ -3,8 +3,9 @@ import JSONCore
 import SourceDiagnostics
 import Yams
 
-/// Loads a REST API from an OpenAPI 3.0 document (YAML or JSON) with API Gateway's `x-amazon-apigateway-*`
-/// extensions, as `aws apigateway get-export --export-type oas30 --parameters extensions=integrations` writes it.
+/// Loads a REST API from an OpenAPI 3.0 or Swagger 2.0 document (YAML or JSON) with API Gateway's
+/// `x-amazon-apigateway-*` extensions, as `aws apigateway get-export --export-type oas30|swagger --parameters
+/// extensions=integrations` writes it (Swagger 2.0 is read through `Swagger2Importer`).
 /// Everything API Gateway would refuse on import is an error diagnostic with its file:line:column; features the
 /// emulator does not support yet are warnings on `RESTAPIDefinition.diagnostics`.
 public enum RESTAPILoader {
@@ -16,8 +17,8 @@ public enum RESTAPILoader {
 
     /// Compiles an API definition given as text; `file` is the name used in diagnostics.
     public static func load(text: String, file: String, parameters: ImportParameters = ImportParameters()) throws(DiagnosticsError) -> RESTAPIDefinition {
-        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 definition",
-                                       parameters: parameters) { tree, reader in
+        try DefinitionDocument.compile(text: text, file: file, emptyMessage: "empty document: expected an OpenAPI 3.0 or Swagger 2.0 definition",
+                                       parameters: parameters, importer: RESTDocumentImporter()) { tree, reader in
             var builder = Builder(reader: reader, sourceLines: text.split(separator: "\n", omittingEmptySubsequences: false))
             return builder.build(tree)
         }
@@ -67,10 +68,8 @@ private struct Builder {
             if let text = reader.string(version, "openapi"), !text.hasPrefix("3.0") {
                 error("unsupported OpenAPI version '\(text)': expected 3.0.x (the format of 'aws apigateway get-export --export-type oas30')", at: version)
             }
-        } else if top["swagger"] != nil {
-            error("Swagger 2.0 documents are not supported: export the API as OpenAPI 3.0 (--export-type oas30)", at: top.keyNode("swagger"))
         } else {
-            error("missing required key 'openapi' in the OpenAPI document", at: root)
+            error("missing required key 'openapi' (OpenAPI 3.0) or 'swagger' (Swagger 2.0) in the API definition", at: root)
         }
         var title = "api"
         if let info = top["info"].flatMap({ reader.mapping($0, "info") }), let titleNode = info["title"],
@@ -107,6 +106,10 @@ private struct Builder {
             for entry in schemas.entries {
                 if let schema = reader.json(entry.value, "components.schemas.\(entry.key)") { models[entry.key] = schema }
             }
+        }
+        // Every REST API has the `Empty` and `Error` models without declaring them.
+        for (name, text) in JSONReferences.builtInModels where models[name] == nil {
+            if let schema = try? JSONValue.parse(text) { models[name] = schema }
         }
         if let components = top["components"].flatMap({ reader.mapping($0, "components") }),
            let schemes = components["securitySchemes"].flatMap({ reader.mapping($0, "components.securitySchemes") }) {

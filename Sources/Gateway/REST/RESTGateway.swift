@@ -77,6 +77,13 @@ public struct RESTGateway: GatewayHandler {
 
         var method: RESTMethod? { match?.method }
         var pathParameters: [(String, String)] { match?.pathParameters ?? [] }
+        /// The proxy event's `path`: the path after the stage, or through a custom domain the client's path with its
+        /// base path (API Gateway does not strip the base path there; `pathParameters` and `resource` are the same).
+        var eventPath: String {
+            guard var path = request.customDomainPath else { return resourceRequestPath }
+            while path.hasPrefix("//") { path.removeFirst() }
+            return path.isEmpty ? "/" : path
+        }
         var sortedStageVariables: [(String, String)] { stageVariables.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
 
@@ -162,7 +169,7 @@ public struct RESTGateway: GatewayHandler {
             ("httpMethod", .string(request.method)),
             ("extendedRequestId", .string(exchange.extendedRequestID)),
             ("requestTime", .string(GatewayIdentifiers.requestTime(exchange.receivedAt))),
-            ("path", .string(request.path)),
+            ("path", .string(request.customDomainPath ?? request.path)),
             ("accountId", .string(Self.accountID)),
             ("protocol", .string(request.httpVersion)),
             ("stage", .string(stage.name)),

@@ -63,7 +63,7 @@ struct IAMRequestAuthenticator: Sendable {
     func verify(_ request: GatewayRequest, now: Date) -> SigV4Verification {
         let credentials = self.credentials
         let verifier = SigV4Verifier(service: "execute-api") { credentials[$0] }
-        return verifier.verify(method: request.method, target: request.target, headers: request.headers, body: request.body, now: now)
+        return verifier.verify(method: request.method, target: request.clientTarget, headers: request.headers, body: request.body, now: now)
     }
 
     /// A one-line reason for the emulator's request log (the canonical request AWS would show is in the body).

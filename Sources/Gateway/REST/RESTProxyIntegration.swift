@@ -45,7 +45,7 @@ enum RESTProxyEvent {
         }
         return jsonObject([
             ("resource", .string(exchange.method?.resourcePath ?? "")),
-            ("path", .string(exchange.resourceRequestPath)),
+            ("path", .string(exchange.eventPath)),
             ("httpMethod", .string(request.method)),
             ("headers", single.isEmpty ? .null : jsonObject(single)),
             ("multiValueHeaders", multi.isEmpty ? .null : jsonObject(multi.map { ($0.0, .array($0.1)) })),
