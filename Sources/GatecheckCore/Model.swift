@@ -34,6 +34,9 @@ public struct Suite: Sendable {
     public var parameters: [NamedValue] = []
     /// `jwt:`: tokens minted when the suite starts, referenced as `{{jwt.NAME}}` (see TokenMinting.swift).
     public var tokens: [TokenSpec] = []
+    /// `auth: { jwt: {...} }`: the token (also in `tokens`, as `jwt.auth`) sent as `Authorization: Bearer ...` on every
+    /// case whose `defaults` or own headers set no Authorization, when the target brings no credentials of its own.
+    public var authToken: TokenSpec?
     /// `basePath:`: the embedded emulator serves the suite's stage as a custom domain under this API mapping
     /// (`v1`, `orders/v1`); cases are relative to it. A `--target` URL carries its own base path instead.
     public var basePath: String?

@@ -372,6 +372,11 @@ struct SuiteExecutor {
             headers.add(name: header.name, value: try scope.render(header.value))
         }
         for header in spec.headers { headers.add(name: header.name, value: try scope.render(header.value)) }
+        // `auth: { jwt }`: the lowest layer, and only where the target's own credentials (profile, SigV4) do not apply.
+        if let token = suite.authToken, authorizer == nil, !suiteNames.contains("authorization"), !headers.contains("Authorization"),
+           let value = scope.suiteVariables[token.variableName]?.text {
+            headers.add(name: "Authorization", value: "Bearer " + value)
+        }
 
         var body: [UInt8] = []
         switch spec.body {

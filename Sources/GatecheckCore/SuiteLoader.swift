@@ -187,7 +187,17 @@ struct SuiteParser {
         let tags = top["tags"].flatMap { self.tags($0, "tags") } ?? []
 
         known = Set(options.variables.keys)
-        let tokens = top["jwt"].map { tokenSpecs($0) } ?? []
+        var tokens = top["jwt"].map { tokenSpecs($0) } ?? []
+        // `auth: { jwt: {...} }` mints one more token, `jwt.auth`, sent on every case (SuiteExecutor.buildRequest).
+        var authToken: TokenSpec?
+        if let authNode = top["auth"], case .mapping = authNode, let spec = self.authToken(authNode) {
+            if tokens.contains(where: { $0.name == spec.name }) {
+                reader.error("jwt.\(spec.name) is the token auth: { jwt } mints; rename that jwt: entry", at: authNode)
+            } else {
+                tokens.append(spec)
+                authToken = spec
+            }
+        }
         known.formUnion(tokens.map(\.variableName))
         var variables: [VariableDefinition] = []
         if let varsNode = top["vars"], let mapping = reader.mapping(varsNode, "vars") {
@@ -286,9 +296,9 @@ struct SuiteParser {
         }
 
         var auth = SuiteAuth.none
-        if let authNode = top["auth"], let value = reader.string(authNode, "auth") {
+        if let authNode = top["auth"], authNode.mapping == nil, let value = reader.string(authNode, "auth") {
             if let parsed = SuiteAuth(rawValue: value) { auth = parsed } else {
-                reader.error("unknown auth '\(value)' (expected 'sigv4' or 'none'; API keys and bearer tokens belong in a target profile of gatecheck.yaml)", at: authNode)
+                reader.error("unknown auth '\(value)' (expected 'sigv4', 'none' or a mapping 'jwt: {...}'; API keys and bearer tokens of a deployed stage belong in a target profile of gatecheck.yaml)", at: authNode)
             }
         }
 
@@ -300,6 +310,7 @@ struct SuiteParser {
                           secrets: secrets, api: api, apiType: apiType, stage: stage, stageVariables: stageVariables,
                           backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
         suite.tokens = tokens
+        suite.authToken = authToken
         if let node = top["parameters"], let pairs = reader.stringPairs(node, "parameters") {
             suite.parameters = pairs.map { NamedValue(name: $0.0, value: $0.1) }
         }

@@ -27,8 +27,8 @@ struct BundledSuitesTests {
 
         #expect(summary.exitCode == 0, "bundled suites are not green:\n\(console.text)")
         #expect(summary.failed == 0 && summary.errors == 0 && summary.skipped == 0)
-        // Every suite file of suites/ ran (sixteen files; a missing one would mean a discovery regression).
-        #expect(summary.suites.count == 17, "suites run: \(summary.suites.map(\.name))")
+        // Every suite file of suites/ ran (eighteen files; a missing one would mean a discovery regression).
+        #expect(summary.suites.count == 18, "suites run: \(summary.suites.map(\.name))")
         #expect(summary.passed >= 60)
 
         let schema = try #require(ReportValidation.junitSchemaPath(), "junit-10.xsd not found; set GATECHECK_JUNIT_XSD")
@@ -43,7 +43,7 @@ struct BundledSuitesTests {
 }
 
 /// The nightly command against a whole environment: one target profile maps every API of the bundled suites
-/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases, authorizers, a custom domain) to its stand-in stage, here
+/// (REST outcome, HTTP API outcome, REST custom errors, CORS, edge cases, authorizers, JWT and Cognito authorizers, a custom domain) to its stand-in stage, here
 /// one emulator instance per API on real loopback ports, each serving only its API. Every suite must reach its own stage and pass there.
 @Suite("Bundled suites through one profile")
 struct BundledSuitesProfileTests {
@@ -67,7 +67,7 @@ struct BundledSuitesProfileTests {
             let apiFile = URL(fileURLWithPath: apiPath).lastPathComponent
             stages.append((apiFile.replacingOccurrences(of: ".yaml", with: ""), apiFile, emulator))
         }
-        #expect(stages.count == 11, "APIs: \(stages.map(\.apiFile))")
+        #expect(stages.count == 12, "APIs: \(stages.map(\.apiFile))")
 
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-environment-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -94,4 +94,78 @@ import Testing
         #expect(output.contains("jwt.a.expiresIn"), "\(output)")
         #expect(output.contains("jwt.b"), "\(output)")
     }
+
+    /// `auth: { jwt: {...} }` mints one token and sends it as `Authorization: Bearer ...` on every case; a case's
+    /// own Authorization header (here a tampered token) or one in `defaults` wins.
+    @Test func suiteLevelAuthJWTSendsTheTokenOnEveryCase() async throws {
+        let workspace = Workspace()
+        workspace.write("apis/cognito.yaml", Self.api)
+        let suite = """
+        api: apis/cognito.yaml
+        apiType: rest
+        auth:
+          jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool", audience: app-client, claims: { sub: carol, token_use: id, "cognito:groups": [ops] }, expiresIn: 600 }
+        jwt:
+          tampered: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool", audience: app-client, claims: { token_use: id }, tamper: true }
+        cases:
+          - name: the suite token is sent
+            request: { path: /me }
+            expect: { status: 200, body: { text: '{"sub":"carol","groups":"[ops]"}' } }
+          - name: the suite token is sent on the next case too
+            request: { path: /me, query: { again: "1" } }
+            expect: { status: 200, body: { jsonPath: { "$.sub": carol } } }
+          - name: a case header wins
+            request: { path: /me, headers: { authorization: "Bearer {{jwt.tampered}}" } }
+            expect: { status: 401, body: { text: '{"message":"Unauthorized"}' } }
+          - name: the suite token is a variable too
+            request: { path: /me, headers: { Authorization: "{{jwt.auth}}" } }
+            expect: { status: 200 }
+        """
+        let run = await runSuites(["auth.yaml": suite], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(run.summary.exitCode == 0, "\(run.console)\(run.errors)")
+        #expect(run.summary.passed == 4, "\(run.console)\(run.errors)")
+        #expect(!(run.junit ?? "").contains("eyJ"), "the suite token leaked into the report")
+
+        // An Authorization header in `defaults` wins over the suite token as well.
+        let withDefaults = """
+        api: apis/cognito.yaml
+        apiType: rest
+        auth:
+          jwt: { issuer: "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool", audience: app-client, claims: { token_use: id } }
+        defaults: { headers: { Authorization: not-a-token } }
+        cases:
+          - name: the defaults header is sent
+            request: { path: /me }
+            expect: { status: 401, body: { text: '{"message":"Unauthorized"}' } }
+        """
+        let second = await runSuites(["defaults.yaml": withDefaults], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(second.summary.passed == 1 && second.summary.exitCode == 0, "\(second.console)\(second.errors)")
+    }
+
+    @Test func badAuthFormsAreLoadErrors() async throws {
+        let workspace = Workspace()
+        workspace.write("apis/cognito.yaml", Self.api)
+        let suite = """
+        api: apis/cognito.yaml
+        auth:
+          jwt: { issuer: x, lifetime: 5 }
+        cases:
+          - name: one
+            request: { path: /me }
+        """
+        let run = await runSuites(["bad-auth.yaml": suite], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(run.summary.exitCode != 0)
+        let output = run.console + run.errors
+        #expect(output.contains("bad-auth.yaml:3:") && output.contains("lifetime"), "\(output)")
+        let other = """
+        api: apis/cognito.yaml
+        auth: { bearer: x }
+        cases:
+          - name: one
+            request: { path: /me }
+        """
+        let second = await runSuites(["other-auth.yaml": other], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(second.summary.exitCode != 0)
+        #expect((second.console + second.errors).contains("other-auth.yaml:2:"), "\(second.console)\(second.errors)")
+    }
 }

@@ -206,6 +206,36 @@ import TestSupport
         #expect(run.junit?.contains(#"<property name="auth" value="apiKey"/>"#) == true)
     }
 
+    /// `auth: { jwt }` in a suite: against a plain URL the minted token is sent; against a profile with its own
+    /// bearer token, the profile's (real) token is sent instead, so the same suite runs on a stage.
+    @Test func aSuiteAuthTokenGivesWayToTheProfilesCredentials() async throws {
+        let server = try makeDemoServer()
+        defer { server.stop() }
+        let suite = """
+        name: minted
+        auth:
+          jwt: { issuer: "https://issuer.example.com", audience: orders-api }
+        cases:
+          - name: items
+            request: { path: /items }
+            expect: { status: 200 }
+        """
+        let plain = await runSuites(["minted.yaml": suite], target: server.baseURL)
+        #expect(plain.summary.exitCode == 0, "\(plain.console)\(plain.errors)")
+        let minted = try #require(server.requests.last?.headers["Authorization"])
+        #expect(minted.hasPrefix("Bearer eyJ") && minted.split(separator: ".").count == 3, "\(minted)")
+        #expect(!plain.console.contains(String(minted.dropFirst(7))), "the minted token leaked into the console")
+
+        let workspace = Workspace()
+        let profiles = workspace.write("gatecheck.yaml", "targets:\n  staging:\n    url: \(server.baseURL)\n    auth: { type: bearer, tokenEnv: GC_TOKEN }\n")
+        let staged = await runSuites(["minted.yaml": suite], target: "staging", workspace: workspace) {
+            $0.profilesPath = profiles
+            $0.environment = ["GC_TOKEN": "real-stage-token"]
+        }
+        #expect(staged.summary.exitCode == 0, "\(staged.console)\(staged.errors)")
+        #expect(server.requests.last?.headers["Authorization"] == "Bearer real-stage-token")
+    }
+
     @Test func aBearerTokenFromAnEnvironmentVariableIsSentAndRedacted() async throws {
         let token = "eyJhbGciOiJIUzI1NiJ9.e30.env-token-signature"
         let (run, requests) = try await runWithAuth("{ type: bearer, tokenEnv: GC_TOKEN }", environment: ["GC_TOKEN": token])

@@ -114,10 +114,11 @@ import Testing
             "integration-response-without-method-response rest-outcome.yaml:182",
             "selection-pattern-captures-success rest-outcome.yaml:164",
         ], "\(report.text())")
-        // The suites lead to the eleven bundled API definitions.
+        // The suites lead to the twelve bundled API definitions.
         #expect(Set(report.files.map { URL(fileURLWithPath: $0).lastPathComponent })
                 == ["rest-outcome.yaml", "http-outcome.yaml", "rest-custom-errors.yaml", "rest-cors.yaml", "http-cors.yaml", "rest-edge-cases.yaml",
-                   "rest-authorizers.yaml", "http-authorizers.yaml", "rest-custom-domain.yaml", "http-jwt.yaml", "rest-services.yaml"])
+                   "rest-authorizers.yaml", "http-authorizers.yaml", "rest-custom-domain.yaml", "http-jwt.yaml", "rest-services.yaml",
+                   "rest-cognito.yaml"])
         let template = Self.repositoryRoot.appendingPathComponent("fixtures/outcome/template.yaml").path
         #expect(Linter().lint(paths: [template]).exitStatus(failOn: .note) == 0)
     }
