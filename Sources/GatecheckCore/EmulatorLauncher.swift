@@ -63,11 +63,27 @@ public struct APIMappingSpec: Sendable, Equatable {
     public var basePath: APIMappingKey
     public var apiPath: String?
     public var stage: String?
+    /// The `CorsConfiguration` of the template's API resource, applied over the body's `x-amazon-apigateway-cors`.
+    public var cors: TemplateCors?
 
-    public init(basePath: APIMappingKey, apiPath: String? = nil, stage: String? = nil) {
+    public init(basePath: APIMappingKey, apiPath: String? = nil, stage: String? = nil, cors: TemplateCors? = nil) {
         self.basePath = basePath
         self.apiPath = apiPath
         self.stage = stage
+        self.cors = cors
+    }
+}
+
+/// A template API resource's `CorsConfiguration` and where it is written (for errors found once the body is loaded).
+public struct TemplateCors: Sendable, Equatable {
+    public var override: HTTPAPICorsOverride
+    public var resource: String
+    public var file: String
+    public var line: Int?
+    public var column: Int?
+
+    public init(override: HTTPAPICorsOverride, resource: String, file: String, line: Int?, column: Int?) {
+        (self.override, self.resource, self.file, self.line, self.column) = (override, resource, file, line, column)
     }
 }
 
@@ -115,6 +131,26 @@ public enum EmulatorLauncher {
             return Diagnostic(.note, file: spec.origin,
                               message: "\(spec.apiPath) is read as a \(readAs == .http ? "HTTP" : "REST") API above; if that is wrong, \(spec.apiTypeAdvice)")
         }
+    }
+
+    /// The API at `path` with the `CorsConfiguration` of the template resource a mapping names it by applied over its
+    /// body's `x-amazon-apigateway-cors` (an HTTP API only; API Gateway refuses credentials with the `*` origin).
+    static func applyTemplateCors(_ mappings: [APIMappingSpec], to api: APIDefinition, path: String) throws(DiagnosticsError) -> APIDefinition {
+        guard let cors = mappings.first(where: { $0.apiPath == path && $0.cors != nil })?.cors else { return api }
+        func problem(_ message: String) -> DiagnosticsError {
+            DiagnosticsError([Diagnostic(file: cors.file, line: cors.line, column: cors.column, message: "\(cors.resource): \(message)")])
+        }
+        guard case var .http(definition) = api else {
+            throw problem("CorsConfiguration is supported only for HTTP APIs, and \(path) is a REST API (configure REST CORS with OPTIONS methods "
+                          + "and gateway responses)")
+        }
+        let served = cors.override.applied(to: definition.cors)
+        if served.allowCredentials, served.allowOrigins.contains("*") {
+            throw problem("AllowCredentials true is not supported with the '*' origin (with the body's x-amazon-apigateway-cors of \(path)): "
+                          + "API Gateway refuses it (\"allow-credentials is not supported if 'allow-origin' is *\"); list the origins instead")
+        }
+        definition.cors = served
+        return .http(definition)
     }
 
     /// Loads the backends; an inline mapping is re-read from the suite file so positions stay exact.
@@ -189,7 +225,7 @@ public enum EmulatorLauncher {
         // The spec's own API first, then each other API file the custom domain mounts (loaded once each).
         var mounted: [(spec: EmulatorSpec, api: APIDefinition)] = []
         do {
-            api = try loadAPI(spec)
+            api = try applyTemplateCors(spec.apiMappings, to: loadAPI(spec), path: spec.apiPath)
             loadedBackends = try loadBackends(spec)
             mounted.append((spec, api))
             for path in spec.apiMappings.compactMap(\.apiPath) where !mounted.contains(where: { $0.spec.apiPath == path }) {
@@ -198,7 +234,7 @@ public enum EmulatorLauncher {
                 other.origin = path
                 other.apiType = nil
                 other.stage = nil
-                mounted.append((other, try loadAPI(other)))
+                mounted.append((other, try applyTemplateCors(spec.apiMappings, to: loadAPI(other), path: path)))
             }
         } catch {
             throw EmulatorError(error.description)

@@ -85,3 +85,44 @@ public struct HTTPAPICors: Sendable, Hashable {
         return HTTPHeaders(kept)
     }
 }
+
+/// A SAM / CloudFormation `CorsConfiguration` property to apply over the CORS configuration of the API's body
+/// (`x-amazon-apigateway-cors`). A nil field keeps the body's value: SAM's `AWS::Serverless::HttpApi` merges the two
+/// with the property taking precedence; `AWS::ApiGatewayV2::Api` sets every field (the property replaces the body's).
+public struct HTTPAPICorsOverride: Sendable, Hashable {
+    public var allowOrigins: [String]?
+    public var allowMethods: [String]?
+    public var allowHeaders: [String]?
+    public var exposeHeaders: [String]?
+    /// `.some(nil)`: leave `Access-Control-Max-Age` out.
+    public var maxAge: Int??
+    public var allowCredentials: Bool?
+
+    public init(allowOrigins: [String]? = nil, allowMethods: [String]? = nil, allowHeaders: [String]? = nil,
+                exposeHeaders: [String]? = nil, maxAge: Int?? = nil, allowCredentials: Bool? = nil) {
+        self.allowOrigins = allowOrigins
+        self.allowMethods = allowMethods
+        self.allowHeaders = allowHeaders
+        self.exposeHeaders = exposeHeaders
+        self.maxAge = maxAge
+        self.allowCredentials = allowCredentials
+    }
+
+    /// Every field set from `cors` (absent fields empty): the whole-replacement form.
+    public static func replacing(with cors: HTTPAPICors) -> HTTPAPICorsOverride {
+        HTTPAPICorsOverride(allowOrigins: cors.allowOrigins, allowMethods: cors.allowMethods, allowHeaders: cors.allowHeaders,
+                            exposeHeaders: cors.exposeHeaders, maxAge: .some(cors.maxAge), allowCredentials: cors.allowCredentials)
+    }
+
+    /// The configuration served: `base` (the body's, or none) with this override's fields taking precedence.
+    public func applied(to base: HTTPAPICors?) -> HTTPAPICors {
+        var cors = base ?? HTTPAPICors()
+        if let allowOrigins { cors.allowOrigins = allowOrigins }
+        if let allowMethods { cors.allowMethods = allowMethods }
+        if let allowHeaders { cors.allowHeaders = allowHeaders }
+        if let exposeHeaders { cors.exposeHeaders = exposeHeaders }
+        if let maxAge { cors.maxAge = maxAge }
+        if let allowCredentials { cors.allowCredentials = allowCredentials }
+        return cors
+    }
+}
