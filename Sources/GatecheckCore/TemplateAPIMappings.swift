@@ -115,7 +115,6 @@ public enum TemplateAPIMappings {
     }
 
     static let corsKeys = ["AllowOrigins", "AllowMethods", "AllowHeaders", "ExposeHeaders", "MaxAge", "AllowCredentials"]
-    static let corsMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"]
 
     /// `CorsConfiguration` of an `AWS::Serverless::HttpApi` (a mapping merged over the body's configuration, or `true`
     /// for `AllowOrigins: ['*']`; `false` adds nothing) or of an `AWS::ApiGatewayV2::Api` (a mapping that replaces
@@ -147,14 +146,14 @@ public enum TemplateAPIMappings {
                 switch key {
                 case "AllowOrigins": override.allowOrigins = list
                 case "AllowMethods":
-                    for method in list where !corsMethods.contains(method.uppercased()) { say("AllowMethods entry '\(method)' is not an HTTP method or '*'", value) }
+                    for method in list where !HTTPAPICors.allowedMethods.contains(method.uppercased()) { say("AllowMethods entry '\(method)' is not an HTTP method or '*'", value) }
                     override.allowMethods = list
                 case "AllowHeaders": override.allowHeaders = list
                 default: override.exposeHeaders = list
                 }
             case "MaxAge":
                 guard let scalar = value.scalar, let seconds = Int.construct(from: scalar) else { say("MaxAge must be an integer, found '\(render(value))'", value); continue }
-                guard (-1...86_400).contains(seconds) else { say("MaxAge must be between -1 and 86400 seconds, found \(seconds)", value); continue }
+                guard HTTPAPICors.maxAgeRange.contains(seconds) else { say("MaxAge must be between -1 and 86400 seconds, found \(seconds)", value); continue }
                 override.maxAge = .some(seconds)
             case "AllowCredentials":
                 guard let scalar = value.scalar, let flag = Bool.construct(from: scalar) else { say("AllowCredentials must be true or false, found '\(render(value))'", value); continue }

@@ -52,22 +52,6 @@ public enum LintRegistry {
 enum DefinitionWalk {
     static let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace", "x-amazon-apigateway-any-method"]
 
-    /// `(where, integration mapping node)` for every OpenAPI operation; `where` is `GET /path`.
-    static func openAPIIntegrations(_ root: Node) -> [(String, Node)] {
-        guard let paths = root["paths"], case .mapping(let pathMap) = paths else { return [] }
-        var result: [(String, Node)] = []
-        for (pathKey, pathItem) in pathMap {
-            guard let path = pathKey.scalar?.string, case .mapping(let operations) = pathItem else { continue }
-            for (methodKey, operation) in operations {
-                guard let method = methodKey.scalar?.string, methods.contains(method.lowercased()),
-                      let integration = operation["x-amazon-apigateway-integration"] else { continue }
-                let verb = method.lowercased() == "x-amazon-apigateway-any-method" ? "ANY" : method.uppercased()
-                result.append(("\(verb) \(path)", integration))
-            }
-        }
-        return result
-    }
-
     /// An OpenAPI operation with its integration: `place` is `GET /path` (`... of LogicalId` inside a template).
     struct Operation {
         var place: String

@@ -100,21 +100,24 @@ enum JWTRejection: Error, Sendable, Equatable {
 /// Verifies tokens for JWT and Cognito authorizers with jwt-kit (RS256/384/512 and the other JWS algorithms jwt-kit
 /// supports), using the gateway's clock for `exp`, `nbf` and `iat`. Key collections are built once per issuer.
 ///
-/// `@unchecked Sendable`: `collections` is read and written only while holding `lock`.
+/// `@unchecked Sendable`: `collections` and `keyIDSets` are read and written only while holding `lock`.
 final class JWTVerifier: @unchecked Sendable {
     let trust: JWTTrust
     private let lock = NSLock()
     private var collections: [String: JWTKeyCollection] = [:]
+    private var keyIDSets: [String: Set<String>] = [:]
 
     init(trust: JWTTrust) { self.trust = trust }
 
-    /// The `kid`s of the keys trusted for `issuer`.
+    /// The `kid`s of the keys trusted for `issuer` (the key sets are parsed once per issuer, not per request).
     private func keyIDs(for issuer: String) -> Set<String> {
+        if let cached = lock.withLock({ keyIDSets[issuer] }) { return cached }
         var ids: Set<String> = []
         for document in trust.keySets(for: issuer) {
             guard case let .object(set)? = try? JSONValue.parse(bytes: Array(document.utf8)), case let .array(keys)? = set["keys"] else { continue }
             for case let .object(key) in keys { if case let .string(id)? = key["kid"] { ids.insert(id) } }
         }
+        lock.withLock { keyIDSets[issuer] = ids }
         return ids
     }
 

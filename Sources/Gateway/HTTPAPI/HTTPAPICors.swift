@@ -5,6 +5,12 @@ import HTTPMessage
 /// every other response, ignoring the ones the integration returns (Developer Guide, "Configuring CORS for an HTTP
 /// API"; the rules and their sources are in docs/emulator.md, "HTTP API CORS").
 public struct HTTPAPICors: Sendable, Hashable {
+    /// What API Gateway accepts in `allowMethods`: an HTTP method or `*` (compared upper-cased). Both the
+    /// `x-amazon-apigateway-cors` reader and a template's `CorsConfiguration` check against it.
+    public static let allowedMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"]
+    /// The `maxAge` values API Gateway accepts, in seconds (-1 disables caching of the preflight).
+    public static let maxAgeRange = -1...86_400
+
     /// `https://app.example.com`, `*` (any origin), or a scheme wildcard `https://*` / `http://*`.
     public var allowOrigins: [String]
     /// Methods as written (`GET`, `*`), sent on preflight answers.

@@ -269,7 +269,6 @@ struct HTTPAPIDefinitionBuilder {
     }
 
     static let corsKeys = ["allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"]
-    static let corsMethods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"]
 
     /// `x-amazon-apigateway-cors`, with the checks API Gateway makes when the API is imported: known keys, lists of
     /// strings, methods that exist, `maxAge` in -1...86400, and no `allowCredentials: true` with the `*` origin
@@ -285,14 +284,14 @@ struct HTTPAPIDefinitionBuilder {
         var cors = HTTPAPICors(allowOrigins: list("allowOrigins"), allowMethods: list("allowMethods"),
                                allowHeaders: list("allowHeaders"), exposeHeaders: list("exposeHeaders"))
         if let methodsNode = fields["allowMethods"] {
-            for method in cors.allowMethods where !Self.corsMethods.contains(method.uppercased()) {
+            for method in cors.allowMethods where !HTTPAPICors.allowedMethods.contains(method.uppercased()) {
                 reader.error("allowMethods entry '\(method)' is not an HTTP method or '*'", at: methodsNode)
                 ok = false
             }
         }
         if let maxAgeNode = fields["maxAge"] {
             if let value = reader.int(maxAgeNode, "x-amazon-apigateway-cors.maxAge") {
-                if (-1...86_400).contains(value) { cors.maxAge = value } else {
+                if HTTPAPICors.maxAgeRange.contains(value) { cors.maxAge = value } else {
                     reader.error("maxAge must be between -1 and 86400 seconds, found \(value)", at: maxAgeNode)
                     ok = false
                 }

@@ -10,24 +10,15 @@ struct IntegrationResponseStatusCollision: LintRule {
 
     func check(_ document: LintDocument) -> [LintFinding] {
         var findings: [LintFinding] = []
-        var integrations: [(String, Node)] = []
-        switch document.kind {
-        case .openAPI:
-            integrations = DefinitionWalk.openAPIIntegrations(document.root)
-        case .template:
-            for (logicalID, body) in DefinitionWalk.templateDefinitions(document.root) {
-                integrations += DefinitionWalk.openAPIIntegrations(body).map { ("\($0.0) of \(logicalID)", $0.1) }
-            }
+        if document.kind == .template {
             for (logicalID, integration) in DefinitionWalk.templateMethodIntegrations(document.root) {
                 findings += checkCloudFormation(document, logicalID: logicalID, integration: integration)
             }
         }
-        for (place, integration) in integrations {
-            guard let responses = integration["responses"], case .mapping(let map) = responses else { continue }
-            var entries: [Entry] = []
-            for (key, value) in map {
-                guard let pattern = key.scalar?.string, let status = value["statusCode"]?.scalar?.string else { continue }
-                entries.append((pattern, key, status))
+        for operation in DefinitionWalk.operations(document) {
+            let place = operation.place
+            let entries: [Entry] = operation.responses.compactMap { response in
+                response.status.map { (response.pattern, response.node, $0) }
             }
             for (entry, later) in Self.collisions(entries) {
                 findings.append(finding(document, at: entry.node,
