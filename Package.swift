@@ -84,7 +84,7 @@ let package = Package(
         ]),
         // `gatecheck lint`: a registry of static rules over API definitions and templates, text and JSON output.
         .target(name: "Lint", dependencies: [
-            "SourceDiagnostics", "JSONCore", "Yams",
+            "SourceDiagnostics", "JSONCore", "Gateway", "Yams",
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
         // The thin CLI.

@@ -1,3 +1,4 @@
+import Gateway
 import Foundation
 import Yams
 
@@ -86,10 +87,9 @@ enum SelectionPatternText {
         !pattern.contains { "\\^$.|?*+()[]{}".contains($0) }
     }
 
-    /// The pattern matches the empty string as a whole (ICU's regex agrees with Java's on the patterns this concerns;
-    /// one that does not compile is left to the loader's diagnostics).
+    /// The pattern matches the empty string as a whole, by the gateway's own whole-value matching (one that does
+    /// not compile is left to the loader's diagnostics).
     static func matchesEmpty(_ pattern: String) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: "^(?:" + pattern + ")$") else { return false }
-        return regex.firstMatch(in: "", range: NSRange(location: 0, length: 0)) != nil
+        (try? SelectionPattern(pattern))?.matches("") ?? false
     }
 }
