@@ -2,7 +2,8 @@
 # Installs what building and testing gatecheck needs, only when it is missing.
 # Debian packages: libcurl (the HTTP client), pkg-config (to find it), xmllint (JUnit schema checks in tests).
 # PyPI packages: junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template), moto[server]
-# (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed).
+# (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed), websockets
+# (the WebSocket server the runner's WebSocket case tests talk to, pinned; skipped when it cannot be installed).
 # --test also installs Debian's chromium (the HTML report's headless-browser test; skipped when it cannot be installed).
 set -euo pipefail
 
@@ -33,6 +34,12 @@ if [ "${1:-}" = "--test" ]; then
     if [ "${#pip_missing[@]}" -gt 0 ]; then
         echo "install-deps: installing ${pip_missing[*]} with pip" >&2
         python3 -m pip install -q "${pip_missing[@]}"
+    fi
+    # The python3 WebSocket server of the runner's WebSocket case tests (TestSupport/WebSocketTestServer.swift).
+    if ! python3 -c "import websockets" 2>/dev/null; then
+        echo "install-deps: installing websockets==17.4 with pip (for the WebSocket case tests)" >&2
+        python3 -m pip install -q "websockets==17.4" \
+            || echo "install-deps: websockets could not be installed; the WebSocket case tests will be skipped" >&2
     fi
     # moto's server mode: the AWS-compatible endpoint the service-integration tests send SQS/DynamoDB calls to.
     if ! python3 -c "import moto.server, boto3, flask" 2>/dev/null; then

@@ -160,7 +160,7 @@ struct SuiteParser {
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
                             "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt"]
-    static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
+    static let caseKeys = ["name", "description", "tags", "skip", "request", "websocket", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
     static let requestBodyKeys = ["text", "json", "base64"]
@@ -360,28 +360,43 @@ struct SuiteParser {
         }
 
         var request: RequestSpec?
-        if let requestNode = reader.require(mapping, "request", "case") {
+        var webSocketNode: Node?
+        if let node = mapping["websocket"] {
+            webSocketNode = node
+            if mapping["request"] != nil {
+                reader.error("a case has either 'request' (HTTP) or 'websocket', not both", at: mapping.keyNode("websocket"))
+            }
+            for key in ["retries", "retry", "retryNonIdempotent", "eventually"] where mapping[key] != nil {
+                reader.error("'\(key)' is not supported on a websocket case (a WebSocket conversation is not re-sent)", at: mapping.keyNode(key))
+            }
+            request = webSocketUpgrade(node, context: "\(context).websocket")
+        } else if let requestNode = reader.require(mapping, "request", "case (or 'websocket')") {
             request = self.request(requestNode, context: "\(context).request")
         }
         let expect = mapping["expect"].map { expectation($0, context: "\(context).expect") } ?? Expectation()
         var captures: [CaptureSpec] = []
         if let captureNode = mapping["capture"] { captures = self.captures(captureNode, context: "\(context).capture") }
         for capture in captures { known.insert(capture.name) }
+        // The steps come after the upgrade's captures: they may use them.
+        let webSocket = webSocketNode.flatMap { webSocketSession($0, context: "\(context).websocket", expect: expect) }
 
         var name: String
         if let nameNode = mapping["name"] {
             name = nonEmptyString(nameNode, "\(context).name") ?? "#\(index + 1)"
         } else {
-            name = request.map { "\($0.method) \($0.path.raw)" } ?? "#\(index + 1)"
+            name = request.map { webSocketNode == nil ? "\($0.method) \($0.path.raw)" : "WEBSOCKET \($0.path.raw)" } ?? "#\(index + 1)"
         }
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let retry = retrySettings(mapping, context: context)
         var eventually: Polling?
         if let eventuallyNode = mapping["eventually"] { eventually = polling(eventuallyNode, context: "\(context).eventually") }
         guard let request else { return nil }
-        return TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
-                        expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
-                        column: node.mark?.column ?? 0)
+        if webSocketNode != nil, webSocket == nil { return nil }
+        var testCase = TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
+                                expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
+                                column: node.mark?.column ?? 0)
+        testCase.webSocket = webSocket
+        return testCase
     }
 
     /// `retries: N`, `retry: { count, on, backoff, nonIdempotent }` and `retryNonIdempotent: true` of a case or of `defaults`.
