@@ -115,7 +115,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport", "Yams"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
-        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore"]),
+        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "HTMLReportTests", dependencies: [
             "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",
