@@ -355,11 +355,22 @@ private struct Builder {
                     continue
                 }
                 var headers: [String] = []
-                if case .mapping = entry.value, let response = reader.mapping(entry.value, "\(context) responses.\(entry.key)"),
-                   let headerNode = response["headers"], let headerMap = reader.mapping(headerNode, "\(context) responses.\(entry.key).headers") {
-                    headers = headerMap.keys
+                var bodySchemas: [(contentType: String, schema: JSONValue)] = []
+                if case .mapping = entry.value, let response = reader.mapping(entry.value, "\(context) responses.\(entry.key)") {
+                    if let headerNode = response["headers"], let headerMap = reader.mapping(headerNode, "\(context) responses.\(entry.key).headers") {
+                        headers = headerMap.keys
+                    }
+                    // The response models (`content.<media type>.schema`), for responses checked against the definition.
+                    if let contentNode = response["content"], case .mapping = contentNode,
+                       let content = reader.mapping(contentNode, "\(context) responses.\(entry.key).content") {
+                        for media in content.entries {
+                            guard case .mapping = media.value, let fields = reader.mapping(media.value, "\(context) responses.\(entry.key).content.\(media.key)"),
+                                  let schemaNode = fields["schema"], let schema = reader.json(schemaNode, "schema") else { continue }
+                            bodySchemas.append((media.key.lowercased(), schema))
+                        }
+                    }
                 }
-                methodResponses[entry.key] = MethodResponse(statusCode: entry.key, headers: headers)
+                methodResponses[entry.key] = MethodResponse(statusCode: entry.key, headers: headers, bodySchemas: bodySchemas)
             }
         }
         guard let integrationNode = operation["x-amazon-apigateway-integration"] else {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPMessage
 import JSONCore
+import JSONSchema
 
 /// The REST API (API Gateway v1) pipeline: routing, method request, integration request, integration,
 /// integration-response selection, response mapping, method-response check and gateway responses.
@@ -215,9 +216,9 @@ public struct RESTGateway: GatewayHandler {
         guard let (_, schema) = validation.bodySchemas.first(where: { $0.contentType == contentType }) else { return }
         let problem: String?
         if exchange.request.body.isEmpty {
-            problem = RequestModelValidator(models: api.models).violation(of: schema, by: .null)
+            problem = JSONSchemaValidator(models: api.models).firstViolation(of: schema, by: .null)?.message
         } else if let body = try? JSONValue.parse(bytes: exchange.request.body) {
-            problem = RequestModelValidator(models: api.models).violation(of: schema, by: body)
+            problem = JSONSchemaValidator(models: api.models).firstViolation(of: schema, by: body)?.message
         } else {
             problem = "the body is not valid JSON"
         }

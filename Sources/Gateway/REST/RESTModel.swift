@@ -110,11 +110,20 @@ public struct RESTMethod: Sendable {
     public var apiKeyRequired = false
 }
 
-/// A method response: a status code and the headers it declares.
+/// A method response: a status code, the headers it declares and its response models.
 public struct MethodResponse: Sendable {
     public var statusCode: String
     /// Declared header names, as written.
     public var headers: [String]
+    /// Response models (JSON Schema draft 4) by media type (lower-cased), in document order: `content.<type>.schema`
+    /// (OpenAPI 3) or a Swagger 2.0 `schema` for each `produces` type.
+    public var bodySchemas: [(contentType: String, schema: JSONValue)] = []
+
+    public init(statusCode: String, headers: [String], bodySchemas: [(contentType: String, schema: JSONValue)] = []) {
+        self.statusCode = statusCode
+        self.headers = headers
+        self.bodySchemas = bodySchemas
+    }
 
     public func declares(header name: String) -> Bool {
         headers.contains { $0.caseInsensitiveCompare(name) == .orderedSame }
