@@ -73,6 +73,7 @@ let package = Package(
         .target(name: "GatecheckCore", dependencies: [
             "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics", "ReportModel", "HTMLReport",
             "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "JSONSchema", "Yams",
+            .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "JWTKit", package: "jwt-kit"),
