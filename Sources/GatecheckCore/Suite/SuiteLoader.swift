@@ -161,7 +161,7 @@ struct SuiteParser {
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
                             "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "websocket", "expect", "capture",
-                           "retries", "retry", "retryNonIdempotent", "eventually"]
+                           "retries", "retry", "retryNonIdempotent", "eventually", "matchesDefinition"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
     static let requestBodyKeys = ["text", "json", "base64"]
     static let expectKeys = ["status", "headers", "body", "maxTime", "snapshot"]
@@ -366,7 +366,7 @@ struct SuiteParser {
             if mapping["request"] != nil {
                 reader.error("a case has either 'request' (HTTP) or 'websocket', not both", at: mapping.keyNode("websocket"))
             }
-            for key in ["retries", "retry", "retryNonIdempotent", "eventually"] where mapping[key] != nil {
+            for key in ["retries", "retry", "retryNonIdempotent", "eventually", "matchesDefinition"] where mapping[key] != nil {
                 reader.error("'\(key)' is not supported on a websocket case (a WebSocket conversation is not re-sent)", at: mapping.keyNode(key))
             }
             request = webSocketUpgrade(node, context: "\(context).websocket")
@@ -390,12 +390,15 @@ struct SuiteParser {
         let retry = retrySettings(mapping, context: context)
         var eventually: Polling?
         if let eventuallyNode = mapping["eventually"] { eventually = polling(eventuallyNode, context: "\(context).eventually") }
+        let matchesDefinition = mapping["matchesDefinition"].flatMap { reader.bool($0, "\(context).matchesDefinition") }
         guard let request else { return nil }
         if webSocketNode != nil, webSocket == nil { return nil }
         var testCase = TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
                                 expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
                                 column: node.mark?.column ?? 0)
         testCase.webSocket = webSocket
+        testCase.matchesDefinition = matchesDefinition
+        testCase.matchesDefinitionPosition = Self.position(of: mapping.keyNode("matchesDefinition"))
         return testCase
     }
 

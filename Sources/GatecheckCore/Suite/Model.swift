@@ -113,6 +113,11 @@ public struct TestCase: Sendable {
     public var eventually: Polling? = nil
     /// The column where the case starts (with `line`): the location of a failure not written as an assertion.
     public var column: Int = 0
+    /// `matchesDefinition:`: check the response against what the API definition declares for the method (see
+    /// `ResponseContract`); nil: as the run says (`--check-definition` checks every case that does not set `false`).
+    public var matchesDefinition: Bool? = nil
+    /// Where `matchesDefinition:` is written.
+    public var matchesDefinitionPosition: SourcePosition? = nil
     /// `websocket:`: the case opens a WebSocket. `request` is then its upgrade request (GET, path, query, headers,
     /// timeout), `expect` and `capture` apply to the upgrade's answer, and this holds the rest (see WebSocketModel.swift).
     public var webSocket: WebSocketSession? = nil
