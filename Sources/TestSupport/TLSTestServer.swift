@@ -73,12 +73,7 @@ public final class TLSTestServer: Sendable {
 
     /// Stops the server process and removes the certificates. Idempotent.
     public func stop() {
-        if let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) {
-            // SIGKILL, not terminate(): a child spawned from a Dispatch worker thread inherits its blocked
-            // signal mask, so SIGTERM may never be delivered.
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        Self.stopProcess(process)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -104,6 +99,15 @@ public final class TLSTestServer: Sendable {
                                    "-days", days, "-extfile", directory + "/ext.cnf"])
         }
         return caCertificatePath
+    }
+
+    /// Kills the server process held by `process` (once: it is taken out) and waits for it.
+    static func stopProcess(_ process: borrowing Mutex<Process?>) {
+        guard let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) else { return }
+        // SIGKILL, not terminate(): a child spawned from a Dispatch worker thread inherits its blocked
+        // signal mask, so SIGTERM may never be delivered.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 
     /// Starts `python3 -c script arguments...`, whose first line of output is the port it listens on.

@@ -71,10 +71,7 @@ public final class WebSocketTestServer: Sendable {
 
     /// Stops the server process and removes its certificates. Idempotent.
     public func stop() {
-        if let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) {
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            process.waitUntilExit()
-        }
+        TLSTestServer.stopProcess(process)
         if let directory { try? FileManager.default.removeItem(atPath: directory) }
     }
 

@@ -487,24 +487,33 @@ struct SuiteParser {
             }
             method = value
         }
-        var path = TemplateString(literal: "/")
-        if let pathNode = reader.require(mapping, "path", "request"), let template = template(pathNode, "\(context).path") {
-            if !(template.raw.hasPrefix("/") || template.raw.hasPrefix("{{")) {
-                reader.error("path '\(template.raw)' must start with '/' (it is appended to the target's base URL)", at: pathNode)
-            }
-            path = template
+        let path = requestPath(reader.require(mapping, "path", "request"), context: context)
+        let query = requestQuery(mapping, context: context)
+        let headerList = mapping["headers"].map { headers($0, "\(context).headers") } ?? []
+        var body: RequestBody?
+        if let bodyNode = mapping["body"] { body = requestBody(bodyNode, context: "\(context).body") }
+        let timeout = mapping["timeout"].flatMap { duration($0, "\(context).timeout") }
+        return RequestSpec(method: method, path: path, query: query, headers: headerList, body: body, timeout: timeout)
+    }
+
+    /// `path:` of a request or a WebSocket upgrade (`/` when absent or invalid, the error reported).
+    func requestPath(_ node: Node?, context: String) -> TemplateString {
+        guard let node, let template = template(node, "\(context).path") else { return TemplateString(literal: "/") }
+        if !(template.raw.hasPrefix("/") || template.raw.hasPrefix("{{")) {
+            reader.error("path '\(template.raw)' must start with '/' (it is appended to the target's base URL)", at: node)
         }
+        return template
+    }
+
+    /// `query:` of a request or a WebSocket upgrade, in order (a list value repeats the key).
+    func requestQuery(_ mapping: YAMLMapping, context: String) -> [QueryTemplate] {
         var query: [QueryTemplate] = []
         if let queryNode = mapping["query"], let pairs = reader.stringPairs(queryNode, "\(context).query") {
             for (name, _, valueNode) in pairs {
                 if let template = template(valueNode, "\(context).query.\(name)") { query.append(QueryTemplate(name: name, value: template)) }
             }
         }
-        let headerList = mapping["headers"].map { headers($0, "\(context).headers") } ?? []
-        var body: RequestBody?
-        if let bodyNode = mapping["body"] { body = requestBody(bodyNode, context: "\(context).body") }
-        let timeout = mapping["timeout"].flatMap { duration($0, "\(context).timeout") }
-        return RequestSpec(method: method, path: path, query: query, headers: headerList, body: body, timeout: timeout)
+        return query
     }
 
     static let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]

@@ -14,19 +14,8 @@ extension SuiteParser {
     func webSocketUpgrade(_ node: Node, context: String) -> RequestSpec? {
         guard let mapping = reader.mapping(node, context) else { return nil }
         reader.checkKeys(mapping, allowed: Self.webSocketKeys, "websocket")
-        var path = TemplateString(literal: "/")
-        if let pathNode = mapping["path"], let template = template(pathNode, "\(context).path") {
-            if !(template.raw.hasPrefix("/") || template.raw.hasPrefix("{{")) {
-                reader.error("path '\(template.raw)' must start with '/' (it is appended to the target's base URL)", at: pathNode)
-            }
-            path = template
-        }
-        var query: [QueryTemplate] = []
-        if let queryNode = mapping["query"], let pairs = reader.stringPairs(queryNode, "\(context).query") {
-            for (name, _, valueNode) in pairs {
-                if let template = template(valueNode, "\(context).query.\(name)") { query.append(QueryTemplate(name: name, value: template)) }
-            }
-        }
+        let path = requestPath(mapping["path"], context: context)
+        let query = requestQuery(mapping, context: context)
         let headerList = mapping["headers"].map { headers($0, "\(context).headers") } ?? []
         for header in headerList where Self.reservedWebSocketHeaders.contains(header.name.lowercased()) {
             if let keyNode = mapping["headers"] {
