@@ -321,4 +321,43 @@ import Testing
         #expect(found.first?.message == "/items defines only GET; DELETE, HEAD, OPTIONS, PATCH, POST, PUT /items go to /{proxy+}'s integration (ANY), not to 403 Missing Authentication Token")
         #expect(try findings(Self.paths(["/items", "/other"]), rule: "greedy-resource-serves-missing-method").isEmpty)
     }
+
+    // MARK: HTTP API payload 1.0 and the suite's backends
+
+    /// A suite with an HTTP API payload-`version` route calling the scripted function `Orders`, which `returns:` `answer`.
+    func suite(version: String, answer: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try """
+        openapi: 3.0.1
+        info: {title: t, version: "1"}
+        paths:
+          /orders:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                payloadFormatVersion: "\(version)"
+                uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:Orders/invocations
+        """.write(to: directory.appendingPathComponent("api.yaml"), atomically: true, encoding: .utf8)
+        try "lambdas:\n  Orders:\n    script:\n      - returns: \(answer)\n".write(to: directory.appendingPathComponent("backends.yaml"), atomically: true, encoding: .utf8)
+        let suite = directory.appendingPathComponent("orders.yaml")
+        try "api: api.yaml\nbackends: backends.yaml\ncases:\n  - name: list\n    request: { path: /orders }\n    expect: { status: 200 }\n"
+            .write(to: suite, atomically: true, encoding: .utf8)
+        return suite.path
+    }
+
+    @Test func payload1WithAFunctionReturningABareStringIsAnError() throws {
+        let report = Linter().lint(paths: [try suite(version: "1.0", answer: "\"hello\"")])
+        let found = report.findings.filter { $0.ruleID == "payload-v1-reply-without-status-code" }
+        #expect(found.map(\.severity) == [.error], "\(report.text())")
+        #expect(found.first?.line == 9)
+        #expect(found.first?.message.hasPrefix("GET /orders uses payload format 1.0, and its function Orders returns a bare value (not a JSON object) (") == true)
+        #expect(found.first?.message.contains("backends.yaml:4)") == true, "\(found)")
+        let object = Linter().lint(paths: [try suite(version: "1.0", answer: "{items: []}")]).findings.filter { $0.ruleID == "payload-v1-reply-without-status-code" }
+        #expect(object.first?.message.contains("returns an object without statusCode") == true)
+        // A proxy response, or payload 2.0 (a bare value becomes the body), is fine.
+        #expect(Linter().lint(paths: [try suite(version: "1.0", answer: "{statusCode: 200, body: hello}")]).findings.isEmpty)
+        #expect(Linter().lint(paths: [try suite(version: "2.0", answer: "\"hello\"")]).findings.isEmpty)
+    }
 }
