@@ -80,6 +80,11 @@ public enum LintRegistry {
         PathParameterNameClash(),
         GreedyResourceServesMissingMethod(),
         PayloadV1ReplyWithoutStatusCode(),
+        LambdaIntegrationMethodNotPost(),
+        PassthroughNeverRejectsRequests(),
+        RequiredParameterNotValidated(),
+        UnknownRequestValidator(),
+        UndeclaredMethodResponseHeader(),
     ]
 
     public static func rule(id: String) -> (any LintRule)? { rules.first { $0.id == id } }

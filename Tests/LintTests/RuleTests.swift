@@ -360,4 +360,89 @@ import Testing
         #expect(Linter().lint(paths: [try suite(version: "1.0", answer: "{statusCode: 200, body: hello}")]).findings.isEmpty)
         #expect(Linter().lint(paths: [try suite(version: "2.0", answer: "\"hello\"")]).findings.isEmpty)
     }
+
+    // MARK: integration request and validation
+
+    @Test func aLambdaIntegrationMustBeInvokedWithPost() throws {
+        func integration(_ method: String) -> String {
+            "type: aws_proxy\nhttpMethod: \(method)\nuri: \(Self.lambdaURI)"
+        }
+        let found = try findings(Self.rest(method: "get", integration: integration("GET")), rule: "lambda-integration-method-not-post")
+        #expect(found.map(\.severity) == [.error])
+        #expect(found.first?.line == 10)
+        #expect(found.first?.message == "the Lambda integration of GET /orders uses httpMethod GET, but Lambda is invoked with POST: every request gets 500 Internal server error")
+        #expect(try findings(Self.rest(method: "get", integration: integration("POST")), rule: "lambda-integration-method-not-post").isEmpty)
+        // An HTTP backend takes any method.
+        #expect(try findings(Self.rest(method: "get", integration: "type: http_proxy\nhttpMethod: GET\nuri: https://example.com/"),
+                             rule: "lambda-integration-method-not-post").isEmpty)
+    }
+
+    @Test func passthroughNeverWithoutTemplatesRejectsRequests() throws {
+        func integration(_ templates: String) -> String {
+            "type: http\nhttpMethod: POST\nuri: https://example.com/orders\npassthroughBehavior: never\n\(templates)responses:\n  default: {statusCode: \"200\"}"
+        }
+        let none = try findings(Self.rest(integration: integration("")), rule: "passthrough-never-rejects-requests")
+        #expect(none.map(\.severity) == [.error])
+        #expect(none.first?.message == "POST /orders has passthroughBehavior never and no request template, so every request gets 415 Unsupported Media Type")
+        let xmlOnly = try findings(Self.rest(integration: integration("requestTemplates: {application/xml: '<a/>'}\n")), rule: "passthrough-never-rejects-requests")
+        #expect(xmlOnly.map(\.severity) == [.warning])
+        #expect(try findings(Self.rest(integration: integration("requestTemplates: {application/json: '{}'}\n")), rule: "passthrough-never-rejects-requests").isEmpty)
+    }
+
+    static func validated(_ validator: String, top: String = "") -> String {
+        """
+        openapi: 3.0.1
+        info: {title: t, version: "1"}
+        \(top)x-amazon-apigateway-request-validators:
+          params: {validateRequestParameters: true, validateRequestBody: false}
+          body: {validateRequestParameters: false, validateRequestBody: true}
+        paths:
+          /orders:
+            get:
+              \(validator)parameters:
+                - {name: page, in: query, required: true}
+              responses: {"200": {description: ok}}
+              x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "https://example.com/"}
+        """
+    }
+
+    @Test func requiredParametersNeedAValidator() throws {
+        let found = try findings(Self.validated(""), rule: "required-parameter-not-validated")
+        #expect(found.map(\.severity) == [.warning])
+        #expect(found.first?.line == 10)
+        #expect(found.first?.message == "GET /orders marks page (query) required, but no request validator is attached, so API Gateway passes requests without it on instead of answering 400")
+        let bodyOnly = try findings(Self.validated("x-amazon-apigateway-request-validator: body\n      "), rule: "required-parameter-not-validated")
+        #expect(bodyOnly.first?.message.contains("its request validator 'body' does not validate parameters") == true)
+        #expect(try findings(Self.validated("x-amazon-apigateway-request-validator: params\n      "), rule: "required-parameter-not-validated").isEmpty)
+        // The API-wide default validator counts.
+        #expect(try findings(Self.validated("", top: "x-amazon-apigateway-request-validator: params\n"), rule: "required-parameter-not-validated").isEmpty)
+    }
+
+    @Test func anUnknownRequestValidatorIsAnError() throws {
+        let found = try findings(Self.validated("x-amazon-apigateway-request-validator: all\n      "), rule: "unknown-request-validator")
+        #expect(found.map(\.severity) == [.error])
+        #expect(found.first?.message == "request validator 'all' of GET /orders is not defined under x-amazon-apigateway-request-validators; API Gateway's import fails")
+        #expect(found.first?.fix == "use one of params, body, or define 'all'")
+        #expect(try findings(Self.validated("", top: "x-amazon-apigateway-request-validator: everything\n"), rule: "unknown-request-validator").count == 1)
+        #expect(try findings(Self.validated("x-amazon-apigateway-request-validator: params\n      "), rule: "unknown-request-validator").isEmpty)
+    }
+
+    @Test func aMappedResponseHeaderMustBeDeclared() throws {
+        let integration = """
+        type: http
+        httpMethod: GET
+        uri: https://example.com/orders
+        responses:
+          default:
+            statusCode: "200"
+            responseParameters:
+              method.response.header.X-Request-Id: integration.response.header.X-Request-Id
+        """
+        let found = try findings(Self.rest(integration: integration), rule: "undeclared-method-response-header")
+        #expect(found.map(\.severity) == [.error])
+        #expect(found.first?.line == 16)
+        #expect(found.first?.message == "the integration response for 200 of POST /orders maps method.response.header.X-Request-Id, but method response 200 declares no header X-Request-Id; API Gateway rejects the mapping (Invalid mapping expression parameter specified)")
+        #expect(try findings(Self.rest(declared: #""200": {description: ok, headers: {x-request-id: {schema: {type: string}}}}"#, integration: integration),
+                             rule: "undeclared-method-response-header").isEmpty)
+    }
 }
