@@ -248,10 +248,19 @@ extension Gatecheck {
         @Option(name: .customLong("min-coverage"), help: ArgumentHelp("Fail the run (exit 1) when gateway coverage is below this percentage, e.g. 90.", valueName: "pct"))
         var minCoverage: Double?
 
+        @Flag(name: .customLong("check-definition"), help: "Check every response against what the API definition declares for its method: a declared status, the declared headers, a body valid against the response model (cases may opt out with 'matchesDefinition: false'; see docs/suite-format.md).")
+        var checkDefinition = false
+
+        @Option(name: .customLong("api"), help: ArgumentHelp("The API definition responses are checked against (matchesDefinition, --check-definition) instead of each suite's 'api:', e.g. the contract a --target stage publishes.", valueName: "file"))
+        var definitionPath: String?
+
         func validate() throws {
             if let minCoverage {
                 guard minCoverage.isFinite, (0...100).contains(minCoverage) else { throw ValidationError("--min-coverage must be a percentage between 0 and 100") }
                 guard coverage != false else { throw ValidationError("--min-coverage needs coverage: drop --no-coverage") }
+            }
+            if let definitionPath, !FileManager.default.fileExists(atPath: definitionPath) {
+                throw ValidationError("--api: no such file '\(definitionPath)'")
             }
             if coverageReport != nil, coverage == false { throw ValidationError("--coverage-report needs coverage: drop --no-coverage") }
             if let jobs, jobs < 1 { throw ValidationError(NumericOption.jobs.message(got: "\(jobs)")) }
@@ -296,6 +305,8 @@ extension Gatecheck {
             configuration.coverage = coverage
             configuration.coveragePath = coverageReport
             configuration.minCoverage = minCoverage
+            configuration.checkDefinition = checkDefinition
+            configuration.definitionPath = definitionPath
             try await Gatecheck.execute(configuration)
         }
 
@@ -346,11 +357,18 @@ extension Gatecheck {
         @Flag(help: "Keep a suite that appears in several inputs (by default that is an error: the shards overlapped).")
         var allowDuplicates = false
 
+        @Option(name: .customLong("coverage"), help: ArgumentHelp("A shard's coverage.json, added to the merged coverage (repeatable; default: the coverage.json beside each input, where there is one).", valueName: "file"))
+        var coveragePaths: [String] = []
+
+        @Option(name: .customLong("coverage-report"), help: ArgumentHelp("Also write the merged coverage.json here.", valueName: "file"))
+        var coverageReport: String?
+
         @OptionGroup var html: HTMLReportOptions
 
         func run() throws {
             let status = GatecheckRunner.mergeReports(inputs, into: output, allowDuplicates: allowDuplicates,
-                                                      htmlPath: html.html, htmlPreviousPath: html.htmlPrevious)
+                                                      htmlPath: html.html, htmlPreviousPath: html.htmlPrevious,
+                                                      coveragePaths: coveragePaths, coverageReportPath: coverageReport)
             throw ExitCode(status.rawValue)
         }
     }
