@@ -37,7 +37,9 @@ public struct ScaffoldError: Error, Sendable, CustomStringConvertible {
 
 /// What `gatecheck init` wrote.
 public struct ScaffoldResult: Sendable {
+    /// As given (`ScaffoldOptions.outputPath`).
     public var suitePath: String
+    /// Beside the suite, in the same form.
     public var backendsPath: String?
     public var cases: Int
     /// Cases carrying at least one `# guess:` comment.
@@ -150,7 +152,10 @@ public enum SuiteScaffold {
         do { try Data((header.yaml + body).utf8).write(to: suiteURL, options: .atomic) } catch {
             throw ScaffoldError("gatecheck init: cannot write \(suiteURL.path): \(error.localizedDescription)")
         }
-        return ScaffoldResult(suitePath: suiteURL.path, backendsPath: backendsURL?.path, cases: plan.cases.count, guesses: guesses)
+        let besideSuite = (options.outputPath as NSString).deletingLastPathComponent
+        return ScaffoldResult(suitePath: options.outputPath,
+                              backendsPath: backendsURL.map { (besideSuite as NSString).appendingPathComponent($0.lastPathComponent) },
+                              cases: plan.cases.count, guesses: guesses)
     }
 
     static func send(_ planned: PlannedCase, baseURL: String, client: CurlHTTPClient) async -> ObservedResponse? {
