@@ -73,6 +73,7 @@ let package = Package(
         .target(name: "GatecheckCore", dependencies: [
             "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics", "ReportModel", "HTMLReport",
             "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "JSONSchema", "Yams",
+            .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -120,7 +121,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport", "Yams"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
-        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore"]),
+        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "HTMLReportTests", dependencies: [
             "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Lint
 import GatecheckCore
 import Stages
 import Synchronization
@@ -423,11 +424,35 @@ extension Gatecheck {
         @Flag(help: "Treat every warning about an API definition as an error (like API Gateway import's failOnWarnings=true).")
         var failOnWarnings = false
 
+        @Flag(name: .customLong("no-lint"), help: "Do not run `gatecheck lint` over the definitions after validating.")
+        var noLint = false
+
+        @Option(name: .customLong("lint-fail-on"), help: ArgumentHelp("Exit 1 when a lint finding has this severity or a higher one (note, warning or error); by default findings are shown and do not change the exit status.", valueName: "severity"))
+        var lintFailOn: String?
+
+        func validate() throws {
+            if let lintFailOn, LintSeverity(rawValue: lintFailOn) == nil {
+                throw ValidationError("--lint-fail-on must be note, warning or error, not '\(lintFailOn)'")
+            }
+        }
+
         func run() throws {
             var emulator = try importParameters.emulator()
             emulator.failOnWarnings = failOnWarnings
             let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
                                                   emulator: emulator)
+            guard status == .passed, !noLint else { throw ExitCode(status.rawValue) }
+            // Valid input: what the definitions would make the client receive, as `gatecheck lint` reports it.
+            // Validation has read every file already; what lint cannot read as a definition (a backends file) is
+            // not a lint matter here.
+            var report = Linter().lint(paths: paths)
+            report.unreadable = []
+            if !report.findings.isEmpty {
+                FileHandle.standardError.write(Data(report.text().utf8))
+            }
+            if let lintFailOn, let severity = LintSeverity(rawValue: lintFailOn) {
+                throw ExitCode(report.exitStatus(failOn: severity) == 0 ? 0 : 1)
+            }
             throw ExitCode(status.rawValue)
         }
     }

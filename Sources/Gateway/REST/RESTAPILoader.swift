@@ -460,7 +460,7 @@ private struct Builder {
                 ok = false
             }
         }
-        var requestTemplates: [(String, CompiledTemplate)] = []
+        var requestTemplates: [(String, GatewayTemplate)] = []
         if let node = mapping["requestTemplates"] {
             requestTemplates = readTemplates(node, context: "\(context) request template")
         }
@@ -525,14 +525,14 @@ private struct Builder {
     /// An integration uri (CloudFormation intrinsics were resolved by `IntrinsicResolver` before the loader reads the tree).
     func readURI(_ node: Node, _ context: String) -> String? { reader.string(node, "\(context).uri") }
 
-    func readTemplates(_ node: Node, context: String) -> [(String, CompiledTemplate)] {
+    func readTemplates(_ node: Node, context: String) -> [(String, GatewayTemplate)] {
         guard let mapping = reader.mapping(node, context) else { return [] }
-        var templates: [(String, CompiledTemplate)] = []
+        var templates: [(String, GatewayTemplate)] = []
         for entry in mapping.entries {
             guard let source = reader.string(entry.value, "\(context) \(entry.key)") else { continue }
             let name = "\(context) \(entry.key)"
             do {
-                templates.append((entry.key.lowercased(), try CompiledTemplate(source: source, name: name)))
+                templates.append((entry.key.lowercased(), try GatewayTemplate(source: source, name: name)))
             } catch {
                 let (line, column) = filePosition(ofTemplateLine: error.line, column: error.column, in: entry.value)
                 reader.sink.report(.error, "malformed mapping template (\(name)): line \(error.line), column \(error.column) of the template: \(error.message)",
@@ -604,7 +604,7 @@ private struct Builder {
                 parameters.append((param.key, source))
             }
         }
-        var templates: [(String, CompiledTemplate)] = []
+        var templates: [(String, GatewayTemplate)] = []
         if let node = mapping["responseTemplates"] {
             let before = reader.sink.diagnostics.count
             templates = readTemplates(node, context: "\(context) response \(entry.key)")
@@ -660,7 +660,7 @@ private struct Builder {
                 parameters.append((param.key, source))
             }
         }
-        var templates: [(String, CompiledTemplate)] = []
+        var templates: [(String, GatewayTemplate)] = []
         if let templatesNode = mapping["responseTemplates"] {
             templates = readTemplates(templatesNode, context: where_)
         }

@@ -169,7 +169,7 @@ public struct Integration: Sendable {
     /// The integration's HTTP method (`httpMethod`), upper-cased; Lambda requires POST.
     public var httpMethod: String?
     /// Request templates by content type (lower-cased), in document order.
-    var requestTemplates: [(contentType: String, template: CompiledTemplate)]
+    var requestTemplates: [(contentType: String, template: GatewayTemplate)]
     /// `integration.request.*` targets with their source expressions, in document order.
     public var requestParameters: [(target: String, source: String)]
     public var passthroughBehavior: PassthroughBehavior
@@ -203,7 +203,7 @@ public struct IntegrationResponse: Sendable {
     public var statusCode: String
     /// `method.response.header.X` targets with their source expressions, in document order.
     public var responseParameters: [(target: String, source: String)]
-    var responseTemplates: [(contentType: String, template: CompiledTemplate)]
+    var responseTemplates: [(contentType: String, template: GatewayTemplate)]
     /// Response payload conversion (`contentHandling` of the integration response).
     public var contentHandling: Integration.ContentHandling?
 
