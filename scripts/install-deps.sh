@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing gatecheck needs, only when it is missing.
 # Debian packages: libcurl (the HTTP client), pkg-config (to find it), xmllint (JUnit schema checks in tests).
-# PyPI packages: junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template), websocket-client
-# (the WebSocket tests' client), moto[server]
+# PyPI: aws-sam-translator (pinned; the SAM transform `--template` / a suite's `template:` runs), and with --test
+# junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template), websocket-client (the WebSocket
+# tests' client), moto[server]
 # (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed).
 # --test also installs Debian's chromium (the HTML report's headless-browser test; skipped when it cannot be installed).
 set -euo pipefail
@@ -18,6 +19,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The SAM transform (gatecheck emulate --template, a suite's `template:`): aws-sam-translator, pinned to the version
+# gatecheck's SAM cache keys name (Sources/GatecheckCore/Templates/SAMTransformWorker.swift).
+sam_translator_version=1.110.0
+if ! python3 -c "import samtranslator, sys; sys.exit(samtranslator.__version__ != '$sam_translator_version')" 2>/dev/null; then
+    echo "install-deps: installing aws-sam-translator==$sam_translator_version with pip (the SAM transform)" >&2
+    python3 -m pip install -q "aws-sam-translator==$sam_translator_version" \
+        || echo "install-deps: aws-sam-translator could not be installed; SAM templates cannot be read (plain CloudFormation still can)" >&2
 fi
 
 if [ "${1:-}" = "--test" ]; then

@@ -13,6 +13,8 @@ public struct Linter: Sendable {
         public var unreadable: [Diagnostic] = []
         /// Files linted.
         public var files: [String] = []
+
+        public init() {}
     }
 
     public var rules: [any LintRule]
@@ -113,7 +115,7 @@ public struct Linter: Sendable {
 
 /// How `gatecheck lint` prints findings.
 public enum LintFormat: String, Sendable, CaseIterable {
-    case text, json
+    case text, json, sarif
 }
 
 extension Linter.Report {
@@ -156,5 +158,80 @@ extension Linter.Report {
             "findings": .array(findingValues), "errors": .array(errorValues),
         ])
         return document.serialized() + "\n"
+    }
+}
+
+extension Linter.Report {
+    /// SARIF 2.1.0 (what GitHub code scanning uploads): one run, the registered rules as `tool.driver.rules`, a
+    /// result per finding with its file (a relative URI, resolved against `%SRCROOT%`) and line/column, the fix in
+    /// the message; unreadable files are `toolExecutionNotifications` and make `executionSuccessful` false.
+    public func sarif(rules: [any LintRule] = LintRegistry.rules, toolVersion: String) -> String {
+        let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
+        func level(_ severity: LintSeverity) -> JSONValue { .string(severity.rawValue) }
+        func location(file: String, line: Int?, column: Int?) -> JSONValue {
+            var physical: OrderedDictionary<String, JSONValue> = ["artifactLocation": Self.artifactLocation(file)]
+            if let line, line >= 1 {
+                var region: OrderedDictionary<String, JSONValue> = ["startLine": .int(Int64(line))]
+                if let column, column >= 1 { region["startColumn"] = .int(Int64(column)) }
+                physical["region"] = .object(region)
+            }
+            return .object(["physicalLocation": .object(physical)])
+        }
+        let ruleValues: [JSONValue] = rules.map { rule in
+            .object([
+                "id": .string(rule.id),
+                "shortDescription": .object(["text": .string(rule.summary)]),
+                "help": .object(["text": .string("gatecheck docs/lint.md, rule \(rule.id)")]),
+                "defaultConfiguration": .object(["level": level(rule.severity)]),
+            ])
+        }
+        let results: [JSONValue] = findings.map { finding in
+            var result: OrderedDictionary<String, JSONValue> = ["ruleId": .string(finding.ruleID)]
+            if let index = ruleIndex[finding.ruleID] { result["ruleIndex"] = .int(Int64(index)) }
+            result["level"] = level(finding.severity)
+            result["message"] = .object(["text": .string("\(finding.message). Fix: \(finding.fix)")])
+            result["locations"] = .array([location(file: finding.file, line: finding.line, column: finding.column)])
+            return .object(result)
+        }
+        let notifications: [JSONValue] = unreadable.map { diagnostic in
+            .object([
+                "level": .string("error"),
+                "message": .object(["text": .string(diagnostic.message)]),
+                "locations": .array([location(file: diagnostic.file, line: diagnostic.line, column: diagnostic.column)]),
+            ])
+        }
+        let run: JSONValue = .object([
+            "tool": .object(["driver": .object([
+                "name": .string("gatecheck"),
+                "version": .string(toolVersion),
+                "rules": .array(ruleValues),
+            ])]),
+            "invocations": .array([.object([
+                "executionSuccessful": .bool(unreadable.isEmpty),
+                "toolExecutionNotifications": .array(notifications),
+            ])]),
+            "originalUriBaseIds": .object(["%SRCROOT%": .object(["uri": .string(Self.currentDirectoryURI())])]),
+            "artifacts": .array(files.map { .object(["location": Self.artifactLocation($0)]) }),
+            "results": .array(results),
+        ])
+        let document: JSONValue = .object([
+            "$schema": .string("https://json.schemastore.org/sarif-2.1.0.json"),
+            "version": .string("2.1.0"),
+            "runs": .array([run]),
+        ])
+        return document.serialized() + "\n"
+    }
+
+    /// A relative path as a relative URI against `%SRCROOT%` (what code scanning maps to the repository), an
+    /// absolute one as a `file:` URI.
+    static func artifactLocation(_ file: String) -> JSONValue {
+        if file.hasPrefix("/") { return .object(["uri": .string(URL(fileURLWithPath: file).absoluteString)]) }
+        let encoded = file.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? file
+        return .object(["uri": .string(encoded), "uriBaseId": .string("%SRCROOT%")])
+    }
+
+    static func currentDirectoryURI() -> String {
+        let uri = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true).absoluteString
+        return uri.hasSuffix("/") ? uri : uri + "/"
     }
 }
