@@ -58,6 +58,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         // Backends the emulator calls: scripted Lambdas, Python/Node handler workers, HTTP upstreams.
         .target(name: "Backends", dependencies: [
@@ -114,6 +115,9 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"), .product(name: "CryptoExtras", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway"]),
+        // WebSocket APIs through real sockets: a python3 websocket-client, handlers in python3 workers, boto3 @connections.
+        .testTarget(name: "WebSocketTests", dependencies: ["GatewayServer", "Gateway", "Backends", "JSONCore", "SigV4"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "GatecheckCore", "JSONCore"]),
         .testTarget(name: "EmulatorReliabilityTests", dependencies: [
