@@ -36,6 +36,10 @@ let package = Package(
         .target(name: "JSONCore", dependencies: [
             .product(name: "OrderedCollections", package: "swift-collections"),
         ]),
+        // JSON Schema draft 4 validation (API Gateway models): request validators and responses checked against the definition.
+        .target(name: "JSONSchema", dependencies: [
+            "JSONCore", .product(name: "OrderedCollections", package: "swift-collections"),
+        ]),
         // Velocity (VTL 1.7 subset) engine and API Gateway's template variables.
         .target(name: "VTL", dependencies: [
             "JSONCore", .product(name: "OrderedCollections", package: "swift-collections"),
@@ -46,7 +50,7 @@ let package = Package(
         .target(name: "SourceDiagnostics", dependencies: ["Yams", "JSONCore"]),
         // The API Gateway pipeline: definitions, routing, integrations, gateway responses. No networking inside.
         .target(name: "Gateway", dependencies: [
-            "JSONCore", "VTL", "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams",
+            "JSONCore", "JSONSchema", "VTL", "HTTPMessage", "SigV4", "SourceDiagnostics", "Yams",
             .product(name: "JWTKit", package: "jwt-kit"),
         ]),
         // SwiftNIO HTTP/1.1 server that serves a Gateway on loopback.
@@ -55,6 +59,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         // Backends the emulator calls: scripted Lambdas, Python/Node handler workers, HTTP upstreams.
         .target(name: "Backends", dependencies: [
@@ -69,7 +74,8 @@ let package = Package(
         // Suites, variables, assertions, the runner, console and JUnit reporting.
         .target(name: "GatecheckCore", dependencies: [
             "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics", "ReportModel", "HTMLReport",
-            "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "Yams",
+            "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "JSONSchema", "Yams",
+            .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
             .product(name: "JWTKit", package: "jwt-kit"),
@@ -103,6 +109,7 @@ let package = Package(
 
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "JSONCore"]),
         .testTarget(name: "VTLTests", dependencies: ["VTL", "JSONCore"]),
         .testTarget(name: "JUnitTests", dependencies: ["JUnit", "TestSupport"]),
         .testTarget(name: "GatewayTests", dependencies: [
@@ -110,6 +117,9 @@ let package = Package(
             .product(name: "JWTKit", package: "jwt-kit"), .product(name: "CryptoExtras", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
         .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway", "TestSupport"]),
+        // WebSocket APIs through real sockets: a python3 websocket-client, handlers in python3 workers, boto3 @connections.
+        .testTarget(name: "WebSocketTests", dependencies: ["GatewayServer", "Gateway", "Backends", "JSONCore", "SigV4"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "GatecheckCore", "JSONCore"]),
         .testTarget(name: "EmulatorReliabilityTests", dependencies: [
@@ -117,7 +127,7 @@ let package = Package(
         ], exclude: ["Fixtures"]),
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport", "Yams"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),
-        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore"]),
+        .testTarget(name: "LintTests", dependencies: ["Lint", "JSONCore", "TestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "SigV4", "TestSupport", "HTTPMessage", "SourceDiagnostics"]),
         .testTarget(name: "HTMLReportTests", dependencies: [
             "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",

@@ -7,22 +7,22 @@ import Foundation
 import Synchronization
 
 /// A started runtime process: its pid and the emulator's ends of its pipes.
-struct WorkerProcess: Sendable {
-    var pid: pid_t
+package struct WorkerProcess: Sendable {
+    package var pid: pid_t
     /// Write end of the worker's stdin (protocol requests).
-    var requestFD: Int32
+    package var requestFD: Int32
     /// Read end of the worker's stdout (protocol responses).
-    var responseFD: Int32
+    package var responseFD: Int32
     /// Read end of the worker's stderr (handler output, forwarded to the log).
-    var logFD: Int32
+    package var logFD: Int32
 }
 
 /// Why a process could not be started.
-struct SpawnError: Error, CustomStringConvertible {
-    var description: String
+package struct SpawnError: Error, CustomStringConvertible {
+    package var description: String
 }
 
-enum ProcessSpawner {
+package enum ProcessSpawner {
     /// Writing to a pipe whose reader died must fail with EPIPE, not kill the emulator: ignore SIGPIPE
     /// process-wide once (servers do the same; SwiftNIO and libcurl expect it too).
     private static let ignoreSIGPIPE: Void = {
@@ -31,7 +31,7 @@ enum ProcessSpawner {
 
     /// Starts `executable arguments...` with the given environment, stdin/stdout/stderr on fresh pipes.
     /// The executable is searched in PATH when it contains no slash.
-    static func spawn(executable: String, arguments: [String], environment: [String: String]) throws(SpawnError) -> WorkerProcess {
+    package static func spawn(executable: String, arguments: [String], environment: [String: String]) throws(SpawnError) -> WorkerProcess {
         _ = ignoreSIGPIPE
         return try spawnLock.withLock { _ throws(SpawnError) in
             try spawnLocked(executable: executable, arguments: arguments, environment: environment)
@@ -106,7 +106,7 @@ enum ProcessSpawner {
 
     /// Waits for the process to end; kills it when it has not ended within `grace`. Returns Lambda's
     /// description of the exit (`exit status 1`, `signal: killed`).
-    static func reap(_ pid: pid_t, grace: Duration = .seconds(1)) -> String {
+    package static func reap(_ pid: pid_t, grace: Duration = .seconds(1)) -> String {
         var status: Int32 = 0
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: grace)

@@ -54,17 +54,9 @@ public struct UpstreamRequest: Sendable {
     }
 }
 
-public struct UpstreamResponse: Sendable {
-    public var status: Int
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
-
-    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-}
+/// What an HTTP integration endpoint answered: status, headers and body, the same parts as the gateway's own
+/// answer to the client, so it is the same type.
+public typealias UpstreamResponse = GatewayResponse
 
 public enum UpstreamError: Error, Sendable {
     /// The endpoint could not be reached (DNS, refused, TLS...): API Gateway answers 500 / INTEGRATION_FAILURE.

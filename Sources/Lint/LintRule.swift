@@ -1,3 +1,4 @@
+import Gateway
 import SourceDiagnostics
 import Yams
 
@@ -14,6 +15,27 @@ public struct LintDocument {
     public var file: String
     public var kind: Kind
     public var root: Node
+    /// What the scripted Lambda functions of the suite that led here answer, by function name (empty when the
+    /// file was linted on its own).
+    public var scriptedLambdas: [String: [ScriptedLambdaAnswer]] = [:]
+}
+
+/// One scripted answer (`returns:`/`returnsRaw:`) of a Lambda function in a suite's backends, and where it is.
+public struct ScriptedLambdaAnswer: Sendable, Hashable {
+    public enum Shape: String, Sendable, Hashable {
+        /// A JSON string, number, boolean, array or null: not the `{statusCode, ...}` object.
+        case bareValue
+        /// A JSON object without `statusCode`.
+        case objectWithoutStatusCode
+        /// A JSON object with `statusCode`.
+        case proxyResponse
+    }
+
+    public var shape: Shape
+    public var file: String
+    public var line: Int?
+
+    public var location: String { line.map { "\(file):\($0)" } ?? file }
 }
 
 /// A static check of an API definition. Rules are stateless values registered in ``LintRegistry``.
@@ -28,8 +50,9 @@ public protocol LintRule: Sendable {
 
 extension LintRule {
     /// A finding of this rule at `node`.
-    public func finding(_ document: LintDocument, at node: Node?, _ message: String, fix: String) -> LintFinding {
-        LintFinding(ruleID: id, severity: severity, file: document.file, line: node?.mark?.line, column: node?.mark?.column,
+    public func finding(_ document: LintDocument, at node: Node?, _ message: String, fix: String,
+                        severity: LintSeverity? = nil) -> LintFinding {
+        LintFinding(ruleID: id, severity: severity ?? self.severity, file: document.file, line: node?.mark?.line, column: node?.mark?.column,
                     message: message, fix: fix)
     }
 }
@@ -42,6 +65,26 @@ public enum LintRegistry {
         ProxyIntegrationResponsesIgnored(),
         SelectionPatternCapturesSuccess(),
         LiteralLambdaSelectionPattern(),
+        InvalidSelectionPattern(),
+        SelectionPatternMatchesNoStatus(),
+        NoDefaultIntegrationResponse(),
+        MethodResponseNeverProduced(),
+        ResponseOverrideUndeclaredStatus(),
+        UndeclaredMethodRequestParameter(),
+        UndeclaredTemplateParameter(),
+        ReservedIntegrationRequestHeader(),
+        RemappedMethodResponseHeader(),
+        HTTPAPIReservedHeaderMapping(),
+        MissingIntegration(),
+        GreedyPathVariableNotLast(),
+        PathParameterNameClash(),
+        GreedyResourceServesMissingMethod(),
+        PayloadV1ReplyWithoutStatusCode(),
+        LambdaIntegrationMethodNotPost(),
+        PassthroughNeverRejectsRequests(),
+        RequiredParameterNotValidated(),
+        UnknownRequestValidator(),
+        UndeclaredMethodResponseHeader(),
     ]
 
     public static func rule(id: String) -> (any LintRule)? { rules.first { $0.id == id } }
@@ -52,14 +95,76 @@ public enum LintRegistry {
 enum DefinitionWalk {
     static let methods: Set<String> = ["get", "put", "post", "delete", "options", "head", "patch", "trace", "x-amazon-apigateway-any-method"]
 
+    /// An OpenAPI operation, with its integration when it has one: `place` is `GET /path` (`... of LogicalId`
+    /// inside a template).
+    struct Endpoint {
+        var place: String
+        /// The path as written (`/items/{id}`) and the verb (`GET`, `ANY`).
+        var path: String
+        var verb: String
+        /// The method key (`get:`), where a finding about the whole operation points.
+        var methodKey: Node
+        var operation: Node
+        var pathItem: Node
+        var integration: Node?
+        /// The document is (or the template resource is) an HTTP API rather than a REST API.
+        var isHTTPAPI: Bool
+        /// The OpenAPI document the operation is in (where `$ref`s resolve).
+        var definition: Node
+
+        /// The request parameters the method declares (the operation's and its path item's `parameters`, `$ref`s
+        /// to `#/components/parameters/...` or `#/parameters/...` resolved), plus the path template's `{names}`:
+        /// `(in, name)` with `in` one of `path`, `query`, `header`, `cookie`, `body`, `formData`.
+        var declaredParameters: [(location: String, name: String)] {
+            var result: [(String, String)] = []
+            for list in [pathItem["parameters"], operation["parameters"]] {
+                guard case .sequence(let items)? = list else { continue }
+                for item in items {
+                    let parameter = item["$ref"]?.scalar.flatMap { DefinitionWalk.resolve($0.string, in: definition) } ?? item
+                    if let location = parameter["in"]?.scalar?.string, let name = parameter["name"]?.scalar?.string {
+                        result.append((location, name))
+                    }
+                }
+            }
+            result += DefinitionWalk.pathParameterNames(path).map { ("path", $0.name) }
+            return result
+        }
+    }
+
+    /// `{name}` and `{name+}` segments of a path, in order.
+    static func pathParameterNames(_ path: String) -> [(name: String, greedy: Bool, segment: Int)] {
+        path.split(separator: "/", omittingEmptySubsequences: true).enumerated().compactMap { index, segment in
+            guard segment.hasPrefix("{"), segment.hasSuffix("}") else { return nil }
+            var name = String(segment.dropFirst().dropLast())
+            let greedy = name.hasSuffix("+")
+            if greedy { name.removeLast() }
+            return (name, greedy, index)
+        }
+    }
+
+    /// A local JSON pointer (`#/components/parameters/Id`) inside `root`.
+    static func resolve(_ reference: String, in root: Node) -> Node? {
+        guard reference.hasPrefix("#/") else { return nil }
+        var node: Node? = root
+        for part in reference.dropFirst(2).split(separator: "/") {
+            let key = part.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            node = node?[key]
+        }
+        return node
+    }
+
     /// An OpenAPI operation with its integration: `place` is `GET /path` (`... of LogicalId` inside a template).
     struct Operation {
-        var place: String
-        var operation: Node
+        var endpoint: Endpoint
         var integration: Node
+
+        var place: String { endpoint.place }
+        var operation: Node { endpoint.operation }
+        var isHTTPAPI: Bool { endpoint.isHTTPAPI }
 
         /// The integration's `type`, lowercased (`aws`, `aws_proxy`, `http`, `http_proxy`, `mock`).
         var type: String { integration["type"]?.scalar?.string.lowercased() ?? "" }
+        var isProxy: Bool { type.hasSuffix("_proxy") }
         /// A Lambda non-proxy integration (type `aws`, a `:lambda:path/` invocation URI): patterns match `errorMessage`.
         var isLambdaNonProxy: Bool {
             type == "aws" && (integration["uri"].map(DefinitionWalk.text) ?? "").contains(":lambda:path/")
@@ -71,31 +176,70 @@ enum DefinitionWalk {
                 key.scalar.map { ($0.string, key, value["statusCode"]?.scalar?.string) }
             }
         }
+        /// The status codes the method declares a response for (`responses:` keys).
+        var declaredStatuses: Set<String> {
+            guard case .mapping(let declared)? = operation["responses"] else { return [] }
+            return Set(declared.keys.compactMap { $0.scalar?.string })
+        }
+        /// Every mapping template of the integration: request templates, then each integration response's.
+        var templates: [(contentType: String, node: Node, text: String)] {
+            var result: [(String, Node, String)] = []
+            func collect(_ templates: Node?) {
+                guard case .mapping(let map)? = templates else { return }
+                for (key, value) in map { if let text = value.scalar?.string { result.append((key.scalar?.string ?? "", value, text)) } }
+            }
+            collect(integration["requestTemplates"])
+            if case .mapping(let map)? = integration["responses"] {
+                for (_, response) in map { collect(response["responseTemplates"]) }
+            }
+            return result
+        }
+    }
+
+    /// Every operation of an OpenAPI document or of a template's inline definitions, with or without an integration.
+    static func endpoints(_ document: LintDocument) -> [Endpoint] {
+        switch document.kind {
+        case .openAPI:
+            return openAPIEndpoints(document.root, suffix: "", isHTTPAPI: HTTPAPIDocumentScan(document.root).kind == .httpAPI)
+        case .template:
+            return templateDefinitions(document.root).flatMap { openAPIEndpoints($0.body, suffix: " of \($0.logicalID)", isHTTPAPI: $0.isHTTPAPI) }
+        }
     }
 
     /// Every operation of an OpenAPI document or of a template's inline definitions that has an integration.
     static func operations(_ document: LintDocument) -> [Operation] {
-        switch document.kind {
-        case .openAPI:
-            return openAPIOperations(document.root, suffix: "")
-        case .template:
-            return templateDefinitions(document.root).flatMap { openAPIOperations($0.1, suffix: " of \($0.0)") }
-        }
+        endpoints(document).compactMap { endpoint in endpoint.integration.map { Operation(endpoint: endpoint, integration: $0) } }
     }
 
-    static func openAPIOperations(_ root: Node, suffix: String) -> [Operation] {
+    static func openAPIEndpoints(_ root: Node, suffix: String, isHTTPAPI: Bool) -> [Endpoint] {
         guard let paths = root["paths"], case .mapping(let pathMap) = paths else { return [] }
-        var result: [Operation] = []
+        var result: [Endpoint] = []
         for (pathKey, pathItem) in pathMap {
             guard let path = pathKey.scalar?.string, case .mapping(let operations) = pathItem else { continue }
             for (methodKey, operation) in operations {
-                guard let method = methodKey.scalar?.string, methods.contains(method.lowercased()),
-                      let integration = operation["x-amazon-apigateway-integration"] else { continue }
+                guard let method = methodKey.scalar?.string, methods.contains(method.lowercased()) else { continue }
                 let verb = method.lowercased() == "x-amazon-apigateway-any-method" ? "ANY" : method.uppercased()
-                result.append(Operation(place: "\(verb) \(path)" + suffix, operation: operation, integration: integration))
+                result.append(Endpoint(place: "\(verb) \(path)" + suffix, path: path, verb: verb, methodKey: methodKey,
+                                       operation: operation, pathItem: pathItem,
+                                       integration: operation["x-amazon-apigateway-integration"], isHTTPAPI: isHTTPAPI,
+                                       definition: root))
             }
         }
         return result
+    }
+
+    /// The paths of an OpenAPI document or of each inline template definition, grouped per API: `(suffix, isHTTPAPI, [(path, key node)])`.
+    static func pathGroups(_ document: LintDocument) -> [(suffix: String, isHTTPAPI: Bool, paths: [(path: String, node: Node)])] {
+        func paths(_ root: Node) -> [(String, Node)] {
+            guard case .mapping(let map)? = root["paths"] else { return [] }
+            return map.compactMap { key, _ in key.scalar.map { ($0.string, key) } }
+        }
+        switch document.kind {
+        case .openAPI:
+            return [("", HTTPAPIDocumentScan(document.root).kind == .httpAPI, paths(document.root))]
+        case .template:
+            return templateDefinitions(document.root).map { (" of \($0.logicalID)", $0.isHTTPAPI, paths($0.body)) }
+        }
     }
 
     /// A scalar's text, or the joined scalars of an `Fn::Sub`/`!Sub` or `Fn::Join` value (enough to read an ARN's shape).
@@ -108,14 +252,17 @@ enum DefinitionWalk {
         }
     }
 
-    /// Inline OpenAPI bodies of a template's APIs, by logical id.
-    static func templateDefinitions(_ root: Node) -> [(String, Node)] {
+    /// Inline OpenAPI bodies of a template's APIs, by logical id; HTTP APIs are `AWS::Serverless::HttpApi` and
+    /// `AWS::ApiGatewayV2::Api` resources.
+    static func templateDefinitions(_ root: Node) -> [(logicalID: String, body: Node, isHTTPAPI: Bool)] {
         guard let resources = root["Resources"], case .mapping(let map) = resources else { return [] }
-        var result: [(String, Node)] = []
+        var result: [(String, Node, Bool)] = []
         for (idNode, resource) in map {
             guard let id = idNode.scalar?.string, let properties = resource["Properties"] else { continue }
+            let type = resource["Type"]?.scalar?.string ?? ""
+            let isHTTPAPI = type == "AWS::Serverless::HttpApi" || type == "AWS::ApiGatewayV2::Api"
             for key in ["DefinitionBody", "Body"] {
-                if let body = properties[key], body["paths"] != nil { result.append((id, body)) }
+                if let body = properties[key], body["paths"] != nil { result.append((id, body, isHTTPAPI)) }
             }
         }
         return result

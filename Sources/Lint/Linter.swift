@@ -13,6 +13,8 @@ public struct Linter: Sendable {
         public var unreadable: [Diagnostic] = []
         /// Files linted.
         public var files: [String] = []
+
+        public init() {}
     }
 
     public var rules: [any LintRule]
@@ -26,12 +28,12 @@ public struct Linter: Sendable {
         var report = Report()
         var seen: Set<String> = []
         for (file, named) in Self.expand(paths) {
-            lint(file: file, named: named, report: &report, seen: &seen)
+            lint(file: file, named: named, scriptedLambdas: [:], report: &report, seen: &seen)
         }
         return report
     }
 
-    func lint(file: String, named: Bool, report: inout Report, seen: inout Set<String>) {
+    func lint(file: String, named: Bool, scriptedLambdas: [String: [ScriptedLambdaAnswer]], report: inout Report, seen: inout Set<String>) {
         let key = URL(fileURLWithPath: file).standardizedFileURL.path
         guard seen.insert(key).inserted else { return }
         let text: String
@@ -48,10 +50,12 @@ public struct Linter: Sendable {
         case .failure(let diagnostic): report.unreadable.append(diagnostic); return
         }
         if root["cases"] != nil {
-            // A suite: lint the definition it runs against.
+            // A suite: lint the definition it runs against, knowing what its scripted Lambda functions answer.
             if let api = root["api"]?.scalar?.string {
-                let resolved = api.hasPrefix("/") ? api : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(api).path
-                lint(file: Self.display(resolved), named: true, report: &report, seen: &seen)
+                let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+                let resolved = api.hasPrefix("/") ? api : directory.appendingPathComponent(api).path
+                lint(file: Self.display(resolved), named: true, scriptedLambdas: Self.scriptedLambdas(root["backends"], suite: file),
+                     report: &report, seen: &seen)
             }
             return
         }
@@ -67,11 +71,54 @@ public struct Linter: Sendable {
             return
         }
         report.files.append(file)
-        let document = LintDocument(file: file, kind: kind, root: root)
+        let document = LintDocument(file: file, kind: kind, root: root, scriptedLambdas: scriptedLambdas)
         let disabled = Self.disabledRules(root)
+        var findings: [LintFinding] = []
         for rule in rules where !disabled.contains(rule.id) {
-            report.findings += rule.check(document)
+            findings += rule.check(document)
         }
+        // In file order, as a compiler reports (the sort is stable: one place keeps the rules' order).
+        report.findings += findings.enumerated().sorted { a, b in
+            (a.element.line ?? 0, a.element.column ?? 0, a.offset) < (b.element.line ?? 0, b.element.column ?? 0, b.offset)
+        }.map(\.element)
+    }
+
+    /// The scripted answers of each Lambda function in a suite's `backends:` (a file relative to the suite, or the
+    /// mapping inline). A backends file that does not read is left to `gatecheck validate`.
+    static func scriptedLambdas(_ backends: Node?, suite: String) -> [String: [ScriptedLambdaAnswer]] {
+        var node = backends
+        var file = suite
+        if let path = backends?.scalar?.string {
+            file = display(path.hasPrefix("/") ? path : URL(fileURLWithPath: suite).deletingLastPathComponent().appendingPathComponent(path).path)
+            guard case .success(let text) = YAMLSource.readText(path: file), case .success(let parsed?) = YAMLSource.parse(text, file: file) else { return [:] }
+            node = parsed
+        }
+        guard case .mapping(let lambdas)? = node?["lambdas"] else { return [:] }
+        var result: [String: [ScriptedLambdaAnswer]] = [:]
+        for (name, function) in lambdas {
+            guard let name = name.scalar?.string, case .sequence(let steps)? = function["script"] else { continue }
+            result[name] = steps.compactMap { step -> ScriptedLambdaAnswer? in
+                if let value = step["returns"] {
+                    let shape: ScriptedLambdaAnswer.Shape
+                    switch value {
+                    case .mapping(let map): shape = map.keys.contains { $0.scalar?.string == "statusCode" } ? .proxyResponse : .objectWithoutStatusCode
+                    default: shape = .bareValue
+                    }
+                    return ScriptedLambdaAnswer(shape: shape, file: file, line: value.mark?.line)
+                }
+                if let raw = step["returnsRaw"], let text = raw.scalar?.string {
+                    let parsed = try? JSONValue.parse(bytes: Array(text.utf8))
+                    let shape: ScriptedLambdaAnswer.Shape
+                    switch parsed {
+                    case .object(let object)?: shape = object["statusCode"] == nil ? .objectWithoutStatusCode : .proxyResponse
+                    default: shape = .bareValue
+                    }
+                    return ScriptedLambdaAnswer(shape: shape, file: file, line: raw.mark?.line)
+                }
+                return nil
+            }
+        }
+        return result
     }
 
     /// `x-gatecheck-lint: { disable: [rule-id, ...] }` at the top of a file.
@@ -113,7 +160,7 @@ public struct Linter: Sendable {
 
 /// How `gatecheck lint` prints findings.
 public enum LintFormat: String, Sendable, CaseIterable {
-    case text, json
+    case text, json, sarif
 }
 
 extension Linter.Report {
@@ -156,5 +203,80 @@ extension Linter.Report {
             "findings": .array(findingValues), "errors": .array(errorValues),
         ])
         return document.serialized() + "\n"
+    }
+}
+
+extension Linter.Report {
+    /// SARIF 2.1.0 (what GitHub code scanning uploads): one run, the registered rules as `tool.driver.rules`, a
+    /// result per finding with its file (a relative URI, resolved against `%SRCROOT%`) and line/column, the fix in
+    /// the message; unreadable files are `toolExecutionNotifications` and make `executionSuccessful` false.
+    public func sarif(rules: [any LintRule] = LintRegistry.rules, toolVersion: String) -> String {
+        let ruleIndex = Dictionary(uniqueKeysWithValues: rules.enumerated().map { ($1.id, $0) })
+        func level(_ severity: LintSeverity) -> JSONValue { .string(severity.rawValue) }
+        func location(file: String, line: Int?, column: Int?) -> JSONValue {
+            var physical: OrderedDictionary<String, JSONValue> = ["artifactLocation": Self.artifactLocation(file)]
+            if let line, line >= 1 {
+                var region: OrderedDictionary<String, JSONValue> = ["startLine": .int(Int64(line))]
+                if let column, column >= 1 { region["startColumn"] = .int(Int64(column)) }
+                physical["region"] = .object(region)
+            }
+            return .object(["physicalLocation": .object(physical)])
+        }
+        let ruleValues: [JSONValue] = rules.map { rule in
+            .object([
+                "id": .string(rule.id),
+                "shortDescription": .object(["text": .string(rule.summary)]),
+                "help": .object(["text": .string("gatecheck docs/lint.md, rule \(rule.id)")]),
+                "defaultConfiguration": .object(["level": level(rule.severity)]),
+            ])
+        }
+        let results: [JSONValue] = findings.map { finding in
+            var result: OrderedDictionary<String, JSONValue> = ["ruleId": .string(finding.ruleID)]
+            if let index = ruleIndex[finding.ruleID] { result["ruleIndex"] = .int(Int64(index)) }
+            result["level"] = level(finding.severity)
+            result["message"] = .object(["text": .string("\(finding.message). Fix: \(finding.fix)")])
+            result["locations"] = .array([location(file: finding.file, line: finding.line, column: finding.column)])
+            return .object(result)
+        }
+        let notifications: [JSONValue] = unreadable.map { diagnostic in
+            .object([
+                "level": .string("error"),
+                "message": .object(["text": .string(diagnostic.message)]),
+                "locations": .array([location(file: diagnostic.file, line: diagnostic.line, column: diagnostic.column)]),
+            ])
+        }
+        let run: JSONValue = .object([
+            "tool": .object(["driver": .object([
+                "name": .string("gatecheck"),
+                "version": .string(toolVersion),
+                "rules": .array(ruleValues),
+            ])]),
+            "invocations": .array([.object([
+                "executionSuccessful": .bool(unreadable.isEmpty),
+                "toolExecutionNotifications": .array(notifications),
+            ])]),
+            "originalUriBaseIds": .object(["%SRCROOT%": .object(["uri": .string(Self.currentDirectoryURI())])]),
+            "artifacts": .array(files.map { .object(["location": Self.artifactLocation($0)]) }),
+            "results": .array(results),
+        ])
+        let document: JSONValue = .object([
+            "$schema": .string("https://json.schemastore.org/sarif-2.1.0.json"),
+            "version": .string("2.1.0"),
+            "runs": .array([run]),
+        ])
+        return document.serialized() + "\n"
+    }
+
+    /// A relative path as a relative URI against `%SRCROOT%` (what code scanning maps to the repository), an
+    /// absolute one as a `file:` URI.
+    static func artifactLocation(_ file: String) -> JSONValue {
+        if file.hasPrefix("/") { return .object(["uri": .string(URL(fileURLWithPath: file).absoluteString)]) }
+        let encoded = file.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? file
+        return .object(["uri": .string(encoded), "uriBaseId": .string("%SRCROOT%")])
+    }
+
+    static func currentDirectoryURI() -> String {
+        let uri = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true).absoluteString
+        return uri.hasSuffix("/") ? uri : uri + "/"
     }
 }

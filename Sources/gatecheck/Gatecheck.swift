@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Lint
 import GatecheckCore
 import Stages
 import Synchronization
@@ -17,7 +18,7 @@ struct Gatecheck: AsyncParsableCommand {
         143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
-        subcommands: [Run.self, Record.self, Validate.self, LintCommand.self, List.self, Emulate.self, MergeReports.self],
+        subcommands: [Run.self, Record.self, Validate.self, LintCommand.self, List.self, Init.self, Emulate.self, MergeReports.self],
         defaultSubcommand: nil
     )
 
@@ -247,10 +248,19 @@ extension Gatecheck {
         @Option(name: .customLong("min-coverage"), help: ArgumentHelp("Fail the run (exit 1) when gateway coverage is below this percentage, e.g. 90.", valueName: "pct"))
         var minCoverage: Double?
 
+        @Flag(name: .customLong("check-definition"), help: "Check every response against what the API definition declares for its method: a declared status, the declared headers, a body valid against the response model (cases may opt out with 'matchesDefinition: false'; see docs/suite-format.md).")
+        var checkDefinition = false
+
+        @Option(name: .customLong("api"), help: ArgumentHelp("The API definition responses are checked against (matchesDefinition, --check-definition) instead of each suite's 'api:', e.g. the contract a --target stage publishes.", valueName: "file"))
+        var definitionPath: String?
+
         func validate() throws {
             if let minCoverage {
                 guard minCoverage.isFinite, (0...100).contains(minCoverage) else { throw ValidationError("--min-coverage must be a percentage between 0 and 100") }
                 guard coverage != false else { throw ValidationError("--min-coverage needs coverage: drop --no-coverage") }
+            }
+            if let definitionPath, !FileManager.default.fileExists(atPath: definitionPath) {
+                throw ValidationError("--api: no such file '\(definitionPath)'")
             }
             if coverageReport != nil, coverage == false { throw ValidationError("--coverage-report needs coverage: drop --no-coverage") }
             if let jobs, jobs < 1 { throw ValidationError(NumericOption.jobs.message(got: "\(jobs)")) }
@@ -295,6 +305,8 @@ extension Gatecheck {
             configuration.coverage = coverage
             configuration.coveragePath = coverageReport
             configuration.minCoverage = minCoverage
+            configuration.checkDefinition = checkDefinition
+            configuration.definitionPath = definitionPath
             try await Gatecheck.execute(configuration)
         }
 
@@ -331,6 +343,44 @@ extension Gatecheck {
         }
     }
 
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a first suite from an API definition: a case per method and per declared integration response, asserting what the embedded emulator answers (exit 0, or 2 when the definition does not load or a file exists).",
+            discussion: "Every assumption init could not check against the definition is marked with a '# guess:' comment. Without --backends, scripted stand-ins for the API's Lambda functions and HTTP hosts are written beside the suite (NAME.backends.yaml). See docs/suite-format.md.")
+
+        @Option(help: ArgumentHelp("The API definition (OpenAPI 3 / Swagger 2.0 with x-amazon-apigateway-*).", valueName: "file"))
+        var api: String
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The suite file to write (default: suites/NAME.yaml, NAME the definition's file name).", valueName: "file"))
+        var output: String?
+
+        @Option(help: ArgumentHelp("An existing backends file for the suite (default: scripted stand-ins written beside it).", valueName: "file"))
+        var backends: String?
+
+        @Option(help: ArgumentHelp("The REST API stage the suite names (default: the emulator's).", valueName: "name"))
+        var stage: String?
+
+        @Flag(help: "Overwrite the suite (and its stand-in backends file) when they exist.")
+        var force = false
+
+        @OptionGroup var importParameters: ImportParameterOptions
+
+        func run() async throws {
+            let name = URL(fileURLWithPath: api).deletingPathExtension().lastPathComponent
+            let options = ScaffoldOptions(apiPath: api, outputPath: output ?? "suites/\(name).yaml", backendsPath: backends, stage: stage, force: force)
+            do {
+                let result = try await SuiteScaffold.write(options, emulator: try importParameters.emulator())
+                var text = "wrote \(result.suitePath): \(result.cases) case\(result.cases == 1 ? "" : "s"), \(result.guesses) with a '# guess:' to review\n"
+                if let backends = result.backendsPath { text += "wrote \(backends): scripted stand-ins for the API's backends\n" }
+                text += "run it: gatecheck run \(output ?? "suites/\(name).yaml")\n"
+                FileHandle.standardOutput.write(Data(text.utf8))
+            } catch let error as ScaffoldError {
+                FileHandle.standardError.write(Data((error.message + "\n").utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+
     struct MergeReports: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "merge-reports",
@@ -345,11 +395,18 @@ extension Gatecheck {
         @Flag(help: "Keep a suite that appears in several inputs (by default that is an error: the shards overlapped).")
         var allowDuplicates = false
 
+        @Option(name: .customLong("coverage"), help: ArgumentHelp("A shard's coverage.json, added to the merged coverage (repeatable; default: the coverage.json beside each input, where there is one).", valueName: "file"))
+        var coveragePaths: [String] = []
+
+        @Option(name: .customLong("coverage-report"), help: ArgumentHelp("Also write the merged coverage.json here.", valueName: "file"))
+        var coverageReport: String?
+
         @OptionGroup var html: HTMLReportOptions
 
         func run() throws {
             let status = GatecheckRunner.mergeReports(inputs, into: output, allowDuplicates: allowDuplicates,
-                                                      htmlPath: html.html, htmlPreviousPath: html.htmlPrevious)
+                                                      htmlPath: html.html, htmlPreviousPath: html.htmlPrevious,
+                                                      coveragePaths: coveragePaths, coverageReportPath: coverageReport)
             throw ExitCode(status.rawValue)
         }
     }
@@ -367,11 +424,35 @@ extension Gatecheck {
         @Flag(help: "Treat every warning about an API definition as an error (like API Gateway import's failOnWarnings=true).")
         var failOnWarnings = false
 
+        @Flag(name: .customLong("no-lint"), help: "Do not run `gatecheck lint` over the definitions after validating.")
+        var noLint = false
+
+        @Option(name: .customLong("lint-fail-on"), help: ArgumentHelp("Exit 1 when a lint finding has this severity or a higher one (note, warning or error); by default findings are shown and do not change the exit status.", valueName: "severity"))
+        var lintFailOn: String?
+
+        func validate() throws {
+            if let lintFailOn, LintSeverity(rawValue: lintFailOn) == nil {
+                throw ValidationError("--lint-fail-on must be note, warning or error, not '\(lintFailOn)'")
+            }
+        }
+
         func run() throws {
             var emulator = try importParameters.emulator()
             emulator.failOnWarnings = failOnWarnings
             let status = GatecheckRunner.validate(paths: paths, variables: try variableOptions.parsed(),
                                                   emulator: emulator)
+            guard status == .passed, !noLint else { throw ExitCode(status.rawValue) }
+            // Valid input: what the definitions would make the client receive, as `gatecheck lint` reports it.
+            // Validation has read every file already; what lint cannot read as a definition (a backends file) is
+            // not a lint matter here.
+            var report = Linter().lint(paths: paths)
+            report.unreadable = []
+            if !report.findings.isEmpty {
+                FileHandle.standardError.write(Data(report.text().utf8))
+            }
+            if let lintFailOn, let severity = LintSeverity(rawValue: lintFailOn) {
+                throw ExitCode(report.exitStatus(failOn: severity) == 0 ? 0 : 1)
+            }
             throw ExitCode(status.rawValue)
         }
     }

@@ -18,13 +18,8 @@ public final class ObservedExchanges: Sendable {
 
     /// Each exchange as (method, path relative to `baseURL`, status); a URL outside `baseURL` is left out.
     func relative(to baseURL: String) -> [(method: String, path: String, status: Int)] {
-        let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
-        return all.compactMap { exchange in
-            guard exchange.url.hasPrefix(base) else { return nil }
-            var path = String(exchange.url.dropFirst(base.count))
-            if let end = path.firstIndex(where: { $0 == "?" || $0 == "#" }) { path = String(path[..<end]) }
-            guard path.isEmpty || path.hasPrefix("/") else { return nil }
-            return (exchange.method, path.isEmpty ? "/" : path, exchange.status)
+        all.compactMap { exchange in
+            ResponseContract.relativePath(of: exchange.url, to: baseURL).map { (exchange.method, $0, exchange.status) }
         }
     }
 }
@@ -87,7 +82,7 @@ public struct GatewayCoverage: Sendable, Hashable, Encodable {
     }
 
     /// The four dimensions; nil where the source cannot know one.
-    public struct Totals: Sendable, Hashable, Encodable {
+    public struct Totals: Sendable, Hashable, Codable {
         public var methods: Tally?
         public var integrationResponses: Tally?
         public var methodResponses: Tally?
@@ -108,6 +103,22 @@ public struct GatewayCoverage: Sendable, Hashable, Encodable {
         }
 
         enum CodingKeys: String, CodingKey { case methods, integrationResponses, methodResponses, gatewayResponses, percent }
+
+        init(methods: Tally? = nil, integrationResponses: Tally? = nil, methodResponses: Tally? = nil, gatewayResponses: Tally? = nil) {
+            self.methods = methods
+            self.integrationResponses = integrationResponses
+            self.methodResponses = methodResponses
+            self.gatewayResponses = gatewayResponses
+        }
+
+        /// Read back from `coverage.json` (`percent` is recomputed, not read).
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            methods = try container.decodeIfPresent(Tally.self, forKey: .methods)
+            integrationResponses = try container.decodeIfPresent(Tally.self, forKey: .integrationResponses)
+            methodResponses = try container.decodeIfPresent(Tally.self, forKey: .methodResponses)
+            gatewayResponses = try container.decodeIfPresent(Tally.self, forKey: .gatewayResponses)
+        }
 
         /// Every dimension is written: `null` where the source cannot know it; `percent` rounded to 0.1.
         public func encode(to encoder: any Encoder) throws {
@@ -130,18 +141,18 @@ public struct GatewayCoverage: Sendable, Hashable, Encodable {
         }
     }
 
-    public struct IntegrationResponseCoverage: Sendable, Hashable, Encodable {
+    public struct IntegrationResponseCoverage: Sendable, Hashable, Codable {
         public var selectionPattern: String
         public var statusCode: String
         public var requests: Int
     }
 
-    public struct StatusCount: Sendable, Hashable, Encodable {
+    public struct StatusCount: Sendable, Hashable, Codable {
         public var statusCode: String
         public var requests: Int
     }
 
-    public struct MethodCoverage: Sendable, Hashable, Encodable {
+    public struct MethodCoverage: Sendable, Hashable, Codable {
         public var key: String
         public var integrationType: String?
         public var payloadFormatVersion: String?
@@ -154,12 +165,12 @@ public struct GatewayCoverage: Sendable, Hashable, Encodable {
         public var undeclaredStatuses: [StatusCount]
     }
 
-    public struct GatewayResponseCount: Sendable, Hashable, Encodable {
+    public struct GatewayResponseCount: Sendable, Hashable, Codable {
         public var type: String
         public var requests: Int
     }
 
-    public struct APICoverage: Sendable, Hashable, Encodable {
+    public struct APICoverage: Sendable, Hashable, Codable {
         public var file: String
         public var kind: String
         public var source: CoverageRecording.Source

@@ -114,6 +114,12 @@ public struct RunConfiguration: Sendable {
     public var coveragePath: String?
     /// `--min-coverage PCT`: a run whose gateway coverage is below this percentage fails (exit 1).
     public var minCoverage: Double?
+    /// `--check-definition`: every case that does not say `matchesDefinition: false` checks its response against what
+    /// the API definition declares (see `ResponseContract`).
+    public var checkDefinition = false
+    /// `--api FILE`: the definition responses are checked against, instead of each suite's `api:` (e.g. the contract
+    /// a deployed stage publishes, with `--target`).
+    public var definitionPath: String?
 
     public init() {}
 }
@@ -440,6 +446,14 @@ public struct GatecheckRunner: Sendable {
         let deployedAPI = target.profile != nil && configuration.coverage == true
             ? (try? (configuration.emulator as? EmbeddedEmulator ?? EmbeddedEmulator()).spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
         if deployedAPI != nil { executor.observedExchanges = ObservedExchanges() }
+        executor.checksDefinition = configuration.checkDefinition
+        if configuration.checkDefinition || suite.cases.contains(where: { $0.matchesDefinition == true }) {
+            switch ResponseContract.load(for: suite, definitionPath: configuration.definitionPath,
+                                         emulator: configuration.emulator as? EmbeddedEmulator ?? EmbeddedEmulator()) {
+            case let .success(contract): executor.responseContract = contract
+            case let .failure(problem): executor.responseContractProblem = problem.message
+            }
+        }
         var result = await executor.run()
         await instance?.stop()
         if configuration.coverage != false { result.coverage = instance?.coverage }

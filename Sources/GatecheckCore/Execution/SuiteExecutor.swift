@@ -92,6 +92,12 @@ struct SuiteExecutor {
     var observedExchanges: ObservedExchanges?
     /// `--verbose`: passing cases keep their request/response transcript too (failed and errored ones always do).
     var transcribesPassingCases = false
+    /// `--check-definition`: cases that do not set `matchesDefinition` check their response against the definition.
+    var checksDefinition = false
+    /// The definition responses are checked against (`matchesDefinition`), when the suite has one.
+    var responseContract: ResponseContract?
+    /// Why there is no `responseContract` although a case asks for one (no definition, or it does not load).
+    var responseContractProblem: String?
 
     func run() async -> SuiteResult {
         let started = Date()
@@ -225,6 +231,15 @@ struct SuiteExecutor {
                 evaluationError = error.message
             }
             failures += captureFailures
+            if evaluationError == nil, testCase.matchesDefinition ?? checksDefinition {
+                let position = testCase.matchesDefinitionPosition ?? SourcePosition(line: testCase.line, column: testCase.column)
+                if let responseContract {
+                    let path = ResponseContract.relativePath(of: sent.url, to: baseURL) ?? sent.url
+                    failures += responseContract.failures(method: sent.method, path: path, response: response).map { $0.at(position) }
+                } else if testCase.matchesDefinition == true || responseContractProblem != nil {
+                    evaluationError = "matchesDefinition: " + (responseContractProblem ?? ResponseContract.noDefinition)
+                }
+            }
             if checksSnapshot, evaluationError == nil, response.bodyTruncation == nil {
                 failures += Snapshots.check(response, suite: suite, caseName: testCase.name, redactor: attemptRedactor)
                     .map { $0.at(testCase.expect.snapshotPosition) }

@@ -9,8 +9,13 @@ extension GatecheckRunner {
     /// malformed, or a suite appears in two inputs without `allowDuplicates`.
     /// With `htmlPath`, the merged report is also written as the HTML report (`htmlPreviousPath`: what changed since
     /// that earlier HTML or JUnit report).
+    ///
+    /// Coverage: the shards' `coverage.json` files (`coveragePaths`, else a `coverage.json` beside each input that has
+    /// one) are added up (`GatewayCoverage(merging:)`): the summary line is printed, the HTML report gets its coverage
+    /// section, and `coverageReportPath` receives the merged `coverage.json`.
     public static func mergeReports(_ inputs: [String], into outputPath: String, allowDuplicates: Bool = false,
                                     htmlPath: String? = nil, htmlPreviousPath: String? = nil,
+                                    coveragePaths: [String] = [], coverageReportPath: String? = nil,
                                     output: @Sendable (String) -> Void = StandardStreams.writeOut,
                                     errorOutput: @Sendable (String) -> Void = StandardStreams.writeError) -> RunSummary.ExitStatus {
         guard !inputs.isEmpty else {
@@ -40,11 +45,29 @@ extension GatecheckRunner {
             errorOutput("gatecheck: error: cannot create \(directory.path): \(error.localizedDescription)\n")
             return .invalidInput
         }
+        let coverage: GatewayCoverage?
+        do {
+            coverage = try mergedCoverage(explicit: coveragePaths, inputs: inputs)
+        } catch {
+            errorOutput("gatecheck: error: merge-reports: \(error)\n")
+            return .invalidInput
+        }
+        if coverageReportPath != nil, coverage == nil {
+            errorOutput("gatecheck: error: merge-reports: --coverage-report: no coverage.json beside the inputs (name the shards' files with --coverage FILE)\n")
+            return .invalidInput
+        }
+        if let coverage, let coverageReportPath {
+            do { try CoverageReportFile.write(coverage, to: coverageReportPath) } catch {
+                errorOutput("gatecheck: error: merge-reports: cannot write the coverage report \(coverageReportPath): \(error)\n")
+                return .invalidInput
+            }
+        }
         if let htmlPath {
             do {
                 let previous = try htmlPreviousPath.map { path throws(ReportFileError) in try HTMLReportFile.previousOutcomes(path: path) }
                 let data = FileManager.default.contents(atPath: outputPath) ?? Data()
-                let report = try HTMLReportFile.runReport(junitXML: data, path: outputPath)
+                var report = try HTMLReportFile.runReport(junitXML: data, path: outputPath)
+                report.coverage = coverage.map(HTMLReportMapping.coverage)
                 let comparison = previous.map { RunComparison(previous: $0, current: report, source: htmlPreviousPath ?? "") }
                 try HTMLReportFile.write(report, comparison: comparison, to: htmlPath)
             } catch {
@@ -53,6 +76,23 @@ extension GatecheckRunner {
             }
         }
         output("merged \(inputs.count) report\(inputs.count == 1 ? "" : "s") into \(outputPath)\n")
+        if let coverage { output(coverage.summaryLine(reportPath: coverageReportPath) + "\n") }
         return .passed
+    }
+
+    /// The shards' coverage added up: the files named, else each input's sibling `coverage.json` that exists; nil when
+    /// there is none.
+    static func mergedCoverage(explicit: [String], inputs: [String]) throws(CoverageFileError) -> GatewayCoverage? {
+        var paths = explicit
+        if paths.isEmpty {
+            for input in inputs {
+                let sibling = URL(fileURLWithPath: input).deletingLastPathComponent().appendingPathComponent("coverage.json").standardizedFileURL.path
+                if FileManager.default.fileExists(atPath: sibling), !paths.contains(sibling) { paths.append(sibling) }
+            }
+        }
+        guard !paths.isEmpty else { return nil }
+        var parts: [GatewayCoverage] = []
+        for path in paths { parts.append(try GatewayCoverage.read(path: path)) }
+        return GatewayCoverage(merging: parts)
     }
 }

@@ -113,6 +113,11 @@ public struct TestCase: Sendable {
     public var eventually: Polling? = nil
     /// The column where the case starts (with `line`): the location of a failure not written as an assertion.
     public var column: Int = 0
+    /// `matchesDefinition:`: check the response against what the API definition declares for the method (see
+    /// `ResponseContract`); nil: as the run says (`--check-definition` checks every case that does not set `false`).
+    public var matchesDefinition: Bool? = nil
+    /// Where `matchesDefinition:` is written.
+    public var matchesDefinitionPosition: SourcePosition? = nil
 }
 
 /// Retry settings as written in a suite; unset fields fall back to the suite's `defaults`, then the command line.

@@ -161,7 +161,7 @@ struct SuiteParser {
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
                             "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
-                           "retries", "retry", "retryNonIdempotent", "eventually"]
+                           "retries", "retry", "retryNonIdempotent", "eventually", "matchesDefinition"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
     static let requestBodyKeys = ["text", "json", "base64"]
     static let expectKeys = ["status", "headers", "body", "maxTime", "snapshot"]
@@ -378,10 +378,14 @@ struct SuiteParser {
         let retry = retrySettings(mapping, context: context)
         var eventually: Polling?
         if let eventuallyNode = mapping["eventually"] { eventually = polling(eventuallyNode, context: "\(context).eventually") }
+        let matchesDefinition = mapping["matchesDefinition"].flatMap { reader.bool($0, "\(context).matchesDefinition") }
         guard let request else { return nil }
-        return TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
-                        expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
-                        column: node.mark?.column ?? 0)
+        var testCase = TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
+                                expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
+                                column: node.mark?.column ?? 0)
+        testCase.matchesDefinition = matchesDefinition
+        testCase.matchesDefinitionPosition = Self.position(of: mapping.keyNode("matchesDefinition"))
+        return testCase
     }
 
     /// `retries: N`, `retry: { count, on, backoff, nonIdempotent }` and `retryNonIdempotent: true` of a case or of `defaults`.

@@ -88,13 +88,8 @@ extension APIDefinition {
         let verb = method.uppercased()
         switch self {
         case let .rest(definition):
-            var resourcePath = path.isEmpty ? "/" : path
-            while resourcePath.hasPrefix("//") { resourcePath.removeFirst() }
-            let segments = resourcePath.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-            guard let match = definition.router.match(verb: verb, segments: segments, greedyValue: { index in
-                segments.dropFirst(index).joined(separator: "/")
-            }) else { return nil }
-            return "\(match.method.httpMethod) \(match.method.resourcePath)"
+            guard let match = restMatch(definition, method: verb, path: path) else { return nil }
+            return "\(match.httpMethod) \(match.resourcePath)"
         case let .http(definition):
             return HTTPAPIRouter(routes: definition.routes, defaultRoute: definition.defaultRoute)
                 .match(method: verb, path: path.isEmpty ? "/" : path)?.route.routeKey

@@ -101,12 +101,6 @@ public struct HTTPAPIRoute: Sendable {
     public var isDefault: Bool { routeKey == "$default" }
 }
 
-/// Payload format version of a Lambda proxy integration.
-public enum HTTPAPIPayloadFormat: String, Sendable, Hashable {
-    case v1 = "1.0"
-    case v2 = "2.0"
-}
-
 /// Where an integration sends the request.
 public enum HTTPAPIIntegrationTarget: Sendable, Hashable {
     /// `aws_proxy` to a Lambda function (name and qualifier may contain `${stageVariables.x}`).

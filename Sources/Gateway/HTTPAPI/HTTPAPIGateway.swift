@@ -18,7 +18,9 @@ public struct HTTPAPIGateway: GatewayHandler {
     let authorizerCache = AuthorizerCache()
     /// Verifies the tokens of JWT routes against `backends.jwtTrust`.
     let jwtVerifier: JWTVerifier
-    private let router: HTTPAPIRouter
+    let router: HTTPAPIRouter
+    /// The steps every request goes through (`standardPipeline`; tests may insert steps).
+    var pipeline = HTTPAPIGateway.standardPipeline
 
     public init(api: HTTPAPIDefinition, stage: String = "$default", stageVariables: [String: String] = [:], backends: BackendRegistry,
                 iamCredentials: [String: String] = [:], clock: GatewayClock = .system) {
@@ -53,9 +55,9 @@ public struct HTTPAPIGateway: GatewayHandler {
     }
 
     public func handle(_ request: GatewayRequest) async -> GatewayOutcome {
-        guard let cors = api.cors else { return await route(request) }
+        guard let cors = api.cors else { return await run(request) }
         if HTTPAPICors.isPreflight(request), let answer = preflightAnswer(request, cors: cors) { return answer }
-        var outcome = await route(request)
+        var outcome = await run(request)
         outcome.response.headers = cors.decorate(outcome.response.headers, origin: request.headers["origin"])
         return outcome
     }
@@ -74,85 +76,24 @@ public struct HTTPAPIGateway: GatewayHandler {
                               log: GatewayLogEntry(route: nil, integrationType: nil, detail: "CORS preflight answered by the gateway"))
     }
 
-    /// Routes the request and calls its integration (every step except CORS).
-    private func route(_ request: GatewayRequest) async -> GatewayOutcome {
-        let clock = HTTPAPIClock.now()
-        let requestID = GatewayIdentifiers.httpAPIRequestID()
-        func failure(_ status: Int, _ body: String, route: HTTPAPIRoute? = nil, detail: String,
-                     headers extra: [(String, String)] = []) -> GatewayOutcome {
-            var log = GatewayLogEntry(route: route?.routeKey, integrationType: route?.integration?.typeName, detail: detail)
-            log.payloadFormatVersion = route?.integration?.payloadFormatVersion
-            var response = Self.errorResponse(status, body, requestID: requestID, clock: clock)
-            for (name, value) in extra { response.headers.add(name: name, value: value) }
-            return GatewayOutcome(response: response, log: log)
-        }
+    /// The HTTP API's steps, in the order API Gateway applies them (HTTP APIs do not validate requests). A new step is
+    /// one line here. CORS wraps the pipeline (`handle`): a preflight is answered before routing.
+    static let standardPipeline = Pipeline<HTTPAPIGateway>([
+        HTTPAPIRouteStep(),
+        HTTPAPIAuthorizeStep(),
+        HTTPAPIIntegrationRequestStep(),
+        HTTPAPIIntegrationStep(),
+        HTTPAPIIntegrationResponseStep(),
+        HTTPAPIMethodResponseStep(),
+    ], gatewayResponse: HTTPAPIGatewayResponseStep())
 
-        guard let innerPath = stagePath(of: request.path) else {
-            return failure(404, ErrorBody.notFound, detail: "path '\(request.path)' is outside stage '\(stage)'")
-        }
-        guard let match = router.match(method: request.method.uppercased(), path: innerPath) else {
-            return failure(404, ErrorBody.notFound, detail: "no route matches \(request.method) \(innerPath)")
-        }
-        let route = match.route
-        if let (body, detail) = iamRejection(route, request, now: Date()) {
-            return failure(403, body, route: route, detail: detail)
-        }
-        guard let integration = route.integration else {
-            return failure(404, ErrorBody.notFound, route: route, detail: "route '\(route.routeKey)' has no integration")
-        }
+    /// One request through the HTTP API pipeline.
+    typealias Exchange = Gateway.Exchange<HTTPAPIRequestState>
 
-        let traceID = clock.traceID
-        let original = HTTPAPIRequestView(request: request, pathParameters: match.pathParameters, traceID: traceID)
-        var context = HTTPAPIRequestContext(requestID: requestID, apiID: api.apiID, stage: stage, route: route,
-                                            requestPath: innerPath, clock: clock, host: request.headers["host"],
-                                            userAgent: request.headers["user-agent"])
-        switch await authorizeLambda(route, view: original, context: context, innerPath: innerPath) {
-        case let .proceed(grant): if let grant { context.record(grant) }
-        case let .reject(status, body, detail): return failure(status, body, route: route, detail: detail)
-        }
-        switch await authorizeJWT(route, view: original) {
-        case let .proceed(grant): if let grant { context.record(grant) }
-        case let .reject(status, body, challenge, detail):
-            return failure(status, body, route: route, detail: detail, headers: [("www-authenticate", challenge)])
-        }
-        let evaluator = HTTPAPIMappingEvaluator(request: original, context: context, stageVariables: stageVariables)
-        let (view, pathOverride) = evaluator.applyRequestMappings(integration.requestParameters, to: original)
-
-        let called: Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure>
-        switch integration.target {
-        case let .lambda(function):
-            called = await invokeLambda(function, integration: integration, view: view, context: context)
-        case let .http(urlTemplate):
-            called = await callHTTP(urlTemplate, integration: integration, route: route, view: view,
-                                    innerPath: pathOverride ?? innerPath, pathOverridden: pathOverride != nil)
-        case let .service(call):
-            let parameters = call.parameters.map { ($0.name, evaluator.evaluate($0.value)) }
-            called = await callService(call.subtype, parameters: parameters, timeoutMilliseconds: integration.timeoutMilliseconds)
-        case let .unsupported(feature):
-            called = .failure(.internalError(Unsupported.requestDetail(feature)))
-        }
-
-        let output: HTTPAPIIntegrationOutput
-        switch called {
-        case let .success(value): output = value
-        case let .failure(.internalError(detail)): return failure(500, ErrorBody.internalServerError, route: route, detail: detail)
-        case let .failure(.timedOut(detail)): return failure(503, ErrorBody.serviceUnavailable, route: route, detail: detail)
-        }
-
-        var selected: String?
-        var final = output
-        if let mappings = integration.responseParameters[output.status] {
-            selected = "responseParameters.\(output.status)"
-            switch evaluator.applyResponseMappings(mappings, to: output) {
-            case let .success(mapped): final = mapped
-            case let .failure(problem): return failure(500, ErrorBody.internalServerError, route: route, detail: problem.message)
-            }
-        }
-        let response = Self.finalize(status: final.status, headers: final.headers, body: final.body, requestID: requestID, clock: clock)
-        var log = GatewayLogEntry(route: route.routeKey, integrationType: integration.typeName, selectedResponse: selected)
-        log.methodResponseStatus = response.status
-        log.payloadFormatVersion = integration.payloadFormatVersion
-        return GatewayOutcome(response: response, log: log)
+    /// Runs the pipeline (every step except CORS).
+    private func run(_ request: GatewayRequest) async -> GatewayOutcome {
+        var exchange = Exchange(request: request, state: HTTPAPIRequestState(clock: HTTPAPIClock.now(), requestID: GatewayIdentifiers.httpAPIRequestID()))
+        return await pipeline.run(&exchange, self)
     }
 
     /// The path inside the stage, or nil when the request is not under this stage.
@@ -163,91 +104,6 @@ public struct HTTPAPIGateway: GatewayHandler {
         if path == prefix { return "/" }
         guard path.hasPrefix(prefix + "/") else { return nil }
         return String(path.dropFirst(prefix.count))
-    }
-
-    // MARK: Integrations
-
-    /// An `integrationSubtype` integration: the service request built from the evaluated parameters; the service's
-    /// status, Content-Type and body are the integration's answer.
-    private func callService(_ subtype: String, parameters: [(String, String)], timeoutMilliseconds: Int) async
-        -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
-        guard let request = ServiceIntegrationCaller.subtypeRequest(subtype, parameters: parameters, timeoutMilliseconds: timeoutMilliseconds) else {
-            return .failure(.internalError("integrationSubtype \(subtype) is not served by the emulator"))
-        }
-        switch await ServiceIntegrationCaller(backends: backends).send(request) {
-        case let .success(answer):
-            var headers = HTTPHeaders()
-            if let type = answer.headers["Content-Type"] { headers.add(name: "Content-Type", value: type) }
-            return .success(HTTPAPIIntegrationOutput(status: answer.status, headers: headers, body: answer.body))
-        case .failure(.timedOut):
-            return .failure(.timedOut("the \(request.service) service did not answer within \(timeoutMilliseconds) ms"))
-        case let .failure(.noBackend(message)), let .failure(.unreachable(message)), let .failure(.invokeFailed(message)),
-             let .failure(.invalidURL(message)):
-            return .failure(.internalError(message))
-        }
-    }
-
-    private func invokeLambda(_ function: HTTPAPILambdaFunction, integration: HTTPAPIIntegration, view: HTTPAPIRequestView,
-                              context: HTTPAPIRequestContext) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
-        let name = substituteStageVariables(in: function.name, stageVariables)
-        let qualifier = function.qualifier.map { substituteStageVariables(in: $0, stageVariables) }.flatMap { $0.isEmpty ? nil : $0 }
-        guard !name.isEmpty else {
-            return .failure(.internalError("no Lambda backend is registered for function '\(name)'"))
-        }
-        let event = integration.payloadFormat == .v2
-            ? HTTPAPIEvent.v2(view, context: context, stageVariables: stageVariables)
-            : HTTPAPIEvent.v1(view, context: context, stageVariables: stageVariables)
-        let result = await LambdaInvoker(backends: backends).invoke(functionName: name, qualifier: qualifier,
-                                                                    payload: Array(event.serialized(.compact).utf8),
-                                                                    timeoutMilliseconds: integration.timeoutMilliseconds)
-        switch result {
-        case .failure(.noBackend):
-            return .failure(.internalError("no Lambda backend is registered for function '\(name)'"))
-        case .failure(.timedOut):
-            return .failure(.timedOut("function '\(name)' did not answer within \(integration.timeoutMilliseconds) ms"))
-        case let .success(.functionError(payload)):
-            return .failure(.internalError("function '\(name)' failed: \(String(decoding: payload.prefix(500), as: UTF8.self))"))
-        case let .failure(.invokeFailed(message)), let .failure(.unreachable(message)), let .failure(.invalidURL(message)):
-            return .failure(.internalError("invoking '\(name)' failed: \(message)"))
-        case let .success(.output(payload)):
-            let interpreted = integration.payloadFormat == .v2 ? HTTPAPILambdaOutput.v2(payload) : HTTPAPILambdaOutput.v1(payload)
-            return interpreted.mapError { .internalError("malformed Lambda output (payload \(integration.payloadFormat.rawValue)): \($0.message)") }
-        }
-    }
-
-    /// Headers HTTP proxy integrations do not return to the client (recomputed or hop-by-hop).
-    static let droppedUpstreamHeaders: Set<String> = ["connection", "keep-alive", "transfer-encoding", "content-length", "date", "apigw-requestid"]
-
-    private func callHTTP(_ urlTemplate: String, integration: HTTPAPIIntegration, route: HTTPAPIRoute, view: HTTPAPIRequestView,
-                          innerPath: String, pathOverridden: Bool) async -> Result<HTTPAPIIntegrationOutput, HTTPAPICallFailure> {
-        var url = substituteStageVariables(in: urlTemplate, stageVariables)
-        for (name, value) in view.pathParameters {
-            url = url.replacingOccurrences(of: "{\(name)}", with: value)
-        }
-        if pathOverridden || route.isDefault {
-            // `$default` and `overwrite:path` send the request path to the integration's origin.
-            if let origin = Self.origin(of: url) { url = origin + (pathOverridden ? innerPath : Self.pathPart(of: url).dropTrailingSlash + innerPath) }
-        }
-        if !view.rawQueryString.isEmpty { url += (url.contains("?") ? "&" : "?") + view.rawQueryString }
-        var headers = view.headers
-        headers.remove(name: "host")
-        let method = integration.httpMethod.flatMap { $0 == "ANY" ? nil : $0 } ?? view.method
-        let upstream = UpstreamRequest(method: method, url: url, headers: headers, body: view.body,
-                                       timeoutMilliseconds: integration.timeoutMilliseconds)
-        switch await HTTPIntegrationCaller(backends: backends, rules: .httpAPI).send(upstream) {
-        case .failure(.invalidURL), .failure(.noBackend):
-            return .failure(.internalError("no HTTP backend is registered for the host of '\(url)'"))
-        case .failure(.timedOut):
-            return .failure(.timedOut("\(url) did not answer within \(integration.timeoutMilliseconds) ms"))
-        case let .failure(.unreachable(message)), let .failure(.invokeFailed(message)):
-            return .failure(.internalError("\(url) is unreachable: \(message)"))
-        case let .success(response):
-            var passed = HTTPHeaders()
-            for field in response.headers where !Self.droppedUpstreamHeaders.contains(field.name.lowercased()) {
-                passed.add(name: field.name, value: field.value)
-            }
-            return .success(HTTPAPIIntegrationOutput(status: response.status, headers: passed, body: response.body))
-        }
     }
 
     /// `scheme://authority` of an absolute URL.
@@ -289,15 +145,8 @@ public struct HTTPAPIGateway: GatewayHandler {
     }
 }
 
-/// Why the integration call produced no usable output.
-enum HTTPAPICallFailure: Error, Sendable {
-    /// -> 500 `{"message":"Internal Server Error"}`.
-    case internalError(String)
-    /// -> 503 `{"message":"Service Unavailable"}`.
-    case timedOut(String)
-}
-
-private extension String {
+extension String {
+    /// The string without one trailing `/`.
     var dropTrailingSlash: String { hasSuffix("/") ? String(dropLast()) : self }
 }
 
@@ -321,7 +170,7 @@ struct HTTPAPIMappingEvaluator: Sendable {
         selection.map(headerText) ?? ""
     }
 
-    func evaluate(_ value: HTTPAPIMappingValue, response: HTTPAPIIntegrationOutput? = nil, responseJSON: JSONValue? = nil) -> String {
+    func evaluate(_ value: HTTPAPIMappingValue, response: GatewayResponse? = nil, responseJSON: JSONValue? = nil) -> String {
         var output = ""
         for part in value.parts {
             switch part {
@@ -332,7 +181,7 @@ struct HTTPAPIMappingEvaluator: Sendable {
         return output
     }
 
-    private func resolve(_ variable: HTTPAPIMappingVariable, response: HTTPAPIIntegrationOutput?, responseJSON: JSONValue?) -> String {
+    private func resolve(_ variable: HTTPAPIMappingVariable, response: GatewayResponse?, responseJSON: JSONValue?) -> String {
         switch variable {
         case let .requestHeader(name): return request.headers.values(for: name).joined(separator: ",")
         case let .requestQueryString(name): return request.queryValue(name) ?? ""
@@ -346,7 +195,7 @@ struct HTTPAPIMappingEvaluator: Sendable {
         }
     }
 
-    private func contextValue(_ name: String, response: HTTPAPIIntegrationOutput?) -> String {
+    private func contextValue(_ name: String, response: GatewayResponse?) -> String {
         switch name {
         case "accountId": return EmulatorEnvironment.accountID
         case "apiId": return context.apiID
@@ -410,8 +259,8 @@ struct HTTPAPIMappingEvaluator: Sendable {
 
     /// Applies the response mappings selected by the integration status; values are computed from the
     /// integration's response before any change.
-    func applyResponseMappings(_ mappings: [HTTPAPIParameterMapping], to output: HTTPAPIIntegrationOutput)
-        -> Result<HTTPAPIIntegrationOutput, HTTPAPIOutputProblem> {
+    func applyResponseMappings(_ mappings: [HTTPAPIParameterMapping], to output: GatewayResponse)
+        -> Result<GatewayResponse, HTTPAPIOutputProblem> {
         let responseJSON = try? JSONValue.parse(bytes: output.body)
         var mapped = output
         for mapping in mappings {

@@ -242,13 +242,12 @@ enum HTTPAPIEvent {
     }
 }
 
-/// What the integration answered, before response parameter mapping.
-struct HTTPAPIIntegrationOutput: Sendable {
-    var status: Int
-    /// Headers to send, `content-type` included when known.
-    var headers: HTTPHeaders
-    var body: [UInt8]
+/// Payload format version of a Lambda proxy integration.
+public enum HTTPAPIPayloadFormat: String, Sendable, Hashable {
+    case v1 = "1.0"
+    case v2 = "2.0"
 }
+
 
 /// Why an integration's answer could not be turned into a response (logged as the outcome's detail).
 struct HTTPAPIOutputProblem: Error, Sendable {
@@ -262,7 +261,7 @@ enum HTTPAPILambdaOutput {
 
     /// Payload format 2.0: valid JSON without `statusCode` is a 200 `application/json` response whose body is
     /// the output (a JSON string is unquoted); an object with `statusCode` is structured.
-    static func v2(_ payload: [UInt8]) -> Result<HTTPAPIIntegrationOutput, HTTPAPIOutputProblem> {
+    static func v2(_ payload: [UInt8]) -> Result<GatewayResponse, HTTPAPIOutputProblem> {
         let json: JSONValue
         do {
             json = try JSONValue.parse(bytes: payload)
@@ -272,13 +271,13 @@ enum HTTPAPILambdaOutput {
         guard case let .object(fields) = json, fields["statusCode"] != nil else {
             let body: [UInt8]
             if case let .string(text) = json { body = Array(text.utf8) } else { body = payload }
-            return .success(HTTPAPIIntegrationOutput(status: 200, headers: ["content-type": "application/json"], body: body))
+            return .success(GatewayResponse(status: 200, headers: ["content-type": "application/json"], body: body))
         }
         return structured(fields.map { ($0.key, $0.value) }, allowMultiValueHeaders: false, allowCookies: true)
     }
 
     /// Payload format 1.0: a JSON object with a `statusCode` is required (unknown keys are ignored).
-    static func v1(_ payload: [UInt8]) -> Result<HTTPAPIIntegrationOutput, HTTPAPIOutputProblem> {
+    static func v1(_ payload: [UInt8]) -> Result<GatewayResponse, HTTPAPIOutputProblem> {
         let json: JSONValue
         do {
             json = try JSONValue.parse(bytes: payload)
@@ -295,7 +294,7 @@ enum HTTPAPILambdaOutput {
     }
 
     private static func structured(_ fields: [(String, JSONValue)], allowMultiValueHeaders: Bool,
-                                   allowCookies: Bool) -> Result<HTTPAPIIntegrationOutput, HTTPAPIOutputProblem> {
+                                   allowCookies: Bool) -> Result<GatewayResponse, HTTPAPIOutputProblem> {
         func field(_ name: String) -> JSONValue? {
             fields.first { $0.0 == name }?.1
         }
@@ -376,7 +375,7 @@ enum HTTPAPILambdaOutput {
         if !headers.contains("content-type") && !body.isEmpty {
             headers.add(name: "content-type", value: defaultStructuredContentType)
         }
-        return .success(HTTPAPIIntegrationOutput(status: status, headers: headers, body: body))
+        return .success(GatewayResponse(status: status, headers: headers, body: body))
     }
 
     /// Header value text: strings as is, numbers and booleans as JSON renders them; `.some(nil)` for null

@@ -23,6 +23,15 @@ public enum RESTAPILoader {
             return builder.build(tree)
         }
     }
+
+    /// Compiles an already resolved node tree (OpenAPI 3 or Swagger 2.0 shaped) whose positions point into `sourceText`
+    /// (the template it was read from); `file` is the name used in diagnostics.
+    static func load(tree: Node, file: String, sourceText: String) throws(DiagnosticsError) -> RESTAPIDefinition {
+        try DefinitionDocument.compile(tree: tree, file: file, importer: RESTDocumentImporter()) { tree, reader in
+            var builder = Builder(reader: reader, sourceLines: sourceText.split(separator: "\n", omittingEmptySubsequences: false))
+            return builder.build(tree)
+        }
+    }
 }
 
 private let httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]
@@ -355,11 +364,22 @@ private struct Builder {
                     continue
                 }
                 var headers: [String] = []
-                if case .mapping = entry.value, let response = reader.mapping(entry.value, "\(context) responses.\(entry.key)"),
-                   let headerNode = response["headers"], let headerMap = reader.mapping(headerNode, "\(context) responses.\(entry.key).headers") {
-                    headers = headerMap.keys
+                var bodySchemas: [(contentType: String, schema: JSONValue)] = []
+                if case .mapping = entry.value, let response = reader.mapping(entry.value, "\(context) responses.\(entry.key)") {
+                    if let headerNode = response["headers"], let headerMap = reader.mapping(headerNode, "\(context) responses.\(entry.key).headers") {
+                        headers = headerMap.keys
+                    }
+                    // The response models (`content.<media type>.schema`), for responses checked against the definition.
+                    if let contentNode = response["content"], case .mapping = contentNode,
+                       let content = reader.mapping(contentNode, "\(context) responses.\(entry.key).content") {
+                        for media in content.entries {
+                            guard case .mapping = media.value, let fields = reader.mapping(media.value, "\(context) responses.\(entry.key).content.\(media.key)"),
+                                  let schemaNode = fields["schema"], let schema = reader.json(schemaNode, "schema") else { continue }
+                            bodySchemas.append((media.key.lowercased(), schema))
+                        }
+                    }
                 }
-                methodResponses[entry.key] = MethodResponse(statusCode: entry.key, headers: headers)
+                methodResponses[entry.key] = MethodResponse(statusCode: entry.key, headers: headers, bodySchemas: bodySchemas)
             }
         }
         guard let integrationNode = operation["x-amazon-apigateway-integration"] else {
@@ -449,7 +469,7 @@ private struct Builder {
                 ok = false
             }
         }
-        var requestTemplates: [(String, CompiledTemplate)] = []
+        var requestTemplates: [(String, GatewayTemplate)] = []
         if let node = mapping["requestTemplates"] {
             requestTemplates = readTemplates(node, context: "\(context) request template")
         }
@@ -514,14 +534,14 @@ private struct Builder {
     /// An integration uri (CloudFormation intrinsics were resolved by `IntrinsicResolver` before the loader reads the tree).
     func readURI(_ node: Node, _ context: String) -> String? { reader.string(node, "\(context).uri") }
 
-    func readTemplates(_ node: Node, context: String) -> [(String, CompiledTemplate)] {
+    func readTemplates(_ node: Node, context: String) -> [(String, GatewayTemplate)] {
         guard let mapping = reader.mapping(node, context) else { return [] }
-        var templates: [(String, CompiledTemplate)] = []
+        var templates: [(String, GatewayTemplate)] = []
         for entry in mapping.entries {
             guard let source = reader.string(entry.value, "\(context) \(entry.key)") else { continue }
             let name = "\(context) \(entry.key)"
             do {
-                templates.append((entry.key.lowercased(), try CompiledTemplate(source: source, name: name)))
+                templates.append((entry.key.lowercased(), try GatewayTemplate(source: source, name: name)))
             } catch {
                 let (line, column) = filePosition(ofTemplateLine: error.line, column: error.column, in: entry.value)
                 reader.sink.report(.error, "malformed mapping template (\(name)): line \(error.line), column \(error.column) of the template: \(error.message)",
@@ -593,7 +613,7 @@ private struct Builder {
                 parameters.append((param.key, source))
             }
         }
-        var templates: [(String, CompiledTemplate)] = []
+        var templates: [(String, GatewayTemplate)] = []
         if let node = mapping["responseTemplates"] {
             let before = reader.sink.diagnostics.count
             templates = readTemplates(node, context: "\(context) response \(entry.key)")
@@ -649,7 +669,7 @@ private struct Builder {
                 parameters.append((param.key, source))
             }
         }
-        var templates: [(String, CompiledTemplate)] = []
+        var templates: [(String, GatewayTemplate)] = []
         if let templatesNode = mapping["responseTemplates"] {
             templates = readTemplates(templatesNode, context: where_)
         }

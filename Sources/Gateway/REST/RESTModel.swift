@@ -110,11 +110,20 @@ public struct RESTMethod: Sendable {
     public var apiKeyRequired = false
 }
 
-/// A method response: a status code and the headers it declares.
+/// A method response: a status code, the headers it declares and its response models.
 public struct MethodResponse: Sendable {
     public var statusCode: String
     /// Declared header names, as written.
     public var headers: [String]
+    /// Response models (JSON Schema draft 4) by media type (lower-cased), in document order: `content.<type>.schema`
+    /// (OpenAPI 3) or a Swagger 2.0 `schema` for each `produces` type.
+    public var bodySchemas: [(contentType: String, schema: JSONValue)] = []
+
+    public init(statusCode: String, headers: [String], bodySchemas: [(contentType: String, schema: JSONValue)] = []) {
+        self.statusCode = statusCode
+        self.headers = headers
+        self.bodySchemas = bodySchemas
+    }
 
     public func declares(header name: String) -> Bool {
         headers.contains { $0.caseInsensitiveCompare(name) == .orderedSame }
@@ -160,7 +169,7 @@ public struct Integration: Sendable {
     /// The integration's HTTP method (`httpMethod`), upper-cased; Lambda requires POST.
     public var httpMethod: String?
     /// Request templates by content type (lower-cased), in document order.
-    var requestTemplates: [(contentType: String, template: CompiledTemplate)]
+    var requestTemplates: [(contentType: String, template: GatewayTemplate)]
     /// `integration.request.*` targets with their source expressions, in document order.
     public var requestParameters: [(target: String, source: String)]
     public var passthroughBehavior: PassthroughBehavior
@@ -169,6 +178,15 @@ public struct Integration: Sendable {
     /// Integration responses in document (creation) order; the default one has `isDefault`.
     public var responses: [IntegrationResponse]
     public var timeoutMilliseconds: Int
+
+    /// True when the integration has request templates (they decide what a non-proxy backend receives).
+    public var hasRequestTemplates: Bool { !requestTemplates.isEmpty }
+
+    /// The Lambda function a Lambda integration invokes (stage variables not substituted), nil for other targets.
+    public var lambdaFunctionName: String? {
+        guard case let .lambda(uri)? = target else { return nil }
+        return LambdaFunctionReference.parse(invocationURI: uri)?.name
+    }
 
     /// True for an `AWS` integration to a service other than Lambda.
     public var isServiceIntegration: Bool {
@@ -185,7 +203,7 @@ public struct IntegrationResponse: Sendable {
     public var statusCode: String
     /// `method.response.header.X` targets with their source expressions, in document order.
     public var responseParameters: [(target: String, source: String)]
-    var responseTemplates: [(contentType: String, template: CompiledTemplate)]
+    var responseTemplates: [(contentType: String, template: GatewayTemplate)]
     /// Response payload conversion (`contentHandling` of the integration response).
     public var contentHandling: Integration.ContentHandling?
 

@@ -32,7 +32,7 @@ func isBinaryMediaType(_ type: String, binaryMediaTypes: [String]) -> Bool {
 
 /// Picks a template by the request's Accept (response templates) or Content-Type (request templates):
 /// the exact media type, else `application/json`, else the first one.
-func chooseTemplate(_ templates: [(contentType: String, template: CompiledTemplate)], for mediaTypes: [String]) -> (contentType: String, template: CompiledTemplate)? {
+func chooseTemplate(_ templates: [(contentType: String, template: GatewayTemplate)], for mediaTypes: [String]) -> (contentType: String, template: GatewayTemplate)? {
     guard !templates.isEmpty else { return nil }
     for type in mediaTypes {
         if let found = templates.first(where: { $0.contentType == type }) { return found }

@@ -13,3 +13,13 @@ enum EmulatorEnvironment {
         "arn:\(partition):lambda:\(region):\(accountID):function:\(name)"
     }
 }
+
+/// The emulator's AWS environment for the modules outside the gateway (the SAM transform): the same region and
+/// pseudo parameters the intrinsic resolver uses.
+public enum EmulatedAWSEnvironment {
+    public static var region: String { EmulatorEnvironment.region }
+    /// `AWS::Region`, `AWS::AccountId`, `AWS::Partition`, `AWS::URLSuffix`, `AWS::StackName`.
+    public static var pseudoParameters: [String: String] {
+        IntrinsicResolver.pseudoParameters.filter { ["AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::URLSuffix", "AWS::StackName"].contains($0.key) }
+    }
+}

@@ -3,7 +3,7 @@ import VTL
 
 /// The one place the gateway talks to the VTL engine: every mapping template (request, response,
 /// gateway response) is compiled and rendered through this adapter.
-struct CompiledTemplate: Sendable {
+struct GatewayTemplate: Sendable {
     /// e.g. `GET /items response 200 application/json`.
     let name: String
     let source: String
