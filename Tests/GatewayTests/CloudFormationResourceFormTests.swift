@@ -6,6 +6,7 @@ import GatewayServer
 import JSONCore
 import SourceDiagnostics
 import Testing
+import TestSupport
 
 /// `CloudFormationStack` over the resource form CDK emits: REST `Resource`/`Method`/`Authorizer`/... and v2
 /// `Route`/`Integration`/`Authorizer`/`Stage`, into the same models as an OpenAPI export.

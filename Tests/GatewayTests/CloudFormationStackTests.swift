@@ -5,6 +5,7 @@ import GatewayServer
 import JSONCore
 import SourceDiagnostics
 import Testing
+import TestSupport
 
 /// `CloudFormationStack`: a CloudFormation template's APIs (Body forms) and functions, with the warnings about
 /// what it does not read, and the APIs answering real requests on loopback.
