@@ -24,7 +24,7 @@ public struct ResponseContract: Sendable {
     static let violationLimit = 10
 
     /// The failures of one response (empty when it matches the definition). `path` is relative to the stage, as sent.
-    public func failures(method: String, path: String, response: ObservedResponse) -> [AssertionFailure] {
+    public func failures(method: String, path: String, response: HTTPResponse) -> [AssertionFailure] {
         guard let declared = api.declaredResponses(method: method, path: path) else {
             return [AssertionFailure("matchesDefinition: no \(api.kind == .rest ? "method" : "route") of \(file) matches \(method.uppercased()) \(path); got status \(response.status)",
                                      details: ["the response came from the gateway itself (a missing route), not from a declared method"])]
@@ -46,7 +46,7 @@ public struct ResponseContract: Sendable {
     }
 
     private func bodyFailure(_ methodResponse: MethodResponse, declared: DeclaredResponses, where where_: String,
-                             response: ObservedResponse) -> AssertionFailure? {
+                             response: HTTPResponse) -> AssertionFailure? {
         guard !methodResponse.bodySchemas.isEmpty else { return nil }
         let received = response.headers["Content-Type"].map(Self.mediaType)
         let chosen: (contentType: String, schema: JSONValue)

@@ -235,7 +235,7 @@ struct SuiteExecutor {
                 let position = testCase.matchesDefinitionPosition ?? SourcePosition(line: testCase.line, column: testCase.column)
                 if let responseContract {
                     let path = ResponseContract.relativePath(of: sent.url, to: baseURL) ?? sent.url
-                    failures += responseContract.failures(method: sent.method, path: path, response: observed).map { $0.at(position) }
+                    failures += responseContract.failures(method: sent.method, path: path, response: response).map { $0.at(position) }
                 } else if testCase.matchesDefinition == true || responseContractProblem != nil {
                     evaluationError = "matchesDefinition: " + (responseContractProblem ?? ResponseContract.noDefinition)
                 }

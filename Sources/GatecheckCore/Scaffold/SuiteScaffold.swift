@@ -110,7 +110,7 @@ public enum SuiteScaffold {
         // id differs between the two rounds and is left out.
         let client = CurlHTTPClient()
         defer { client.shutdown() }
-        var answers: [[ObservedResponse?]] = Array(repeating: [], count: plan.cases.count)
+        var answers: [[HTTPResponse?]] = Array(repeating: [], count: plan.cases.count)
         for _ in 0..<2 {
             let instance: any EmulatorInstance
             do { instance = try await emulator.start(for: suite) } catch {
@@ -158,7 +158,7 @@ public enum SuiteScaffold {
                               cases: plan.cases.count, guesses: guesses)
     }
 
-    static func send(_ planned: PlannedCase, baseURL: String, client: CurlHTTPClient) async -> ObservedResponse? {
+    static func send(_ planned: PlannedCase, baseURL: String, client: CurlHTTPClient) async -> HTTPResponse? {
         var url = baseURL + planned.path
         if !planned.query.isEmpty {
             var components = URLComponents()
@@ -173,7 +173,7 @@ public enum SuiteScaffold {
         }
         let request = HTTPRequest(method: planned.method, url: url, headers: headers, body: bytes, timeout: .seconds(30))
         guard case let .success(response) = await client.send(request) else { return nil }
-        return ObservedResponse(status: response.status, headers: response.headers, body: response.body, totalTime: response.timings.total)
+        return response
     }
 
     /// `path` as the suite file in `directory` names it (relative when it is under the same root).
@@ -218,7 +218,7 @@ struct Recorded {
         case text(String)
     }
 
-    init(_ pair: [ObservedResponse?], notes: inout [String], remarks: inout [String]) {
+    init(_ pair: [HTTPResponse?], notes: inout [String], remarks: inout [String]) {
         guard let first = pair[0] else {
             notes.append("the embedded emulator gave no response to this request")
             return

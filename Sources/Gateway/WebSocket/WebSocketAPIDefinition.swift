@@ -81,7 +81,7 @@ struct WebSocketIntegration: Sendable {
     var id: String
     var kind: Kind
     /// `RequestTemplates` by template key (`$default`, or what `TemplateSelectionExpression` selects).
-    var requestTemplates: [String: CompiledTemplate]
+    var requestTemplates: [String: GatewayTemplate]
     /// `TemplateSelectionExpression` (e.g. `\$default`, `$request.body.action`).
     var templateSelectionExpression: String?
     /// `IntegrationResponse`s, by `IntegrationResponseKey` (`$default`, `/4\d\d/`).
@@ -94,7 +94,7 @@ struct WebSocketIntegration: Sendable {
 struct WebSocketIntegrationResponse: Sendable {
     /// `IntegrationResponseKey`: `$default` or a status regex written between slashes (`/2\d\d/`).
     var key: String
-    var templates: [String: CompiledTemplate]
+    var templates: [String: GatewayTemplate]
     var templateSelectionExpression: String?
 
     /// Whether this response applies to an integration status.

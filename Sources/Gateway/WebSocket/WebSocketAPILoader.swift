@@ -204,12 +204,12 @@ public enum WebSocketAPILoader {
                               authorizer: authorizer, requiresIAM: requiresIAM, apiKeyRequired: apiKeyRequired)
     }
 
-    private static func templates(_ node: Node?, owner: String, reader: YAMLReader) -> [String: CompiledTemplate] {
+    private static func templates(_ node: Node?, owner: String, reader: YAMLReader) -> [String: GatewayTemplate] {
         guard let node, let pairs = reader.stringPairs(node, "\(owner) templates") else { return [:] }
-        var result: [String: CompiledTemplate] = [:]
+        var result: [String: GatewayTemplate] = [:]
         for (key, source, at) in pairs {
             do {
-                result[key] = try CompiledTemplate(source: source, name: "\(owner) \(key)")
+                result[key] = try GatewayTemplate(source: source, name: "\(owner) \(key)")
             } catch {
                 reader.error("\(owner) template '\(key)', line \(error.line), column \(error.column): \(error.message)", at: at)
             }

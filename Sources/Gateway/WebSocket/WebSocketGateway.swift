@@ -274,14 +274,14 @@ public struct WebSocketGateway: Sendable {
     }
 
     private func templateInput(body: [UInt8], routeKey: String, connection: WebSocketConnection, requestID: String,
-                               variables: [String: String]) -> CompiledTemplate.Input {
-        CompiledTemplate.Input(body: body, pathParameters: [], queryParameters: [], headers: [],
+                               variables: [String: String]) -> GatewayTemplate.Input {
+        GatewayTemplate.Input(body: body, pathParameters: [], queryParameters: [], headers: [],
                                context: templateContext(routeKey: routeKey, connection: connection, requestID: requestID),
                                stageVariables: variables.sorted { $0.key < $1.key })
     }
 
     /// The template `expression` selects from `templates` for `body` (falling back to `$default`, then to the only one).
-    private static func pick(_ templates: [String: CompiledTemplate], expression: String?, body: [UInt8]) -> CompiledTemplate? {
+    private static func pick(_ templates: [String: GatewayTemplate], expression: String?, body: [UInt8]) -> GatewayTemplate? {
         if let expression, let key = WebSocketSelection.select(expression, body: body), let template = templates[key] { return template }
         if let template = templates["$default"] { return template }
         return templates.count == 1 ? templates.first?.value : nil
