@@ -24,7 +24,10 @@ struct HTTPStackReader {
     func read() -> StackAPI? {
         template.claim(api)
         template.warnUnread(api, read: Self.apiProperties, notes: Self.apiNotes)
+        // An API imported from a Body (what the SAM transform makes of an AWS::Serverless::HttpApi) needs no ProtocolType:
+        // the OpenAPI document makes it an HTTP API.
         let protocolType = api["ProtocolType"].flatMap { template.string($0, api, "ProtocolType") }?.uppercased()
+            ?? (api["Body"] != nil || api["BodyS3Location"] != nil ? "HTTP" : nil)
         let children = Self.childTypes.flatMap { template.children(of: api.logicalID, type: $0, through: "ApiId") }
         var stages = readStages()
         if protocolType == "WEBSOCKET" {
