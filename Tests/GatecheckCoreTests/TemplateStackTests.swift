@@ -273,3 +273,60 @@ import TestSupport
         for api in fromSAM.stack.apis { #expect(listing.text.contains("\(api.logicalID)  ")) }
     }
 }
+
+/// `fixtures/outcome/template.yaml` (the staging stack of the bundled suites) runs as is: the bundled suites give the
+/// same result per case with `template:` (its APIs, its functions as handlers) as with their `api:` + `backends:`.
+@Suite(.serialized) struct OutcomeTemplateTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    /// Suite file -> the template API its `api:` file is included by.
+    static let suites = ["lambda-proxy-format.yaml": ("apis/rest-outcome.yaml", "RestOutcomeApi"),
+                         "lambda-error-mapping.yaml": ("apis/rest-outcome.yaml", "RestOutcomeApi"),
+                         "http-status-mapping.yaml": ("apis/rest-outcome.yaml", "RestOutcomeApi"),
+                         "http-api-payload-versions.yaml": ("apis/http-outcome.yaml", "HttpOutcomeApi"),
+                         "authorizers.yaml": ("apis/rest-authorizers.yaml", "RestAuthorizersApi")]
+
+    static func outcomes(_ run: RunOutput) -> [String] {
+        run.summary.suites.flatMap { suite in suite.cases.map { "\(suite.name)/\($0.name): \(String(describing: $0.outcome).prefix(60))" } }.sorted()
+    }
+
+    @Test(.enabled(if: SAMTransformTests.translatorAvailable, Comment(rawValue: SAMTransformTests.absent)))
+    func theBundledSuitesGiveTheSameResultsThroughTheTemplate() async throws {
+        let workspace = Workspace()
+        // The backends without the two functions the template provides (OutcomeFunction, AuthorizerFunction): the rest
+        // is what a template cannot say (refusing functions, the HTTP upstream, API keys).
+        var backends = try String(contentsOfFile: Self.root + "/suites/backends.yaml", encoding: .utf8)
+        for function in ["OutcomeFunction", "AuthorizerFunction"] {
+            let pattern = "\n  \(function):\n    python: [^\n]*"
+            let before = backends
+            backends = backends.replacingOccurrences(of: pattern, with: "", options: .regularExpression)
+            #expect(backends != before, "suites/backends.yaml maps \(function) with python:")
+        }
+        let backendsPath = workspace.write("template-backends.yaml", backends)
+        var direct: [String: String] = [:], throughTemplate: [String: String] = [:]
+        for (file, (api, resource)) in Self.suites {
+            let text = try String(contentsOfFile: Self.root + "/suites/" + file, encoding: .utf8)
+            direct[file] = text.replacingOccurrences(of: "api: \(api)", with: "api: \(Self.root)/suites/\(api)")
+                .replacingOccurrences(of: "backends: backends.yaml", with: "backends: \(Self.root)/suites/backends.yaml")
+            let templated = text.replacingOccurrences(of: "api: \(api)", with: """
+                template: \(Self.root)/fixtures/outcome/template.yaml
+                api-resource: \(resource)
+                parameters: { OutcomeFunctionUrl.FunctionUrl: "https://upstream.internal/" }
+                """).replacingOccurrences(of: "backends: backends.yaml", with: "backends: \(backendsPath)")
+            #expect(templated.contains("template:") && templated.contains(backendsPath), "\(file) names \(api) and backends.yaml")
+            throughTemplate[file] = templated
+        }
+        let first = await runSuites(direct, target: nil) { $0.emulator = EmbeddedEmulator() }
+        let second = await runSuites(throughTemplate, target: nil) { $0.emulator = EmbeddedEmulator() }
+        #expect(!second.errors.contains("error:"), "\(second.errors)")
+        let expected = Self.outcomes(first), got = Self.outcomes(second)
+        #expect(expected.count > 40, "the suites ran: \(first.errors)")
+        // The one difference is the template's: it deploys HttpOutcomeApi at the named stage `test` (StageName), where
+        // a 2.0 event's rawPath carries the stage (`/test/v2/items`), as on API Gateway; the suite's `api:` run serves
+        // the `$default` stage, whose rawPath has none.
+        let stageCase = "http-api-payload-versions/the 2.0 event a handler receives"
+        #expect(expected.contains("\(stageCase): passed"))
+        #expect(got.contains { $0.hasPrefix("\(stageCase): failed") && $0.contains("/test/v2/items") })
+        let rest = { (list: [String]) in list.filter { !$0.hasPrefix(stageCase) } }
+        #expect(rest(got) == rest(expected), "differences: \(Set(rest(got)).symmetricDifference(rest(expected)).sorted().prefix(6))")
+    }
+}
