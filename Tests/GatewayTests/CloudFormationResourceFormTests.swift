@@ -1,3 +1,4 @@
+import TestSupport
 import Backends
 import Foundation
 import Gateway
@@ -49,7 +50,7 @@ import TestSupport
         let stack = try Self.load("rest-resources.yaml")
         let api = try Self.rest(stack, "PetsApi")
         #expect(try #require(stack.api("PetsApi")).routeKeys.sorted() == ["ANY /", "DELETE /pets/{petId}", "GET /pets", "GET /pets/{petId}", "POST /pets"])
-        let pets = ClosureLambda { invocation in
+        let pets = FakeLambda { invocation in
             let event = (try? JSONValue.parse(bytes: invocation.payload)) ?? .null
             if event["httpMethod"] != nil { return success(#"{"statusCode": 201, "body": "created"}"#) }
             return success(#"[{"name": "rex"}]"#)
@@ -117,7 +118,7 @@ import TestSupport
         let stack = try Self.load("http-resources.yaml")
         let api = try Self.http(stack, "ItemsApi")
         let received = ReceivedEvents()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             received.append(invocation.payload)
             return success(#"{"statusCode": 200, "body": "items"}"#)
         }
