@@ -96,7 +96,7 @@ let package = Package(
         ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore", "GatewayServer", "Stages", "SigV4", "Lint", "SourceDiagnostics",
+            "GatecheckCore", "Gateway", "GatewayServer", "Stages", "SigV4", "Lint", "SourceDiagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
@@ -133,7 +133,7 @@ let package = Package(
             "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",
         ]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
-            "GatecheckCore", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
+            "GatecheckCore", "Gateway", "Backends", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
         ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

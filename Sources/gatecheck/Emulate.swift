@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GatecheckCore
+import Gateway
 import GatewayServer
 import SigV4
 import Stages
@@ -44,10 +45,16 @@ extension Gatecheck {
         var mounts: [String] = []
 
         @Option(help: ArgumentHelp("""
-                    Serve as a custom domain with the AWS::ApiGateway::BasePathMapping / AWS::ApiGatewayV2::ApiMapping \
-                    resources of this SAM/CloudFormation template (their APIs' definition files, stages and base paths).
+                    Serve the APIs of this SAM/CloudFormation template, its functions as real handlers (SAM goes through \
+                    the real AWS::Serverless transform). Every API is served on its own port unless --api-resource names \
+                    one; a template with AWS::ApiGateway::BasePathMapping / AWS::ApiGatewayV2::ApiMapping resources is \
+                    served as that custom domain.
                     """, valueName: "file"))
         var template: String?
+
+        @Option(name: .customLong("api-resource"),
+                help: ArgumentHelp("The logical id of the --template API to serve (default: every API of the template).", valueName: "id"))
+        var apiResource: String?
 
         @Option(name: .customLong("stage-var"), help: ArgumentHelp("Stage variable (repeatable).", valueName: "name=value"))
         var stageVariables: [String] = []
@@ -90,6 +97,8 @@ extension Gatecheck {
                 throw ValidationError("--mount and --template make the emulator a custom domain: map --api too with --base-path BASE=STAGE (e.g. (none)=test), or drop --api")
             }
             if api == nil, !basePaths.isEmpty { throw ValidationError("--base-path maps stages of --api: give --api FILE too (or use --mount)") }
+            if apiResource != nil, template == nil { throw ValidationError("--api-resource names an API of --template: give --template FILE too") }
+            if apiResource != nil, api != nil || !mounts.isEmpty { throw ValidationError("--api-resource serves one API of --template on its own: drop --api and --mount") }
             if case let .failure(error) = APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts) { throw ValidationError(error.message) }
         }
 
@@ -109,6 +118,11 @@ extension Gatecheck {
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
             var mappings = try APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts).get()
+            // A template without API mappings (or with --api-resource): its APIs, as the stack deploys them.
+            if let template, api == nil, mounts.isEmpty, apiResource != nil || !TemplateAPIMappings.declaresMappings(path: template) {
+                try await serveStack(template, variables: variables, type: type)
+                return
+            }
             if let template {
                 do {
                     mappings += try TemplateAPIMappings.read(path: template)
@@ -154,6 +168,72 @@ extension Gatecheck {
             }
             await termination.wait()
             await emulator.stop()
+            output.close()
+        }
+
+        /// Serves the APIs of `template` (the one --api-resource names, or every one, each on its own port) until
+        /// interrupted, its functions as backends (--backends overrides them).
+        func serveStack(_ template: String, variables: [String: String], type: APIType?) async throws {
+            let parameterValues = try ImportParameterOptions.parse(parameters)
+            let stack: TemplateStack
+            do {
+                stack = try TemplateStack.load(path: template, parameters: parameterValues)
+            } catch {
+                FileHandle.standardError.write(Data("\(error.description)\ngatecheck emulate: cannot read \(template)\n".utf8))
+                throw ExitCode(2)
+            }
+            var selected: [StackAPI] = []
+            do {
+                selected = apiResource == nil ? stack.stack.apis : [try stack.api(named: apiResource)]
+            } catch {
+                FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
+            for skipped in selected where skipped.kind == .websocket {
+                FileHandle.standardError.write(Data("\(template): warning: WebSocket API \(skipped.logicalID) is not served (gatecheck emulate serves REST and HTTP APIs)\n".utf8))
+            }
+            selected.removeAll { $0.kind == .websocket }
+            guard !selected.isEmpty else {
+                FileHandle.standardError.write(Data("\(template): error: the template declares no REST or HTTP API to serve\n".utf8))
+                throw ExitCode(2)
+            }
+            let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
+            let log: @Sendable (String) -> Void = { line in output.write(line) }
+            let credentials = try acceptedIAMCredentials()
+            var running: [(api: StackAPI, emulator: RunningEmulator)] = []
+            for (index, stackAPI) in selected.enumerated() {
+                var spec = EmulatorSpec(apiPath: template, apiType: type, backends: backends.map { .file(path: $0) }, stage: stage,
+                                        stageVariables: variables, origin: template, iamCredentials: credentials)
+                spec.template = TemplateAPISelection(path: template, apiResource: stackAPI.logicalID)
+                spec.failOnWarnings = failOnWarnings
+                spec.unmappedFunctions = .answerAsMissing
+                spec.parameters = parameterValues
+                spec.unmappedHosts = offline ? .refuse : .callRealHost
+                do {
+                    let emulator = try await EmulatorLauncher.start(spec, host: host, port: port == 0 ? 0 : port + index, log: quiet ? nil : log)
+                    running.append((stackAPI, emulator))
+                } catch {
+                    for (_, emulator) in running { await emulator.stop() }
+                    output.close()
+                    FileHandle.standardError.write(Data("gatecheck emulate: \(stackAPI.logicalID): \(error.message)\n".utf8))
+                    throw ExitCode(2)
+                }
+            }
+            var seen: Set<String> = []
+            for (_, emulator) in running {
+                for warning in emulator.warnings where seen.insert(warning.description).inserted {
+                    FileHandle.standardError.write(Data("\(warning)\n".utf8))
+                }
+                await emulator.prewarm()
+            }
+            let termination = TerminationSignals()
+            log("gatecheck \(GatecheckVersion.string) emulating \(running.count) API\(running.count == 1 ? "" : "s") of \(template) (Ctrl-C to stop)")
+            let width = running.map(\.api.logicalID.count).max() ?? 0
+            for (stackAPI, emulator) in running {
+                log("  \(stackAPI.logicalID.padding(toLength: width, withPad: " ", startingAt: 0))  \(emulator.kind)  \(emulator.baseURL)")
+            }
+            await termination.wait()
+            for (_, emulator) in running { await emulator.stop() }
             output.close()
         }
 

@@ -506,7 +506,7 @@ public struct GatecheckRunner: Sendable {
             : SuiteLoader.load(paths: suitePaths, options: LoadOptions(variables: variables, environment: environment))
         diagnostics += loaded.diagnostics
         if let emulator, !loaded.hasErrors {
-            for suite in loaded.suites where suite.api != nil { diagnostics += emulator.check(suite) }
+            for suite in loaded.suites where suite.api != nil || suite.template != nil { diagnostics += emulator.check(suite) }
         }
         errorOutput(ConsoleReport.diagnostics(diagnostics))
         let errorCount = diagnostics.filter { $0.severity == .error }.count
