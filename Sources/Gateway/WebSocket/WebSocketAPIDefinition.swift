@@ -17,8 +17,7 @@ public struct WebSocketAPIDefinition: Sendable {
     public var apiKeySelectionExpression: String?
     /// Routes by route key (`$connect`, `$disconnect`, `$default`, custom keys).
     var routes: [String: WebSocketRoute]
-    /// Stages by name; when the template declares none, one stage named `$default`... is never assumed: the loader
-    /// reports it and serves the API under `prod`.
+    /// The stages; a template without an `AWS::ApiGatewayV2::Stage` gets a warning and the stage `prod`.
     public var stages: [WebSocketStage]
     /// Warnings found while loading (what is not emulated), with file, line and column.
     public var diagnostics: [Diagnostic]
@@ -55,8 +54,6 @@ struct WebSocketRoute: Sendable {
     var authorizer: WebSocketAuthorizer?
     /// `AuthorizationType: AWS_IAM` (SigV4 on the handshake).
     var requiresIAM: Bool
-    /// `ApiKeyRequired`.
-    var apiKeyRequired: Bool
 }
 
 /// A REQUEST Lambda authorizer of a WebSocket API (`AWS::ApiGatewayV2::Authorizer`, `AuthorizerType: REQUEST`),
@@ -81,7 +78,7 @@ struct WebSocketIntegration: Sendable {
     var id: String
     var kind: Kind
     /// `RequestTemplates` by template key (`$default`, or what `TemplateSelectionExpression` selects).
-    var requestTemplates: [String: CompiledTemplate]
+    var requestTemplates: [String: GatewayTemplate]
     /// `TemplateSelectionExpression` (e.g. `\$default`, `$request.body.action`).
     var templateSelectionExpression: String?
     /// `IntegrationResponse`s, by `IntegrationResponseKey` (`$default`, `/4\d\d/`).
@@ -94,7 +91,7 @@ struct WebSocketIntegration: Sendable {
 struct WebSocketIntegrationResponse: Sendable {
     /// `IntegrationResponseKey`: `$default` or a status regex written between slashes (`/2\d\d/`).
     var key: String
-    var templates: [String: CompiledTemplate]
+    var templates: [String: GatewayTemplate]
     var templateSelectionExpression: String?
 
     /// Whether this response applies to an integration status.

@@ -106,6 +106,9 @@ public enum WebSocketAPILoader {
             }
         }
         let apiKeySelection = properties["ApiKeySelectionExpression"].flatMap { reader.string($0, "ApiKeySelectionExpression") }
+        if apiKeySelection != nil {
+            reader.warning("\(api.logicalID).ApiKeySelectionExpression is read but API keys are not enforced on WebSocket APIs by the emulator (ApiKeyRequired routes accept every connection)", at: properties.keyNode("ApiKeySelectionExpression"))
+        }
 
         var integrations: [String: WebSocketIntegration] = [:]
         let integrationResponses = (byType["AWS::ApiGatewayV2::IntegrationResponse"] ?? []).filter { belongs($0, to: id) }
@@ -165,7 +168,7 @@ public enum WebSocketAPILoader {
                                   reader: YAMLReader) -> WebSocketRoute? {
         let properties = resource.properties
         warnUnread(resource, read: ["ApiId", "RouteKey", "Target", "AuthorizationType", "AuthorizerId",
-                                    "RouteResponseSelectionExpression", "ApiKeyRequired"],
+                                    "RouteResponseSelectionExpression"],
                    ignored: ["OperationName", "ModelSelectionExpression", "RequestModels"], reader: reader)
         guard let keyNode = reader.require(properties, "RouteKey", "\(resource.logicalID).Properties"),
               let key = reader.string(keyNode, "RouteKey") else { return nil }
@@ -197,19 +200,18 @@ public enum WebSocketAPILoader {
         if (authorizer != nil || requiresIAM) && key != "$connect" {
             reader.error("\(resource.logicalID): WebSocket APIs authorize on $connect only; AuthorizationType must be NONE for route '\(key)'", at: properties.keyNode("AuthorizationType"))
         }
-        let apiKeyRequired = properties["ApiKeyRequired"].flatMap { reader.bool($0, "ApiKeyRequired") } ?? false
         let twoWay = routeResponses.contains { $0.properties["RouteId"]?.scalar?.string == resource.logicalID }
         return WebSocketRoute(key: key, integration: integration, isTwoWay: twoWay,
                               routeResponseSelectionExpression: properties["RouteResponseSelectionExpression"]?.scalar?.string,
-                              authorizer: authorizer, requiresIAM: requiresIAM, apiKeyRequired: apiKeyRequired)
+                              authorizer: authorizer, requiresIAM: requiresIAM)
     }
 
-    private static func templates(_ node: Node?, owner: String, reader: YAMLReader) -> [String: CompiledTemplate] {
+    private static func templates(_ node: Node?, owner: String, reader: YAMLReader) -> [String: GatewayTemplate] {
         guard let node, let pairs = reader.stringPairs(node, "\(owner) templates") else { return [:] }
-        var result: [String: CompiledTemplate] = [:]
+        var result: [String: GatewayTemplate] = [:]
         for (key, source, at) in pairs {
             do {
-                result[key] = try CompiledTemplate(source: source, name: "\(owner) \(key)")
+                result[key] = try GatewayTemplate(source: source, name: "\(owner) \(key)")
             } catch {
                 reader.error("\(owner) template '\(key)', line \(error.line), column \(error.column): \(error.message)", at: at)
             }

@@ -76,8 +76,9 @@ public struct WebSocketGateway: Sendable {
         case let .proxy(status, responseHeaders, body):
             guard (200..<300).contains(status) else { return .refused(status: status, body: body) }
             return .accepted(connection, subprotocol: responseHeaders["sec-websocket-protocol"])
-        case let .rendered(status, _):
-            guard (200..<300).contains(status) else { return .refused(status: status, body: Self.messageBody("Forbidden")) }
+        case .rendered:
+            // A non-proxy integration's status does not refuse the connection (only a proxy answer's statusCode, an
+            // authorizer or a failed integration do).
             return .accepted(connection, subprotocol: nil)
         case .failed:
             return .refused(status: 502, body: Self.messageBody("Internal server error"))
@@ -274,14 +275,14 @@ public struct WebSocketGateway: Sendable {
     }
 
     private func templateInput(body: [UInt8], routeKey: String, connection: WebSocketConnection, requestID: String,
-                               variables: [String: String]) -> CompiledTemplate.Input {
-        CompiledTemplate.Input(body: body, pathParameters: [], queryParameters: [], headers: [],
+                               variables: [String: String]) -> GatewayTemplate.Input {
+        GatewayTemplate.Input(body: body, pathParameters: [], queryParameters: [], headers: [],
                                context: templateContext(routeKey: routeKey, connection: connection, requestID: requestID),
                                stageVariables: variables.sorted { $0.key < $1.key })
     }
 
     /// The template `expression` selects from `templates` for `body` (falling back to `$default`, then to the only one).
-    private static func pick(_ templates: [String: CompiledTemplate], expression: String?, body: [UInt8]) -> CompiledTemplate? {
+    private static func pick(_ templates: [String: GatewayTemplate], expression: String?, body: [UInt8]) -> GatewayTemplate? {
         if let expression, let key = WebSocketSelection.select(expression, body: body), let template = templates[key] { return template }
         if let template = templates["$default"] { return template }
         return templates.count == 1 ? templates.first?.value : nil
