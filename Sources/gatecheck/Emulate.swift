@@ -109,7 +109,7 @@ extension Gatecheck {
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
             var mappings = try APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts).get()
-            if let template {
+            if let template, !WebSocketEmulatorLauncher.servesOnlyWebSockets(templatePath: template) {
                 do {
                     mappings += try TemplateAPIMappings.read(path: template)
                 } catch {
@@ -130,10 +130,29 @@ extension Gatecheck {
             // One line per request: buffered and written by a thread of its own, never on the request path.
             let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
             let log: @Sendable (String) -> Void = { line in output.write(line) }
+            // A template's WebSocket APIs get their own server (docs/websocket.md); with no other API to serve,
+            // they are all the emulator serves, on --port.
+            let webSocketsOnly = template != nil && api == nil && mappings.isEmpty
+            let webSockets = try await startWebSockets(log: quiet ? nil : log, port: webSocketsOnly ? port : 0, output: output)
+            if webSocketsOnly {
+                guard let webSockets else {
+                    output.close()
+                    FileHandle.standardError.write(Data("gatecheck emulate: \(template ?? "") declares no API mapping and no WebSocket API to serve\n".utf8))
+                    throw ExitCode(2)
+                }
+                let termination = TerminationSignals()
+                log("gatecheck \(GatecheckVersion.string) emulating the WebSocket APIs of \(template ?? "") (Ctrl-C to stop)")
+                for line in webSockets.endpointLines { log("  " + line) }
+                await termination.wait()
+                await webSockets.stop()
+                output.close()
+                return
+            }
             let emulator: RunningEmulator
             do {
                 emulator = try await EmulatorLauncher.start(spec, host: host, port: port, log: quiet ? nil : log)
             } catch {
+                await webSockets?.stop()
                 output.close()
                 FileHandle.standardError.write(Data("gatecheck emulate: \(error.message)\n".utf8))
                 throw ExitCode(2)
@@ -152,9 +171,31 @@ extension Gatecheck {
                     log("  \(emulator.domainURL)\(mapping.basePath.urlPath)/ -> \(mapping.apiPath ?? apiPath)\(stage)")
                 }
             }
+            for line in webSockets?.endpointLines ?? [] { log("  " + line) }
             await termination.wait()
             await emulator.stop()
+            await webSockets?.stop()
             output.close()
+        }
+
+        /// Starts the WebSocket APIs of `--template` (nil without a template or when it declares none); their
+        /// warnings go to standard error.
+        func startWebSockets(log: (@Sendable (String) -> Void)?, port: Int, output: BufferedLogWriter) async throws -> RunningWebSocketEmulator? {
+            guard let template else { return nil }
+            let running: RunningWebSocketEmulator?
+            do {
+                running = try await WebSocketEmulatorLauncher.start(
+                    templatePath: template, backends: backends.map { .file(path: $0) },
+                    parameters: try ImportParameterOptions.parse(parameters), iamCredentials: try acceptedIAMCredentials(),
+                    host: host, port: port, log: log)
+            } catch let error as EmulatorError {
+                output.close()
+                FileHandle.standardError.write(Data("gatecheck emulate: \(error.message)\n".utf8))
+                throw ExitCode(2)
+            }
+            for warning in running?.warnings ?? [] { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+            await running?.prewarm()
+            return running
         }
 
         /// `--iam-credential` pairs plus, with `--iam-credentials-from-env`, the key the AWS CLI's chain resolves.

@@ -104,3 +104,18 @@ struct WebSocketIntegrationResponse: Sendable {
         return (try? SelectionPattern(pattern))?.matches(String(status)) ?? false
     }
 }
+
+extension WebSocketAPIDefinition {
+    /// The Lambda functions the routes and the `$connect` authorizer invoke (stage variables as written).
+    public var referencedFunctions: [String] {
+        var names: Set<String> = []
+        for route in routes.values {
+            if let function = route.authorizer?.authorizer.functionName { names.insert(function) }
+            switch route.integration?.kind {
+            case let .lambdaProxy(function)?, let .lambda(function)?: names.insert(function.name)
+            default: break
+            }
+        }
+        return names.sorted()
+    }
+}
