@@ -194,7 +194,8 @@ extension Gatecheck {
                 FileHandle.standardError.write(Data("\(error.description)\n".utf8))
                 throw ExitCode(2)
             }
-            let servesWebSockets = selected.contains { $0.kind == .websocket }
+            let webSocketAPIs = selected.filter { $0.kind == .websocket }.count
+            let servesWebSockets = webSocketAPIs > 0
             selected.removeAll { $0.kind == .websocket }
             guard !selected.isEmpty || servesWebSockets else {
                 FileHandle.standardError.write(Data("\(template): error: the template declares no API to serve\n".utf8))
@@ -235,8 +236,12 @@ extension Gatecheck {
             }
             let termination = TerminationSignals()
             let webSocketLines = webSockets?.endpointLines ?? []
-            let count = running.count + webSocketLines.count
-            log("gatecheck \(GatecheckVersion.string) emulating \(count) API\(count == 1 ? "" : "s") of \(template) (Ctrl-C to stop)")
+            if running.isEmpty {
+                log("gatecheck \(GatecheckVersion.string) emulating the WebSocket APIs of \(template) (Ctrl-C to stop)")
+            } else {
+                let count = running.count + webSocketAPIs
+                log("gatecheck \(GatecheckVersion.string) emulating \(count) API\(count == 1 ? "" : "s") of \(template) (Ctrl-C to stop)")
+            }
             let width = running.map(\.api.logicalID.count).max() ?? 0
             for (stackAPI, emulator) in running {
                 log("  \(stackAPI.logicalID.padding(toLength: width, withPad: " ", startingAt: 0))  \(emulator.kind)  \(emulator.baseURL)")
