@@ -15,6 +15,27 @@ public struct LintDocument {
     public var file: String
     public var kind: Kind
     public var root: Node
+    /// What the scripted Lambda functions of the suite that led here answer, by function name (empty when the
+    /// file was linted on its own).
+    public var scriptedLambdas: [String: [ScriptedLambdaAnswer]] = [:]
+}
+
+/// One scripted answer (`returns:`/`returnsRaw:`) of a Lambda function in a suite's backends, and where it is.
+public struct ScriptedLambdaAnswer: Sendable, Hashable {
+    public enum Shape: String, Sendable, Hashable {
+        /// A JSON string, number, boolean, array or null: not the `{statusCode, ...}` object.
+        case bareValue
+        /// A JSON object without `statusCode`.
+        case objectWithoutStatusCode
+        /// A JSON object with `statusCode`.
+        case proxyResponse
+    }
+
+    public var shape: Shape
+    public var file: String
+    public var line: Int?
+
+    public var location: String { line.map { "\(file):\($0)" } ?? file }
 }
 
 /// A static check of an API definition. Rules are stateless values registered in ``LintRegistry``.
@@ -58,6 +79,12 @@ public enum LintRegistry {
         GreedyPathVariableNotLast(),
         PathParameterNameClash(),
         GreedyResourceServesMissingMethod(),
+        PayloadV1ReplyWithoutStatusCode(),
+        LambdaIntegrationMethodNotPost(),
+        PassthroughNeverRejectsRequests(),
+        RequiredParameterNotValidated(),
+        UnknownRequestValidator(),
+        UndeclaredMethodResponseHeader(),
     ]
 
     public static func rule(id: String) -> (any LintRule)? { rules.first { $0.id == id } }
@@ -89,17 +116,22 @@ enum DefinitionWalk {
         /// to `#/components/parameters/...` or `#/parameters/...` resolved), plus the path template's `{names}`:
         /// `(in, name)` with `in` one of `path`, `query`, `header`, `cookie`, `body`, `formData`.
         var declaredParameters: [(location: String, name: String)] {
-            var result: [(String, String)] = []
+            parameters.compactMap { entry in
+                guard let location = entry.parameter["in"]?.scalar?.string, let name = entry.parameter["name"]?.scalar?.string else { return nil }
+                return (location, name)
+            } + DefinitionWalk.pathParameterNames(path).map { ("path", $0.name) }
+        }
+
+        /// The path item's, then the operation's `parameters` entries: each as written (`item`, where findings
+        /// point) and with a local `$ref` resolved (`parameter`).
+        var parameters: [(item: Node, parameter: Node)] {
+            var result: [(Node, Node)] = []
             for list in [pathItem["parameters"], operation["parameters"]] {
                 guard case .sequence(let items)? = list else { continue }
                 for item in items {
-                    let parameter = item["$ref"]?.scalar.flatMap { DefinitionWalk.resolve($0.string, in: definition) } ?? item
-                    if let location = parameter["in"]?.scalar?.string, let name = parameter["name"]?.scalar?.string {
-                        result.append((location, name))
-                    }
+                    result.append((item, item["$ref"]?.scalar.flatMap { DefinitionWalk.resolve($0.string, in: definition) } ?? item))
                 }
             }
-            result += DefinitionWalk.pathParameterNames(path).map { ("path", $0.name) }
             return result
         }
     }

@@ -159,7 +159,8 @@ struct SuiteParser {
     }
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
-                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt"]
+                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt",
+                            "template", "api-resource"]
     static let caseKeys = ["name", "description", "tags", "skip", "request", "websocket", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually", "matchesDefinition"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
@@ -232,8 +233,24 @@ struct SuiteParser {
             } else {
                 reader.error("API definition '\(value)' not found (looked for \(resolved); paths are relative to the suite file)", at: apiNode)
             }
-        } else if options.requireAPI, top["api"] == nil {
-            reader.error("the embedded emulator needs an API definition: add `api:` to the suite or pass --target", at: node)
+        }
+        var template: String?
+        if let templateNode = top["template"], let value = nonEmptyString(templateNode, "template") {
+            let resolved = value.hasPrefix("/") ? value : (directory.isEmpty ? value : directory + "/" + value)
+            if top["api"] != nil {
+                reader.error("give either `api:` (an OpenAPI file) or `template:` (a SAM/CloudFormation template), not both", at: templateNode)
+            } else if FileManager.default.fileExists(atPath: resolved) {
+                template = resolved
+            } else {
+                reader.error("template '\(value)' not found (looked for \(resolved); paths are relative to the suite file)", at: templateNode)
+            }
+        }
+        let apiResource = top["api-resource"].flatMap { nonEmptyString($0, "api-resource") }
+        if let resourceNode = top["api-resource"], top["template"] == nil {
+            reader.error("`api-resource:` names an API of the suite's `template:`; add `template:`", at: resourceNode)
+        }
+        if options.requireAPI, top["api"] == nil, top["template"] == nil {
+            reader.error("the embedded emulator needs an API definition: add `api:` to the suite or pass --target (or `template:` for a SAM/CloudFormation template)", at: node)
         }
         var apiType: APIType?
         if let typeNode = top["apiType"], let value = reader.string(typeNode, "apiType") {
@@ -311,6 +328,8 @@ struct SuiteParser {
                           backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
         suite.tokens = tokens
         suite.authToken = authToken
+        suite.template = template
+        suite.apiResource = apiResource
         if let node = top["parameters"], let pairs = reader.stringPairs(node, "parameters") {
             suite.parameters = pairs.map { NamedValue(name: $0.0, value: $0.1) }
         }
