@@ -389,7 +389,7 @@ struct SuiteParser {
                 reader.error("'\(key)' is not supported on a websocket case (a WebSocket conversation is not re-sent)", at: mapping.keyNode(key))
             }
             request = webSocketUpgrade(node, context: "\(context).websocket")
-        } else if let requestNode = reader.require(mapping, "request", "case (or 'websocket')") {
+        } else if let requestNode = reader.require(mapping, "request", "case") {
             request = self.request(requestNode, context: "\(context).request")
         }
         let expect = mapping["expect"].map { expectation($0, context: "\(context).expect") } ?? Expectation()
