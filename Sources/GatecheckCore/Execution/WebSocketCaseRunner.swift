@@ -14,7 +14,7 @@ extension SuiteExecutor {
                           redactor: inout Redactor) async -> CaseResult {
         let clock = ContinuousClock()
         let start = clock.now
-        var sent: SentRequest
+        var sent: HTTPRequest
         do {
             sent = try buildRequest(testCase.request, scope: scope)
             sent = try authorized(sent)
@@ -30,7 +30,7 @@ extension SuiteExecutor {
         }
         let timeout = testCase.request.timeout ?? suite.defaults.timeout ?? defaultTimeout
         let url = Self.webSocketURL(sent.url)
-        var transcript = WebSocketTranscript(request: SentRequest(method: "GET", url: url, headers: sent.headers, body: []))
+        var transcript = WebSocketTranscript(request: HTTPRequest(method: "GET", url: url, headers: sent.headers))
         // The offered subprotocols are part of the request as sent.
         if !session.subprotocols.isEmpty {
             transcript.request.headers.add(name: "Sec-WebSocket-Protocol", value: session.subprotocols.joined(separator: ", "))
@@ -58,7 +58,8 @@ extension SuiteExecutor {
         }
         defer { connection?.abort() }
         transcript.response = handshake
-        let observed = ObservedResponse(status: handshake.status, headers: handshake.headers, body: handshake.body, totalTime: clock.now - start)
+        let observed = HTTPResponse(status: handshake.status, reasonPhrase: handshake.reasonPhrase, headers: handshake.headers, body: handshake.body,
+                                    timings: HTTPTimings(total: clock.now - start))
         observedExchanges?.append(ObservedExchange(method: "GET", url: sent.url, status: handshake.status))
 
         // The upgrade's answer: captured, then asserted (a 101 is expected unless the case says otherwise).
@@ -150,7 +151,7 @@ extension SuiteExecutor {
                 case .closed:
                     return failure("expected a message, but the connection closed (\(WebSocketTranscript.describe(event)))")
                 }
-                let message = ObservedResponse(status: 101, headers: HTTPHeaders(), body: bytes, totalTime: .zero)
+                let message = HTTPResponse(status: 101, body: bytes)
                 var assertions = Expectation()
                 assertions.body = expected.body
                 assertions.bodyPositions = expected.bodyPositions
@@ -236,18 +237,18 @@ struct WebSocketTranscript {
         var event: WebSocketEvent
     }
 
-    var request: SentRequest
+    var request: HTTPRequest
     var response: WebSocketHandshakeResponse?
     var frames: [Frame] = []
 
-    init(request: SentRequest) {
+    init(request: HTTPRequest) {
         self.request = request
     }
 
     /// Curl-style `>`/`<` lines for the upgrade, then `> [text] ...` / `< [close 1000] ...` lines for the frames.
     func render(bodyLimit: Int, redactor: Redactor) -> String {
         let received = response.map {
-            ReceivedResponse(httpVersion: "HTTP/1.1", status: $0.status, reasonPhrase: $0.reasonPhrase, headers: $0.headers, body: $0.body)
+            HTTPResponse(status: $0.status, httpVersion: "HTTP/1.1", reasonPhrase: $0.reasonPhrase, headers: $0.headers, body: $0.body)
         }
         var text = Transcript.render(request: request, response: received, bodyLimit: bodyLimit, redactor: redactor)
         if received?.status == 101, let last = text.split(separator: "\n", omittingEmptySubsequences: false).last, last == "(empty body)" {
