@@ -58,7 +58,8 @@ extension SuiteExecutor {
         }
         defer { connection?.abort() }
         transcript.response = handshake
-        let observed = HTTPResponse(status: handshake.status, reasonPhrase: handshake.reasonPhrase, headers: handshake.headers, body: handshake.body)
+        let observed = HTTPResponse(status: handshake.status, reasonPhrase: handshake.reasonPhrase, headers: handshake.headers, body: handshake.body,
+                                    timings: HTTPTimings(total: clock.now - start))
         observedExchanges?.append(ObservedExchange(method: "GET", url: sent.url, status: handshake.status))
 
         // The upgrade's answer: captured, then asserted (a 101 is expected unless the case says otherwise).
@@ -247,7 +248,7 @@ struct WebSocketTranscript {
     /// Curl-style `>`/`<` lines for the upgrade, then `> [text] ...` / `< [close 1000] ...` lines for the frames.
     func render(bodyLimit: Int, redactor: Redactor) -> String {
         let received = response.map {
-            HTTPResponse(status: $0.status, reasonPhrase: $0.reasonPhrase, headers: $0.headers, body: $0.body)
+            HTTPResponse(status: $0.status, httpVersion: "HTTP/1.1", reasonPhrase: $0.reasonPhrase, headers: $0.headers, body: $0.body)
         }
         var text = Transcript.render(request: request, response: received, bodyLimit: bodyLimit, redactor: redactor)
         if received?.status == 101, let last = text.split(separator: "\n", omittingEmptySubsequences: false).last, last == "(empty body)" {
