@@ -144,10 +144,13 @@ extension Gatecheck {
             // One line per request: buffered and written by a thread of its own, never on the request path.
             let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
             let log: @Sendable (String) -> Void = { line in output.write(line) }
+            // With API mappings, the template's WebSocket APIs get a server of their own (docs/websocket.md).
+            let webSockets = try await startWebSockets(log: quiet ? nil : log, port: 0, output: output)
             let emulator: RunningEmulator
             do {
                 emulator = try await EmulatorLauncher.start(spec, host: host, port: port, log: quiet ? nil : log)
             } catch {
+                await webSockets?.stop()
                 output.close()
                 FileHandle.standardError.write(Data("gatecheck emulate: \(error.message)\n".utf8))
                 throw ExitCode(2)
@@ -166,8 +169,10 @@ extension Gatecheck {
                     log("  \(emulator.domainURL)\(mapping.basePath.urlPath)/ -> \(mapping.apiPath ?? apiPath)\(stage)")
                 }
             }
+            for line in webSockets?.endpointLines ?? [] { log("  " + line) }
             await termination.wait()
             await emulator.stop()
+            await webSockets?.stop()
             output.close()
         }
 
@@ -189,16 +194,18 @@ extension Gatecheck {
                 FileHandle.standardError.write(Data("\(error.description)\n".utf8))
                 throw ExitCode(2)
             }
-            for skipped in selected where skipped.kind == .websocket {
-                FileHandle.standardError.write(Data("\(template): warning: WebSocket API \(skipped.logicalID) is not served (gatecheck emulate serves REST and HTTP APIs)\n".utf8))
-            }
+            let webSocketAPIs = selected.filter { $0.kind == .websocket }.count
+            let servesWebSockets = webSocketAPIs > 0
             selected.removeAll { $0.kind == .websocket }
-            guard !selected.isEmpty else {
-                FileHandle.standardError.write(Data("\(template): error: the template declares no REST or HTTP API to serve\n".utf8))
+            guard !selected.isEmpty || servesWebSockets else {
+                FileHandle.standardError.write(Data("\(template): error: the template declares no API to serve\n".utf8))
                 throw ExitCode(2)
             }
             let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
             let log: @Sendable (String) -> Void = { line in output.write(line) }
+            // The WebSocket APIs get a server of their own (docs/websocket.md), on the port after the others'.
+            let webSockets = servesWebSockets
+                ? try await startWebSockets(log: quiet ? nil : log, port: port == 0 ? 0 : port + selected.count, output: output) : nil
             let credentials = try acceptedIAMCredentials()
             var running: [(api: StackAPI, emulator: RunningEmulator)] = []
             for (index, stackAPI) in selected.enumerated() {
@@ -214,6 +221,7 @@ extension Gatecheck {
                     running.append((stackAPI, emulator))
                 } catch {
                     for (_, emulator) in running { await emulator.stop() }
+                    await webSockets?.stop()
                     output.close()
                     FileHandle.standardError.write(Data("gatecheck emulate: \(stackAPI.logicalID): \(error.message)\n".utf8))
                     throw ExitCode(2)
@@ -227,14 +235,42 @@ extension Gatecheck {
                 await emulator.prewarm()
             }
             let termination = TerminationSignals()
-            log("gatecheck \(GatecheckVersion.string) emulating \(running.count) API\(running.count == 1 ? "" : "s") of \(template) (Ctrl-C to stop)")
+            let webSocketLines = webSockets?.endpointLines ?? []
+            if running.isEmpty {
+                log("gatecheck \(GatecheckVersion.string) emulating the WebSocket APIs of \(template) (Ctrl-C to stop)")
+            } else {
+                let count = running.count + webSocketAPIs
+                log("gatecheck \(GatecheckVersion.string) emulating \(count) API\(count == 1 ? "" : "s") of \(template) (Ctrl-C to stop)")
+            }
             let width = running.map(\.api.logicalID.count).max() ?? 0
             for (stackAPI, emulator) in running {
                 log("  \(stackAPI.logicalID.padding(toLength: width, withPad: " ", startingAt: 0))  \(emulator.kind)  \(emulator.baseURL)")
             }
+            for line in webSocketLines { log("  " + line) }
             await termination.wait()
             for (_, emulator) in running { await emulator.stop() }
+            await webSockets?.stop()
             output.close()
+        }
+
+        /// Starts the WebSocket APIs of `--template` (nil without a template or when it declares none); their
+        /// warnings go to standard error.
+        func startWebSockets(log: (@Sendable (String) -> Void)?, port: Int, output: BufferedLogWriter) async throws -> RunningWebSocketEmulator? {
+            guard let template else { return nil }
+            let running: RunningWebSocketEmulator?
+            do {
+                running = try await WebSocketEmulatorLauncher.start(
+                    templatePath: template, backends: backends.map { .file(path: $0) },
+                    parameters: try ImportParameterOptions.parse(parameters), iamCredentials: try acceptedIAMCredentials(),
+                    host: host, port: port, log: log)
+            } catch let error as EmulatorError {
+                output.close()
+                FileHandle.standardError.write(Data("gatecheck emulate: \(error.message)\n".utf8))
+                throw ExitCode(2)
+            }
+            for warning in running?.warnings ?? [] { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+            await running?.prewarm()
+            return running
         }
 
         /// `--iam-credential` pairs plus, with `--iam-credentials-from-env`, the key the AWS CLI's chain resolves.

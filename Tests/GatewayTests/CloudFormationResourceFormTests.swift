@@ -30,8 +30,11 @@ import TestSupport
         let stack = try Self.load("rest-resources.yaml")
         let fromTemplate = try Self.rest(stack, "PetsApi")
         let fromExport = try RESTAPILoader.load(path: Fixtures.path("cloudformation/rest-resources-export.yaml"))
-        #expect(fromTemplate.allMethods.count == 5)
-        #expect(fromTemplate.authorizers.keys.sorted() == ["token"] && fromTemplate.models.keys.contains("Pet"))
+        #expect(fromTemplate.allMethods.count == 6)
+        #expect(fromTemplate.authorizers.keys.sorted() == ["token"] && fromTemplate.cognitoAuthorizers.keys.sorted() == ["users"])
+        #expect(fromTemplate.models.keys.contains("Pet"))
+        let update = try #require(fromTemplate.allMethods.first { $0.httpMethod == "PUT" })
+        #expect(update.authorizationType == .cognitoUserPools && update.authorizationScopes == ["pets/write"])
         let template = ModelText.of(fromTemplate, ignoring: ["file", "diagnostics", "exportedStageName"])
         let export = ModelText.of(fromExport, ignoring: ["file", "diagnostics", "exportedStageName"])
         #expect(template.split(separator: "\n").count > 200, "the model text covers the whole definition")
@@ -42,14 +45,14 @@ import TestSupport
         // What CloudFormation adds on top of the model: the stage and its variables, the warnings.
         #expect(stack.api("PetsApi")?.stages == [StackStage(logicalID: nil, name: "v1", variables: ["flavour": "cfn"])])
         #expect(stack.diagnostics.contains { $0.message.contains("Deployment (AWS::ApiGateway::Deployment): property StageDescription.MetricsEnabled is not emulated") })
-        #expect(stack.diagnostics.contains { $0.message.contains("Plan (AWS::ApiGateway::UsagePlan): usage plans and API keys are not read from templates") && $0.line == 182 })
+        #expect(stack.diagnostics.contains { $0.message.contains("Plan (AWS::ApiGateway::UsagePlan): usage plans and API keys are not read from templates") && $0.line == 215 })
     }
 
     @Test("the resource tree, methods, authorizer, validator and model of the resource form answer over loopback as API Gateway does")
     func restServes() async throws {
         let stack = try Self.load("rest-resources.yaml")
         let api = try Self.rest(stack, "PetsApi")
-        #expect(try #require(stack.api("PetsApi")).routeKeys.sorted() == ["ANY /", "DELETE /pets/{petId}", "GET /pets", "GET /pets/{petId}", "POST /pets"])
+        #expect(try #require(stack.api("PetsApi")).routeKeys.sorted() == ["ANY /", "DELETE /pets/{petId}", "GET /pets", "GET /pets/{petId}", "POST /pets", "PUT /pets/{petId}"])
         let pets = FakeLambda { invocation in
             let event = (try? JSONValue.parse(bytes: invocation.payload)) ?? .null
             if event["httpMethod"] != nil { return success(#"{"statusCode": 201, "body": "created"}"#) }

@@ -123,6 +123,9 @@ public struct TestCase: Sendable {
     public var matchesDefinition: Bool? = nil
     /// Where `matchesDefinition:` is written.
     public var matchesDefinitionPosition: SourcePosition? = nil
+    /// `websocket:`: the case opens a WebSocket. `request` is then its upgrade request (GET, path, query, headers,
+    /// timeout), `expect` and `capture` apply to the upgrade's answer, and this holds the rest (see WebSocketModel.swift).
+    public var webSocket: WebSocketSession? = nil
 }
 
 /// Retry settings as written in a suite; unset fields fall back to the suite's `defaults`, then the command line.

@@ -17,8 +17,7 @@ public struct WebSocketAPIDefinition: Sendable {
     public var apiKeySelectionExpression: String?
     /// Routes by route key (`$connect`, `$disconnect`, `$default`, custom keys).
     var routes: [String: WebSocketRoute]
-    /// Stages by name; when the template declares none, one stage named `$default`... is never assumed: the loader
-    /// reports it and serves the API under `prod`.
+    /// The stages; a template without an `AWS::ApiGatewayV2::Stage` gets a warning and the stage `prod`.
     public var stages: [WebSocketStage]
     /// Warnings found while loading (what is not emulated), with file, line and column.
     public var diagnostics: [Diagnostic]
@@ -55,8 +54,6 @@ struct WebSocketRoute: Sendable {
     var authorizer: WebSocketAuthorizer?
     /// `AuthorizationType: AWS_IAM` (SigV4 on the handshake).
     var requiresIAM: Bool
-    /// `ApiKeyRequired`.
-    var apiKeyRequired: Bool
 }
 
 /// A REQUEST Lambda authorizer of a WebSocket API (`AWS::ApiGatewayV2::Authorizer`, `AuthorizerType: REQUEST`),
@@ -105,5 +102,20 @@ struct WebSocketIntegrationResponse: Sendable {
             pattern = String(pattern.dropFirst().dropLast())
         }
         return (try? SelectionPattern(pattern))?.matches(String(status)) ?? false
+    }
+}
+
+extension WebSocketAPIDefinition {
+    /// The Lambda functions the routes and the `$connect` authorizer invoke (stage variables as written).
+    public var referencedFunctions: [String] {
+        var names: Set<String> = []
+        for route in routes.values {
+            if let function = route.authorizer?.authorizer.functionName { names.insert(function) }
+            switch route.integration?.kind {
+            case let .lambdaProxy(function)?, let .lambda(function)?: names.insert(function.name)
+            default: break
+            }
+        }
+        return names.sorted()
     }
 }

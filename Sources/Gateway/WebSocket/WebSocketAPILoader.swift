@@ -106,6 +106,9 @@ public enum WebSocketAPILoader {
             }
         }
         let apiKeySelection = properties["ApiKeySelectionExpression"].flatMap { reader.string($0, "ApiKeySelectionExpression") }
+        if apiKeySelection != nil {
+            reader.warning("\(api.logicalID).ApiKeySelectionExpression is read but API keys are not enforced on WebSocket APIs by the emulator (ApiKeyRequired routes accept every connection)", at: properties.keyNode("ApiKeySelectionExpression"))
+        }
 
         var integrations: [String: WebSocketIntegration] = [:]
         let integrationResponses = (byType["AWS::ApiGatewayV2::IntegrationResponse"] ?? []).filter { belongs($0, to: id) }
@@ -165,7 +168,7 @@ public enum WebSocketAPILoader {
                                   reader: YAMLReader) -> WebSocketRoute? {
         let properties = resource.properties
         warnUnread(resource, read: ["ApiId", "RouteKey", "Target", "AuthorizationType", "AuthorizerId",
-                                    "RouteResponseSelectionExpression", "ApiKeyRequired"],
+                                    "RouteResponseSelectionExpression"],
                    ignored: ["OperationName", "ModelSelectionExpression", "RequestModels"], reader: reader)
         guard let keyNode = reader.require(properties, "RouteKey", "\(resource.logicalID).Properties"),
               let key = reader.string(keyNode, "RouteKey") else { return nil }
@@ -197,11 +200,10 @@ public enum WebSocketAPILoader {
         if (authorizer != nil || requiresIAM) && key != "$connect" {
             reader.error("\(resource.logicalID): WebSocket APIs authorize on $connect only; AuthorizationType must be NONE for route '\(key)'", at: properties.keyNode("AuthorizationType"))
         }
-        let apiKeyRequired = properties["ApiKeyRequired"].flatMap { reader.bool($0, "ApiKeyRequired") } ?? false
         let twoWay = routeResponses.contains { $0.properties["RouteId"]?.scalar?.string == resource.logicalID }
         return WebSocketRoute(key: key, integration: integration, isTwoWay: twoWay,
                               routeResponseSelectionExpression: properties["RouteResponseSelectionExpression"]?.scalar?.string,
-                              authorizer: authorizer, requiresIAM: requiresIAM, apiKeyRequired: apiKeyRequired)
+                              authorizer: authorizer, requiresIAM: requiresIAM)
     }
 
     private static func templates(_ node: Node?, owner: String, reader: YAMLReader) -> [String: GatewayTemplate] {

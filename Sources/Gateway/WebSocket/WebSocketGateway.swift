@@ -76,8 +76,9 @@ public struct WebSocketGateway: Sendable {
         case let .proxy(status, responseHeaders, body):
             guard (200..<300).contains(status) else { return .refused(status: status, body: body) }
             return .accepted(connection, subprotocol: responseHeaders["sec-websocket-protocol"])
-        case let .rendered(status, _):
-            guard (200..<300).contains(status) else { return .refused(status: status, body: Self.messageBody("Forbidden")) }
+        case .rendered:
+            // A non-proxy integration's status does not refuse the connection (only a proxy answer's statusCode, an
+            // authorizer or a failed integration do).
             return .accepted(connection, subprotocol: nil)
         case .failed:
             return .refused(status: 502, body: Self.messageBody("Internal server error"))

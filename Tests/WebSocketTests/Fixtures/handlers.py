@@ -7,7 +7,9 @@ from botocore.exceptions import ClientError
 
 
 def _record(name, event):
-    directory = os.environ["EVENTS_DIR"]
+    directory = os.environ.get("EVENTS_DIR")
+    if not directory:
+        return
     path = os.path.join(directory, name + "-" + event["requestContext"]["connectionId"] + ".json")
     with open(path + ".tmp", "w") as handle:
         json.dump(event, handle)
