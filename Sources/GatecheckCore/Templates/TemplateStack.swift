@@ -40,8 +40,14 @@ public struct TemplateStack: Sendable {
         let translation = try SAMTransform.translate(root: root, path: path, parameters: parameters)
         var localObjects: [S3Location: String] = [:]
         for object in translation.localObjects { localObjects[S3Location(bucket: object.bucket, key: object.key)] = object.folder }
-        let stack = try CloudFormationStack.load(path: translation.cloudFormationPath,
+        var stack = try CloudFormationStack.load(path: translation.cloudFormationPath,
                                                  options: .init(parameters: importParameters, localObjects: localObjects))
+        // Other macros next to the SAM transform (AWS::LanguageExtensions, a stack's own) are not run.
+        let others = (root["Transform"]?.sequence ?? []).compactMap { $0.scalar?.string }.filter { $0 != SAMTransform.transformName }
+        if !others.isEmpty, let node = root["Transform"] {
+            stack.diagnostics.insert(Diagnostic(.warning, file: path, line: node.mark?.line, column: node.mark?.column,
+                                                message: "Transform \(others.joined(separator: ", ")) is not run by gatecheck (only \(SAMTransform.transformName) is); the template is read without it"), at: 0)
+        }
         return TemplateStack(path: path, stack: stack, translation: translation)
     }
 
