@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // TLS for `wss://` WebSocket cases (certificates verified unless the user opts out).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
         // JWT signing and verification (RS256 and friends) for JWT / Cognito authorizers and minted test tokens.
@@ -29,6 +31,15 @@ let package = Package(
         ),
         // HTTP client over libcurl: one curl_multi loop on a dedicated thread.
         .target(name: "CurlHTTP", dependencies: ["CCurl", "HTTPMessage", .product(name: "Crypto", package: "swift-crypto")]),
+        // WebSocket client over SwiftNIO (libcurl here has no WebSocket support): handshake, frames, TLS for wss://.
+        .target(name: "WebSocketClient", dependencies: [
+            "HTTPMessage",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ]),
         // The HTTP message types shared by the client, the runner and the emulator: ordered, case-preserving headers, the
         // request a client sends and the response it receives.
         .target(name: "HTTPMessage"),
@@ -74,7 +85,7 @@ let package = Package(
         // Suites, variables, assertions, the runner, console and JUnit reporting.
         .target(name: "GatecheckCore", dependencies: [
             "CurlHTTP", "HTTPMessage", "JSONCore", "JUnit", "SourceDiagnostics", "ReportModel", "HTMLReport",
-            "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "JSONSchema", "Yams",
+            "Gateway", "GatewayServer", "Backends", "Stages", "SigV4", "JSONSchema", "Yams", "WebSocketClient",
             .product(name: "OrderedCollections", package: "swift-collections"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -96,7 +107,7 @@ let package = Package(
         ]),
         // The thin CLI.
         .executableTarget(name: "gatecheck", dependencies: [
-            "GatecheckCore", "GatewayServer", "Stages", "SigV4", "Lint", "SourceDiagnostics",
+            "GatecheckCore", "Gateway", "GatewayServer", "Stages", "SigV4", "Lint", "SourceDiagnostics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // In-process micro-benchmarks for `make bench` (VTL render, JSON parse, the pipeline without sockets).
@@ -133,7 +144,7 @@ let package = Package(
             "HTMLReport", "ReportModel", "GatecheckCore", "TestSupport", "HTTPMessage",
         ]),
         .testTarget(name: "GatecheckCoreTests", dependencies: [
-            "GatecheckCore", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
+            "GatecheckCore", "Gateway", "Backends", "Stages", "TestSupport", "JSONCore", "JUnit", "HTTPMessage", "SourceDiagnostics",
         ], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]

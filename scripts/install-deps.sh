@@ -6,7 +6,8 @@
 # tests' client), moto[server]
 # (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed), aws-cdk-lib
 # (synthesizes the CDK app of the CloudFormation reader's test; skipped when it cannot be installed),
-# check-jsonschema 0.39.0 (validates `gatecheck lint --format sarif` against ../shared/sarif's SARIF 2.1.0 schema).
+# check-jsonschema 0.39.0 (validates `gatecheck lint --format sarif` against ../shared/sarif's SARIF 2.1.0 schema),
+# websockets (the WebSocket server the runner's WebSocket case tests talk to, pinned; skipped when it cannot be installed).
 # --test also installs Debian's chromium (the HTML report's headless-browser test; skipped when it cannot be installed).
 set -euo pipefail
 
@@ -56,6 +57,12 @@ if [ "${1:-}" = "--test" ]; then
         echo "install-deps: installing aws-cdk-lib with pip (for the CDK template test)" >&2
         python3 -m pip install -q "aws-cdk-lib==2.275.0" \
             || echo "install-deps: aws-cdk-lib could not be installed; the CDK template test will be skipped" >&2
+    fi
+    # The python3 WebSocket server of the runner's WebSocket case tests (TestSupport/WebSocketTestServer.swift).
+    if ! python3 -c "import websockets" 2>/dev/null; then
+        echo "install-deps: installing websockets==17.4 with pip (for the WebSocket case tests)" >&2
+        python3 -m pip install -q "websockets==17.4" \
+            || echo "install-deps: websockets could not be installed; the WebSocket case tests will be skipped" >&2
     fi
     # moto's server mode: the AWS-compatible endpoint the service-integration tests send SQS/DynamoDB calls to.
     if ! python3 -c "import moto.server, boto3, flask" 2>/dev/null; then

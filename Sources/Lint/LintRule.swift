@@ -116,17 +116,22 @@ enum DefinitionWalk {
         /// to `#/components/parameters/...` or `#/parameters/...` resolved), plus the path template's `{names}`:
         /// `(in, name)` with `in` one of `path`, `query`, `header`, `cookie`, `body`, `formData`.
         var declaredParameters: [(location: String, name: String)] {
-            var result: [(String, String)] = []
+            parameters.compactMap { entry in
+                guard let location = entry.parameter["in"]?.scalar?.string, let name = entry.parameter["name"]?.scalar?.string else { return nil }
+                return (location, name)
+            } + DefinitionWalk.pathParameterNames(path).map { ("path", $0.name) }
+        }
+
+        /// The path item's, then the operation's `parameters` entries: each as written (`item`, where findings
+        /// point) and with a local `$ref` resolved (`parameter`).
+        var parameters: [(item: Node, parameter: Node)] {
+            var result: [(Node, Node)] = []
             for list in [pathItem["parameters"], operation["parameters"]] {
                 guard case .sequence(let items)? = list else { continue }
                 for item in items {
-                    let parameter = item["$ref"]?.scalar.flatMap { DefinitionWalk.resolve($0.string, in: definition) } ?? item
-                    if let location = parameter["in"]?.scalar?.string, let name = parameter["name"]?.scalar?.string {
-                        result.append((location, name))
-                    }
+                    result.append((item, item["$ref"]?.scalar.flatMap { DefinitionWalk.resolve($0.string, in: definition) } ?? item))
                 }
             }
-            result += DefinitionWalk.pathParameterNames(path).map { ("path", $0.name) }
             return result
         }
     }

@@ -43,25 +43,7 @@ public final class TLSTestServer: Sendable {
         let directory = NSTemporaryDirectory() + "gatecheck-tls-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.directory = directory
-        caCertificatePath = directory + "/ca.pem"
-        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        let san = "subjectAltName=IP:127.0.0.1,DNS:localhost"
-        try Self.run(openssl, ["req", "-x509"] + ec + ["-keyout", directory + "/ca.key", "-out", caCertificatePath,
-                                                       "-days", "2", "-subj", "/CN=gatecheck throwaway test CA"])
-        switch certificate {
-        case .selfSigned:
-            try Self.run(openssl, ["req", "-x509"] + ec + ["-keyout", directory + "/server.key", "-out", directory + "/server.pem",
-                                                           "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", san])
-        case .signedByTestCA, .expired:
-            try Self.run(openssl, ["req"] + ec + ["-keyout", directory + "/server.key", "-out", directory + "/server.csr",
-                                                  "-subj", "/CN=127.0.0.1"])
-            try san.write(toFile: directory + "/ext.cnf", atomically: true, encoding: .utf8)
-            // A negative validity makes notAfter fall before now: an expired certificate, no clock tricks needed.
-            let days = certificate == .expired ? "-1" : "2"
-            try Self.run(openssl, ["x509", "-req", "-in", directory + "/server.csr", "-CA", caCertificatePath,
-                                   "-CAkey", directory + "/ca.key", "-CAcreateserial", "-out", directory + "/server.pem",
-                                   "-days", days, "-extfile", directory + "/ext.cnf"])
-        }
+        caCertificatePath = try Self.makeCertificates(certificate, in: directory, openssl: openssl)
         let script = """
         import http.server, ssl, sys
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -82,9 +64,57 @@ public final class TLSTestServer: Sendable {
         print(server.server_address[1], flush=True)
         server.serve_forever()
         """
+        let (process, port) = try Self.startPython(python, script: script, arguments: [directory + "/server.pem", directory + "/server.key"])
+        self.port = port
+        self.process = Mutex(process)
+    }
+
+    deinit { stop() }
+
+    /// Stops the server process and removes the certificates. Idempotent.
+    public func stop() {
+        Self.stopProcess(process)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Makes the throwaway CA and the server certificate `server.pem` / `server.key` in `directory`; returns the CA's path.
+    static func makeCertificates(_ certificate: Certificate, in directory: String, openssl: String) throws -> String {
+        let caCertificatePath = directory + "/ca.pem"
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        let san = "subjectAltName=IP:127.0.0.1,DNS:localhost"
+        try Self.run(openssl, ["req", "-x509"] + ec + ["-keyout", directory + "/ca.key", "-out", caCertificatePath,
+                                                       "-days", "2", "-subj", "/CN=gatecheck throwaway test CA"])
+        switch certificate {
+        case .selfSigned:
+            try Self.run(openssl, ["req", "-x509"] + ec + ["-keyout", directory + "/server.key", "-out", directory + "/server.pem",
+                                                           "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", san])
+        case .signedByTestCA, .expired:
+            try Self.run(openssl, ["req"] + ec + ["-keyout", directory + "/server.key", "-out", directory + "/server.csr",
+                                                  "-subj", "/CN=127.0.0.1"])
+            try san.write(toFile: directory + "/ext.cnf", atomically: true, encoding: .utf8)
+            // A negative validity makes notAfter fall before now: an expired certificate, no clock tricks needed.
+            let days = certificate == .expired ? "-1" : "2"
+            try Self.run(openssl, ["x509", "-req", "-in", directory + "/server.csr", "-CA", caCertificatePath,
+                                   "-CAkey", directory + "/ca.key", "-CAcreateserial", "-out", directory + "/server.pem",
+                                   "-days", days, "-extfile", directory + "/ext.cnf"])
+        }
+        return caCertificatePath
+    }
+
+    /// Kills the server process held by `process` (once: it is taken out) and waits for it.
+    static func stopProcess(_ process: borrowing Mutex<Process?>) {
+        guard let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) else { return }
+        // SIGKILL, not terminate(): a child spawned from a Dispatch worker thread inherits its blocked
+        // signal mask, so SIGTERM may never be delivered.
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Starts `python3 -c script arguments...`, whose first line of output is the port it listens on.
+    static func startPython(_ python: String, script: String, arguments: [String]) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script, directory + "/server.pem", directory + "/server.key"]
+        process.arguments = ["-c", script] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -99,23 +129,10 @@ public final class TLSTestServer: Sendable {
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
             kill(process.processIdentifier, SIGKILL)
-            throw TLSTestServerError(description: "the python3 TLS server did not report its port")
-        }
-        self.port = port
-        self.process = Mutex(process)
-    }
-
-    deinit { stop() }
-
-    /// Stops the server process and removes the certificates. Idempotent.
-    public func stop() {
-        if let process = process.withLock({ current -> Process? in defer { current = nil }; return current }) {
-            // SIGKILL, not terminate(): a child spawned from a Dispatch worker thread inherits its blocked
-            // signal mask, so SIGTERM may never be delivered.
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
+            throw TLSTestServerError(description: "the python3 test server did not report its port")
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        return (process, port)
     }
 
     private static func run(_ executable: String, _ arguments: [String]) throws {

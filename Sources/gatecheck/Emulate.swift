@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import GatecheckCore
+import Gateway
 import GatewayServer
 import SigV4
 import Stages
@@ -44,10 +45,16 @@ extension Gatecheck {
         var mounts: [String] = []
 
         @Option(help: ArgumentHelp("""
-                    Serve as a custom domain with the AWS::ApiGateway::BasePathMapping / AWS::ApiGatewayV2::ApiMapping \
-                    resources of this SAM/CloudFormation template (their APIs' definition files, stages and base paths).
+                    Serve the APIs of this SAM/CloudFormation template, its functions as real handlers (SAM goes through \
+                    the real AWS::Serverless transform). Every API is served on its own port unless --api-resource names \
+                    one; a template with AWS::ApiGateway::BasePathMapping / AWS::ApiGatewayV2::ApiMapping resources is \
+                    served as that custom domain.
                     """, valueName: "file"))
         var template: String?
+
+        @Option(name: .customLong("api-resource"),
+                help: ArgumentHelp("The logical id of the --template API to serve (default: every API of the template).", valueName: "id"))
+        var apiResource: String?
 
         @Option(name: .customLong("stage-var"), help: ArgumentHelp("Stage variable (repeatable).", valueName: "name=value"))
         var stageVariables: [String] = []
@@ -90,6 +97,8 @@ extension Gatecheck {
                 throw ValidationError("--mount and --template make the emulator a custom domain: map --api too with --base-path BASE=STAGE (e.g. (none)=test), or drop --api")
             }
             if api == nil, !basePaths.isEmpty { throw ValidationError("--base-path maps stages of --api: give --api FILE too (or use --mount)") }
+            if apiResource != nil, template == nil { throw ValidationError("--api-resource names an API of --template: give --template FILE too") }
+            if apiResource != nil, api != nil || !mounts.isEmpty { throw ValidationError("--api-resource serves one API of --template on its own: drop --api and --mount") }
             if case let .failure(error) = APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts) { throw ValidationError(error.message) }
         }
 
@@ -109,7 +118,12 @@ extension Gatecheck {
                 variables[String(item[..<equals])] = String(item[item.index(after: equals)...])
             }
             var mappings = try APIMappingSpec.parseOptions(basePaths: basePaths, mounts: mounts).get()
-            if let template, !WebSocketEmulatorLauncher.servesOnlyWebSockets(templatePath: template) {
+            // A template without API mappings (or with --api-resource): its APIs, as the stack deploys them.
+            if let template, api == nil, mounts.isEmpty, apiResource != nil || !TemplateAPIMappings.declaresMappings(path: template) {
+                try await serveStack(template, variables: variables, type: type)
+                return
+            }
+            if let template {
                 do {
                     mappings += try TemplateAPIMappings.read(path: template)
                 } catch {
@@ -130,24 +144,8 @@ extension Gatecheck {
             // One line per request: buffered and written by a thread of its own, never on the request path.
             let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
             let log: @Sendable (String) -> Void = { line in output.write(line) }
-            // A template's WebSocket APIs get their own server (docs/websocket.md); with no other API to serve,
-            // they are all the emulator serves, on --port.
-            let webSocketsOnly = template != nil && api == nil && mappings.isEmpty
-            let webSockets = try await startWebSockets(log: quiet ? nil : log, port: webSocketsOnly ? port : 0, output: output)
-            if webSocketsOnly {
-                guard let webSockets else {
-                    output.close()
-                    FileHandle.standardError.write(Data("gatecheck emulate: \(template ?? "") declares no API mapping and no WebSocket API to serve\n".utf8))
-                    throw ExitCode(2)
-                }
-                let termination = TerminationSignals()
-                log("gatecheck \(GatecheckVersion.string) emulating the WebSocket APIs of \(template ?? "") (Ctrl-C to stop)")
-                for line in webSockets.endpointLines { log("  " + line) }
-                await termination.wait()
-                await webSockets.stop()
-                output.close()
-                return
-            }
+            // With API mappings, the template's WebSocket APIs get a server of their own (docs/websocket.md).
+            let webSockets = try await startWebSockets(log: quiet ? nil : log, port: 0, output: output)
             let emulator: RunningEmulator
             do {
                 emulator = try await EmulatorLauncher.start(spec, host: host, port: port, log: quiet ? nil : log)
@@ -174,6 +172,83 @@ extension Gatecheck {
             for line in webSockets?.endpointLines ?? [] { log("  " + line) }
             await termination.wait()
             await emulator.stop()
+            await webSockets?.stop()
+            output.close()
+        }
+
+        /// Serves the APIs of `template` (the one --api-resource names, or every one, each on its own port) until
+        /// interrupted, its functions as backends (--backends overrides them).
+        func serveStack(_ template: String, variables: [String: String], type: APIType?) async throws {
+            let parameterValues = try ImportParameterOptions.parse(parameters)
+            let stack: TemplateStack
+            do {
+                stack = try TemplateStack.load(path: template, parameters: parameterValues)
+            } catch {
+                FileHandle.standardError.write(Data("\(error.description)\ngatecheck emulate: cannot read \(template)\n".utf8))
+                throw ExitCode(2)
+            }
+            var selected: [StackAPI] = []
+            do {
+                selected = apiResource == nil ? stack.stack.apis : [try stack.api(named: apiResource)]
+            } catch {
+                FileHandle.standardError.write(Data("\(error.description)\n".utf8))
+                throw ExitCode(2)
+            }
+            let webSocketAPIs = selected.filter { $0.kind == .websocket }.count
+            let servesWebSockets = webSocketAPIs > 0
+            selected.removeAll { $0.kind == .websocket }
+            guard !selected.isEmpty || servesWebSockets else {
+                FileHandle.standardError.write(Data("\(template): error: the template declares no API to serve\n".utf8))
+                throw ExitCode(2)
+            }
+            let output = BufferedLogWriter(fileDescriptor: STDOUT_FILENO)
+            let log: @Sendable (String) -> Void = { line in output.write(line) }
+            // The WebSocket APIs get a server of their own (docs/websocket.md), on the port after the others'.
+            let webSockets = servesWebSockets
+                ? try await startWebSockets(log: quiet ? nil : log, port: port == 0 ? 0 : port + selected.count, output: output) : nil
+            let credentials = try acceptedIAMCredentials()
+            var running: [(api: StackAPI, emulator: RunningEmulator)] = []
+            for (index, stackAPI) in selected.enumerated() {
+                var spec = EmulatorSpec(apiPath: template, apiType: type, backends: backends.map { .file(path: $0) }, stage: stage,
+                                        stageVariables: variables, origin: template, iamCredentials: credentials)
+                spec.template = TemplateAPISelection(path: template, apiResource: stackAPI.logicalID)
+                spec.failOnWarnings = failOnWarnings
+                spec.unmappedFunctions = .answerAsMissing
+                spec.parameters = parameterValues
+                spec.unmappedHosts = offline ? .refuse : .callRealHost
+                do {
+                    let emulator = try await EmulatorLauncher.start(spec, host: host, port: port == 0 ? 0 : port + index, log: quiet ? nil : log)
+                    running.append((stackAPI, emulator))
+                } catch {
+                    for (_, emulator) in running { await emulator.stop() }
+                    await webSockets?.stop()
+                    output.close()
+                    FileHandle.standardError.write(Data("gatecheck emulate: \(stackAPI.logicalID): \(error.message)\n".utf8))
+                    throw ExitCode(2)
+                }
+            }
+            var seen: Set<String> = []
+            for (_, emulator) in running {
+                for warning in emulator.warnings where seen.insert(warning.description).inserted {
+                    FileHandle.standardError.write(Data("\(warning)\n".utf8))
+                }
+                await emulator.prewarm()
+            }
+            let termination = TerminationSignals()
+            let webSocketLines = webSockets?.endpointLines ?? []
+            if running.isEmpty {
+                log("gatecheck \(GatecheckVersion.string) emulating the WebSocket APIs of \(template) (Ctrl-C to stop)")
+            } else {
+                let count = running.count + webSocketAPIs
+                log("gatecheck \(GatecheckVersion.string) emulating \(count) API\(count == 1 ? "" : "s") of \(template) (Ctrl-C to stop)")
+            }
+            let width = running.map(\.api.logicalID.count).max() ?? 0
+            for (stackAPI, emulator) in running {
+                log("  \(stackAPI.logicalID.padding(toLength: width, withPad: " ", startingAt: 0))  \(emulator.kind)  \(emulator.baseURL)")
+            }
+            for line in webSocketLines { log("  " + line) }
+            await termination.wait()
+            for (_, emulator) in running { await emulator.stop() }
             await webSockets?.stop()
             output.close()
         }

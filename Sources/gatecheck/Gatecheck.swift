@@ -458,14 +458,24 @@ extension Gatecheck {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List suites and their cases with tags.")
+        static let configuration = CommandConfiguration(abstract: "List suites and their cases with tags (or, with --template, a template's APIs, stages, routes and functions).")
 
         @Argument(help: "Suite files or directories.")
         var paths: [String] = ["suites"]
 
         @OptionGroup var variableOptions: VariableOptions
 
+        @Option(help: ArgumentHelp("List the APIs (stages, routes) and functions of this SAM/CloudFormation template instead of suites.", valueName: "file"))
+        var template: String?
+
+        @OptionGroup var importParameters: ImportParameterOptions
+
         func run() throws {
+            if let template {
+                let listing = TemplateListing.render(path: template, parameters: try ImportParameterOptions.parse(importParameters.parameters))
+                (listing.failed ? StandardStreams.writeError : StandardStreams.writeOut)(listing.text)
+                throw ExitCode(listing.failed ? 2 : 0)
+            }
             let status = GatecheckRunner.list(paths: paths, variables: try variableOptions.parsed())
             throw ExitCode(status.rawValue)
         }

@@ -207,4 +207,81 @@ import TestSupport
         #expect(unreadable.status == 2, "\(unreadable.output)")
         #expect(unreadable.output.contains("--api: no such file 'nope.yaml'"), "\(unreadable.output)")
     }
+
+    /// An HTTP API has no method responses: its route's OpenAPI `responses` (with `default`) are the contract.
+    @Test func anHTTPAPIIsCheckedAgainstItsRoutesOpenAPIResponses() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-contract-http-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("""
+        openapi: 3.0.1
+        info: { title: contract-http, version: "1" }
+        paths:
+          /things/{id}:
+            get:
+              responses:
+                "200":
+                  description: a thing
+                  content: { application/json: { schema: { $ref: "#/components/schemas/Thing" } } }
+                default:
+                  description: an error
+                  content: { application/json: { schema: { type: object, required: [message] } } }
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                payloadFormatVersion: "2.0"
+                uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Things/invocations
+          /plain:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                payloadFormatVersion: "2.0"
+                uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:Things/invocations
+        components:
+          schemas:
+            Thing: { type: object, required: [id], properties: { id: { type: string } } }
+
+        """.utf8).write(to: directory.appendingPathComponent("api.yaml"))
+        try Data("""
+        name: things
+        api: api.yaml
+        backends:
+          lambdas:
+            Things:
+              script:
+                - when: { "$.pathParameters.id": good }
+                  returns: { statusCode: 200, headers: { Content-Type: application/json }, body: '{"id": "good"}' }
+                - when: { "$.pathParameters.id": bad }
+                  returns: { statusCode: 200, headers: { Content-Type: application/json }, body: '{"id": 1}' }
+                - when: { "$.pathParameters.id": gone }
+                  returns: { statusCode: 404, headers: { Content-Type: application/json }, body: '{"message": "gone"}' }
+                - when: { "$.pathParameters.id": odd }
+                  returns: { statusCode: 418, headers: { Content-Type: application/json }, body: '{}' }
+                - returns: { statusCode: 200, body: ok }
+        cases:
+          - name: good
+            request: { path: /things/good }
+          - name: gone, by the default response
+            request: { path: /things/gone }
+          - name: bad
+            request: { path: /things/bad }
+          - name: odd, breaking the default response
+            request: { path: /things/odd }
+          - name: a route that declares no responses
+            request: { path: /plain }
+
+        """.utf8).write(to: directory.appendingPathComponent("things.yaml"))
+        let run = try CoverageCLI.run(["run", "things.yaml", "--check-definition", "--no-coverage"], in: directory)
+        #expect(run.status == 1, "\(run.output)")
+        #expect(run.output.contains("2 passed, 3 failed"), "\(run.output)")
+        for expected in [
+            "things.yaml:21:5: matchesDefinition: the body does not match the application/json model Thing of GET /things/{id} response 200",
+            #"instance type (integer) at /id does not match any allowed primitive type (allowed: ["string"])"#,
+            "things.yaml:23:5: matchesDefinition: the body does not match the application/json schema of GET /things/{id} response default (418)",
+            #"object at / has missing required properties (["message"])"#,
+            "things.yaml:25:5: matchesDefinition: status 200 is not a declared response of GET /plain",
+            "api.yaml declares no responses for it",
+        ] {
+            #expect(run.output.contains(expected), "missing: \(expected)\n\(run.output)")
+        }
+    }
 }

@@ -277,7 +277,7 @@ import TestSupport
     @Test(arguments: [
         (["runn", "suites"], "Error: unknown command 'runn' (did you mean 'run'?)"),
         (["valdiate"], "Error: unknown command 'valdiate' (did you mean 'validate'?)"),
-        (["suites/a.yaml"], "Error: unknown command 'suites/a.yaml' (commands: run, record, validate, lint, list, emulate, merge-reports)"),
+        (["suites/a.yaml"], "Error: unknown command 'suites/a.yaml' (commands: run, record, validate, lint, list, init, emulate, merge-reports)"),
         (["run", "--jobs", "-1"], "Error: --jobs must be a positive integer, got -1"),
         (["run", "--jobs=-1"], "Error: --jobs must be a positive integer, got -1"),
         (["run", "--jobs", "0"], "Error: --jobs must be a positive integer, got 0"),

@@ -6,6 +6,7 @@ import GatewayServer
 import JSONCore
 import SourceDiagnostics
 import Testing
+import TestSupport
 
 /// The CDK app of fixtures/cdk-app, synthesized here with `aws-cdk-lib` (PyPI, on the installed node): its
 /// `cdk.out/ShopStack.template.json` loads, lists its routes, and answers requests through the real emulator server,

@@ -6,6 +6,7 @@ import GatewayServer
 import JSONCore
 import SourceDiagnostics
 import Testing
+import TestSupport
 
 /// `CloudFormationStack` over the resource form CDK emits: REST `Resource`/`Method`/`Authorizer`/... and v2
 /// `Route`/`Integration`/`Authorizer`/`Stage`, into the same models as an OpenAPI export.
@@ -29,8 +30,11 @@ import Testing
         let stack = try Self.load("rest-resources.yaml")
         let fromTemplate = try Self.rest(stack, "PetsApi")
         let fromExport = try RESTAPILoader.load(path: Fixtures.path("cloudformation/rest-resources-export.yaml"))
-        #expect(fromTemplate.allMethods.count == 5)
-        #expect(fromTemplate.authorizers.keys.sorted() == ["token"] && fromTemplate.models.keys.contains("Pet"))
+        #expect(fromTemplate.allMethods.count == 6)
+        #expect(fromTemplate.authorizers.keys.sorted() == ["token"] && fromTemplate.cognitoAuthorizers.keys.sorted() == ["users"])
+        #expect(fromTemplate.models.keys.contains("Pet"))
+        let update = try #require(fromTemplate.allMethods.first { $0.httpMethod == "PUT" })
+        #expect(update.authorizationType == .cognitoUserPools && update.authorizationScopes == ["pets/write"])
         let template = ModelText.of(fromTemplate, ignoring: ["file", "diagnostics", "exportedStageName"])
         let export = ModelText.of(fromExport, ignoring: ["file", "diagnostics", "exportedStageName"])
         #expect(template.split(separator: "\n").count > 200, "the model text covers the whole definition")
@@ -41,14 +45,14 @@ import Testing
         // What CloudFormation adds on top of the model: the stage and its variables, the warnings.
         #expect(stack.api("PetsApi")?.stages == [StackStage(logicalID: nil, name: "v1", variables: ["flavour": "cfn"])])
         #expect(stack.diagnostics.contains { $0.message.contains("Deployment (AWS::ApiGateway::Deployment): property StageDescription.MetricsEnabled is not emulated") })
-        #expect(stack.diagnostics.contains { $0.message.contains("Plan (AWS::ApiGateway::UsagePlan): usage plans and API keys are not read from templates") && $0.line == 182 })
+        #expect(stack.diagnostics.contains { $0.message.contains("Plan (AWS::ApiGateway::UsagePlan): usage plans and API keys are not read from templates") && $0.line == 215 })
     }
 
     @Test("the resource tree, methods, authorizer, validator and model of the resource form answer over loopback as API Gateway does")
     func restServes() async throws {
         let stack = try Self.load("rest-resources.yaml")
         let api = try Self.rest(stack, "PetsApi")
-        #expect(try #require(stack.api("PetsApi")).routeKeys.sorted() == ["ANY /", "DELETE /pets/{petId}", "GET /pets", "GET /pets/{petId}", "POST /pets"])
+        #expect(try #require(stack.api("PetsApi")).routeKeys.sorted() == ["ANY /", "DELETE /pets/{petId}", "GET /pets", "GET /pets/{petId}", "POST /pets", "PUT /pets/{petId}"])
         let pets = FakeLambda { invocation in
             let event = (try? JSONValue.parse(bytes: invocation.payload)) ?? .null
             if event["httpMethod"] != nil { return success(#"{"statusCode": 201, "body": "created"}"#) }
@@ -170,40 +174,5 @@ import Testing
 extension RESTAPIDefinition {
     func makeHandlerForTests(stage: String, backends: BackendRegistry) -> RESTGateway {
         RESTGateway(api: self, stage: StageSettings(name: stage), backends: backends)
-    }
-}
-
-/// A deterministic text of a model value (dictionaries and sets sorted), to compare two loaded definitions.
-enum ModelText {
-    static func of(_ value: Any, ignoring labels: Set<String>) -> String {
-        var lines: [String] = []
-        write(value, label: "root", depth: 0, ignoring: labels, into: &lines)
-        return lines.joined(separator: "\n")
-    }
-
-    private static func write(_ value: Any, label: String, depth: Int, ignoring labels: Set<String>, into lines: inout [String]) {
-        let mirror = Mirror(reflecting: value)
-        let indent = String(repeating: "  ", count: depth)
-        switch mirror.displayStyle {
-        case .dictionary?, .set?:
-            let children = mirror.children.map { child -> String in
-                var nested: [String] = []
-                write(child.value, label: "-", depth: depth + 1, ignoring: labels, into: &nested)
-                return nested.joined(separator: "\n")
-            }.sorted()
-            lines.append("\(indent)\(label): \(mirror.displayStyle == .set ? "set" : "dictionary") (\(children.count))")
-            lines += children
-        case .struct?, .class?, .enum?, .tuple?, .collection?, .optional?:
-            if mirror.children.isEmpty {
-                lines.append("\(indent)\(label) = \(value)")
-                return
-            }
-            lines.append("\(indent)\(label): \(mirror.subjectType)")
-            for child in mirror.children where !labels.contains(child.label ?? "") {
-                write(child.value, label: child.label ?? "-", depth: depth + 1, ignoring: labels, into: &lines)
-            }
-        default:
-            lines.append("\(indent)\(label) = \(value)")
-        }
     }
 }

@@ -25,21 +25,17 @@ public struct ResponseContract: Sendable {
 
     /// The failures of one response (empty when it matches the definition). `path` is relative to the stage, as sent.
     public func failures(method: String, path: String, response: HTTPResponse) -> [AssertionFailure] {
-        guard api.declaresMethodResponses else {
-            return [AssertionFailure("matchesDefinition: \(file) is an HTTP API, which declares no method responses to check against",
-                                     details: ["use matchesDefinition with a REST API definition, or assert the status and body yourself"])]
-        }
         guard let declared = api.declaredResponses(method: method, path: path) else {
-            return [AssertionFailure("matchesDefinition: no method of \(file) matches \(method.uppercased()) \(path); got status \(response.status)",
+            return [AssertionFailure("matchesDefinition: no \(api.kind == .rest ? "method" : "route") of \(file) matches \(method.uppercased()) \(path); got status \(response.status)",
                                      details: ["the response came from the gateway itself (a missing route), not from a declared method"])]
         }
         guard let methodResponse = declared.response(for: response.status) else {
             let statuses = declared.responses.map(\.statusCode)
-            return [AssertionFailure("matchesDefinition: status \(response.status) is not a declared method response of \(declared.methodKey)",
-                                     details: [statuses.isEmpty ? "\(file) declares no method responses for it"
+            return [AssertionFailure("matchesDefinition: status \(response.status) is not a declared \(api.kind == .rest ? "method response" : "response") of \(declared.methodKey)",
+                                     details: [statuses.isEmpty ? "\(file) declares no \(api.kind == .rest ? "method responses" : "responses") for it"
                                                                 : "declared: \(statuses.joined(separator: ", "))"])]
         }
-        let where_ = "\(declared.methodKey) response \(methodResponse.statusCode)"
+        let where_ = "\(declared.methodKey) response \(methodResponse.statusCode == "default" ? "default (\(response.status))" : methodResponse.statusCode)"
         var failures: [AssertionFailure] = []
         let missing = methodResponse.headers.filter { !response.headers.contains($0) }
         if !missing.isEmpty {

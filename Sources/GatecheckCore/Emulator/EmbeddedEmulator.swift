@@ -36,13 +36,14 @@ public struct EmbeddedEmulator: EmulatorProvider {
 
     /// The emulator's view of a suite: its API, backends, stage and stage variables.
     func spec(for suite: Suite) throws(DiagnosticsError) -> EmulatorSpec {
-        guard let path = suite.api else {
-            throw DiagnosticsError([Diagnostic(file: suite.file, message: "the embedded emulator needs an API definition: add `api:` to the suite or pass --target")])
+        guard let path = suite.api ?? suite.template else {
+            throw DiagnosticsError([Diagnostic(file: suite.file, message: "the embedded emulator needs an API definition: add `api:` to the suite or pass --target (or `template:` for a SAM/CloudFormation template)")])
         }
         var spec = EmulatorSpec(apiPath: path, apiType: suite.apiType, backends: suite.backends, stage: suite.stage,
                                 stageVariables: Dictionary(suite.stageVariables.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last }),
                                 origin: suite.file, owner: suite.name)
         spec.apiTypeAdvice = "add `apiType: rest` or `apiType: http` to the suite"
+        if let template = suite.template { spec.template = TemplateAPISelection(path: template, apiResource: suite.apiResource) }
         if let basePath = suite.basePath, case let .success(key) = APIMappingKey.parse(basePath) {
             spec.apiMappings = [APIMappingSpec(basePath: key, stage: suite.stage)]
         }

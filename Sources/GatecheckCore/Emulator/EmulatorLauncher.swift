@@ -40,6 +40,10 @@ public struct EmulatorSpec: Sendable {
     /// as the custom domain: each mapping's stage answers under its base path, a path no mapping takes answers 403
     /// `{"message":"Forbidden"}`, and the stage-prefixed execute-api paths are not served.
     public var apiMappings: [APIMappingSpec] = []
+    /// Serve an API of a SAM / CloudFormation template instead of the file at `apiPath` (a suite's `template:`,
+    /// `gatecheck emulate --template`): its definition, its stage and stage variables (unless `stage` /
+    /// `stageVariables` say otherwise), and the template's functions as backends (`backends` overrides any of them).
+    public var template: TemplateAPISelection?
     /// How the "cannot tell REST or HTTP" diagnostic tells the user to name the API type.
     var apiTypeAdvice = "say `apiType: rest` or `apiType: http` (or --api-type)"
 
@@ -54,6 +58,17 @@ public struct EmulatorSpec: Sendable {
         self.origin = origin ?? apiPath
         self.owner = owner
         self.iamCredentials = iamCredentials
+    }
+}
+
+/// The API of a template an emulator serves: the template file and the API's logical id (nil: the template's only API).
+public struct TemplateAPISelection: Sendable, Equatable {
+    public var path: String
+    public var apiResource: String?
+
+    public init(path: String, apiResource: String? = nil) {
+        self.path = path
+        self.apiResource = apiResource
     }
 }
 
@@ -121,6 +136,11 @@ public enum EmulatorLauncher {
     /// Loads the API definition (`APIDefinition.load`): `apiType` decides, otherwise the document's features do.
     /// CloudFormation references resolve with the spec's parameters and the backends' function names.
     static func loadAPI(_ spec: EmulatorSpec) throws(DiagnosticsError) -> APIDefinition {
+        if let template = spec.template {
+            let stack = try TemplateStack.load(path: template.path, parameters: spec.parameters)
+            let api = try stack.api(named: template.apiResource)
+            return try api.loadDefinition(parameters: ImportParameters(values: spec.parameters)).addingDiagnostics(stack.stack.diagnostics)
+        }
         let functionNames = (try? loadBackends(spec))?.functionNames ?? []
         return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },
                                       parameters: ImportParameters(values: spec.parameters, functionNames: functionNames),
@@ -155,6 +175,33 @@ public enum EmulatorLauncher {
 
     /// Loads the backends; an inline mapping is re-read from the suite file so positions stay exact.
     static func loadBackends(_ spec: EmulatorSpec) throws(DiagnosticsError) -> BackendsConfiguration {
+        let own = try loadOwnBackends(spec)
+        guard let template = spec.template else { return own }
+        return try TemplateStack.load(path: template.path, parameters: spec.parameters).functionBackends().backends.merging(own)
+    }
+
+    /// The spec with the template API's stage name and variables (a spec's own `stage` / `stageVariables` win).
+    static func applyingTemplateStage(_ spec: EmulatorSpec) throws(DiagnosticsError) -> EmulatorSpec {
+        guard let template = spec.template else { return spec }
+        let api = try TemplateStack.load(path: template.path, parameters: spec.parameters).api(named: template.apiResource)
+        var spec = spec
+        if let stage = api.servedStage {
+            if spec.stage == nil { spec.stage = stage.name }
+            if spec.stage == stage.name { spec.stageVariables = stage.variables.merging(spec.stageVariables) { _, own in own } }
+        }
+        return spec
+    }
+
+    /// A start-up error for each function the API invokes that the template gives no code gatecheck can run for
+    /// (java, dotnet, go, provided runtimes, container images, S3 code) and the backends do not map.
+    static func templateFunctionProblems(_ spec: EmulatorSpec, referenced: Set<String>, backends: BackendsConfiguration) throws(DiagnosticsError) -> [Diagnostic] {
+        guard let template = spec.template else { return [] }
+        let unrunnable = try TemplateStack.load(path: template.path, parameters: spec.parameters).functionBackends().unrunnable
+        return referenced.subtracting(backends.functionNames).sorted().compactMap { unrunnable[$0] }
+    }
+
+    /// The backends the spec itself names (a file or a suite's inline mapping).
+    static func loadOwnBackends(_ spec: EmulatorSpec) throws(DiagnosticsError) -> BackendsConfiguration {
         switch spec.backends {
         case nil:
             return BackendsConfiguration()
@@ -175,8 +222,13 @@ public enum EmulatorLauncher {
     /// without starting anything.
     public static func check(_ spec: EmulatorSpec) -> [Diagnostic] {
         do {
+            let spec = try applyingTemplateStage(spec)
             let api = try loadAPI(spec)
             let backends = try loadBackends(spec)
+            let referenced = api.referencedFunctions(stageVariables: spec.stageVariables)
+            if case let problems = try templateFunctionProblems(spec, referenced: referenced, backends: backends), !problems.isEmpty {
+                return api.diagnostics + problems
+            }
             return api.diagnostics + backends.diagnostics + unmapped(api: api, backends: backends, spec: spec)
         } catch {
             return error.diagnostics
@@ -187,8 +239,11 @@ public enum EmulatorLauncher {
     /// running a suite).
     static func checkBackends(_ spec: EmulatorSpec) -> [Diagnostic] {
         do {
+            let spec = try applyingTemplateStage(spec)
             let api = try loadAPI(spec)
             let backends = try loadBackends(spec)
+            let referenced = api.referencedFunctions(stageVariables: spec.stageVariables)
+            if case let problems = try templateFunctionProblems(spec, referenced: referenced, backends: backends), !problems.isEmpty { return problems }
             return backends.diagnostics + unmapped(api: api, backends: backends, spec: spec)
         } catch {
             return error.diagnostics
@@ -221,6 +276,7 @@ public enum EmulatorLauncher {
     static func start(_ spec: EmulatorSpec, host: String = "127.0.0.1", port: Int = 0, log: (@Sendable (String) -> Void)?,
                       iamCredentialsWhenNeeded: (@Sendable () -> [String: String])?) async throws(EmulatorError) -> RunningEmulator {
         var spec = spec
+        do { spec = try applyingTemplateStage(spec) } catch { throw EmulatorError(error.description) }
         let api: APIDefinition, loadedBackends: BackendsConfiguration
         // The spec's own API first, then each other API file the custom domain mounts (loaded once each).
         var mounted: [(spec: EmulatorSpec, api: APIDefinition)] = []
@@ -243,6 +299,11 @@ public enum EmulatorLauncher {
             spec.iamCredentials = iamCredentialsWhenNeeded()
         }
         let referenced = mounted.reduce(into: Set<String>()) { $0.formUnion($1.api.referencedFunctions(stageVariables: spec.stageVariables)) }
+        let templateProblems: [Diagnostic]
+        do { templateProblems = try templateFunctionProblems(spec, referenced: referenced, backends: loadedBackends) } catch {
+            throw EmulatorError(error.description)
+        }
+        if !templateProblems.isEmpty { throw EmulatorError(DiagnosticsError(templateProblems).description) }
         let missingFunctions = spec.unmappedFunctions == .answerAsMissing ? referenced.subtracting(loadedBackends.functionNames).sorted() : []
         let backends = loadedBackends.addingMissingFunctions(missingFunctions)
         let problems = mounted.flatMap { unmapped(api: $0.api, backends: backends, spec: $0.spec) }.filter { $0.severity == .error }

@@ -11,6 +11,14 @@ import Yams
 public enum TemplateAPIMappings {
     static let apiTypes: Set<String> = ["AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"]
 
+    /// True when the template at `path` declares an `AWS::ApiGateway::BasePathMapping` or `AWS::ApiGatewayV2::ApiMapping`
+    /// (an unreadable template says false; reading it reports why).
+    public static func declaresMappings(path: String) -> Bool {
+        guard case let .success(text) = YAMLSource.readText(path: path), case let .success(root?) = YAMLSource.parse(text, file: path),
+              let resources = root["Resources"]?.mapping else { return false }
+        return resources.contains { ["AWS::ApiGateway::BasePathMapping", "AWS::ApiGatewayV2::ApiMapping"].contains($0.value["Type"]?.scalar?.string ?? "") }
+    }
+
     /// Reads the mappings of the template at `path` (API files resolved relative to it), in the template's order.
     public static func read(path: String) throws(DiagnosticsError) -> [APIMappingSpec] {
         let text: String

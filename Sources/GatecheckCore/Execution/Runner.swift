@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import WebSocketClient
 import HTMLReport
 import HTTPMessage
 import JUnit
@@ -441,7 +442,8 @@ public struct GatecheckRunner: Sendable {
                                      reliability: ExecutionReliability(configuration: configuration, interruption: interruption),
                                      targetHeaders: target.profile?.headers ?? HTTPHeaders(), authorizer: target.authorizer(for: suite),
                                      runSecrets: secrets, checksSnapshots: configuration.record == nil,
-                                     transcribesPassingCases: configuration.verbose)
+                                     transcribesPassingCases: configuration.verbose,
+                                     webSocketTLS: WebSocketTLS(insecure: configuration.insecure, caBundlePath: configuration.caBundlePath))
         // A deployed stage's coverage is what its responses show, attributed to methods by the suite's definition.
         let deployedAPI = target.profile != nil && configuration.coverage == true
             ? (try? (configuration.emulator as? EmbeddedEmulator ?? EmbeddedEmulator()).spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
@@ -506,7 +508,7 @@ public struct GatecheckRunner: Sendable {
             : SuiteLoader.load(paths: suitePaths, options: LoadOptions(variables: variables, environment: environment))
         diagnostics += loaded.diagnostics
         if let emulator, !loaded.hasErrors {
-            for suite in loaded.suites where suite.api != nil { diagnostics += emulator.check(suite) }
+            for suite in loaded.suites where suite.api != nil || suite.template != nil { diagnostics += emulator.check(suite) }
         }
         errorOutput(ConsoleReport.diagnostics(diagnostics))
         let errorCount = diagnostics.filter { $0.severity == .error }.count

@@ -5,6 +5,7 @@ import JSONCore
 import SigV4
 import Stages
 import Synchronization
+import WebSocketClient
 
 /// Shared between concurrently running suites: set by the first failure when `--fail-fast` is on.
 final class FailFastLatch: Sendable {
@@ -98,6 +99,8 @@ struct SuiteExecutor {
     var responseContract: ResponseContract?
     /// Why there is no `responseContract` although a case asks for one (no definition, or it does not load).
     var responseContractProblem: String?
+    /// TLS for `wss://` (`--insecure`, `--cacert`, as for HTTP cases).
+    var webSocketTLS = WebSocketTLS()
 
     func run() async -> SuiteResult {
         let started = Date()
@@ -163,6 +166,9 @@ struct SuiteExecutor {
     }
 
     func runCase(_ testCase: TestCase, scope: inout VariableScope, redactor: inout Redactor) async -> CaseResult {
+        if let session = testCase.webSocket {
+            return await runWebSocketCase(testCase, session: session, scope: &scope, redactor: &redactor)
+        }
         let clock = ContinuousClock()
         let start = clock.now
         var sent: HTTPRequest
@@ -484,7 +490,17 @@ extension Suite {
                     }
                 }
             }
-            for body in testCase.expect.body {
+            var bodies = testCase.expect.body
+            for step in testCase.webSocket?.steps ?? [] {
+                switch step.action {
+                case let .send(.text(template)): add(template)
+                case let .send(.json(value)): add(json: value)
+                case let .expect(expected): bodies += expected.body
+                case let .expectClose(expected): if let reason = expected.reason { add(reason) }
+                default: break
+                }
+            }
+            for body in bodies {
                 switch body {
                 case let .text(template): add(template)
                 case let .contains(templates): templates.forEach(add)

@@ -15,6 +15,11 @@ public struct Suite: Sendable {
     public var secrets: Set<String>
     /// Path of the OpenAPI definition for the embedded emulator, resolved relative to the suite file.
     public var api: String?
+    /// `template:`: a SAM / CloudFormation template whose API the embedded emulator serves instead of `api:`, with the
+    /// template's functions as backends (`backends:` still overrides any of them); resolved relative to the suite file.
+    public var template: String?
+    /// `api-resource:`: the logical id of the template's API to serve (needed when the template has several).
+    public var apiResource: String?
     public var apiType: APIType?
     public var stage: String?
     public var stageVariables: [NamedValue]
@@ -118,6 +123,9 @@ public struct TestCase: Sendable {
     public var matchesDefinition: Bool? = nil
     /// Where `matchesDefinition:` is written.
     public var matchesDefinitionPosition: SourcePosition? = nil
+    /// `websocket:`: the case opens a WebSocket. `request` is then its upgrade request (GET, path, query, headers,
+    /// timeout), `expect` and `capture` apply to the upgrade's answer, and this holds the rest (see WebSocketModel.swift).
+    public var webSocket: WebSocketSession? = nil
 }
 
 /// Retry settings as written in a suite; unset fields fall back to the suite's `defaults`, then the command line.

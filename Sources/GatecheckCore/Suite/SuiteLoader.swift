@@ -159,8 +159,9 @@ struct SuiteParser {
     }
 
     static let suiteKeys = ["name", "description", "tags", "vars", "secrets", "api", "apiType", "stage",
-                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt"]
-    static let caseKeys = ["name", "description", "tags", "skip", "request", "expect", "capture",
+                            "stageVariables", "backends", "defaults", "cases", "auth", "parity", "snapshot", "parameters", "basePath", "jwt",
+                            "template", "api-resource"]
+    static let caseKeys = ["name", "description", "tags", "skip", "request", "websocket", "expect", "capture",
                            "retries", "retry", "retryNonIdempotent", "eventually", "matchesDefinition"]
     static let requestKeys = ["method", "path", "query", "headers", "body", "timeout"]
     static let requestBodyKeys = ["text", "json", "base64"]
@@ -232,8 +233,24 @@ struct SuiteParser {
             } else {
                 reader.error("API definition '\(value)' not found (looked for \(resolved); paths are relative to the suite file)", at: apiNode)
             }
-        } else if options.requireAPI, top["api"] == nil {
-            reader.error("the embedded emulator needs an API definition: add `api:` to the suite or pass --target", at: node)
+        }
+        var template: String?
+        if let templateNode = top["template"], let value = nonEmptyString(templateNode, "template") {
+            let resolved = value.hasPrefix("/") ? value : (directory.isEmpty ? value : directory + "/" + value)
+            if top["api"] != nil {
+                reader.error("give either `api:` (an OpenAPI file) or `template:` (a SAM/CloudFormation template), not both", at: templateNode)
+            } else if FileManager.default.fileExists(atPath: resolved) {
+                template = resolved
+            } else {
+                reader.error("template '\(value)' not found (looked for \(resolved); paths are relative to the suite file)", at: templateNode)
+            }
+        }
+        let apiResource = top["api-resource"].flatMap { nonEmptyString($0, "api-resource") }
+        if let resourceNode = top["api-resource"], top["template"] == nil {
+            reader.error("`api-resource:` names an API of the suite's `template:`; add `template:`", at: resourceNode)
+        }
+        if options.requireAPI, top["api"] == nil, top["template"] == nil {
+            reader.error("the embedded emulator needs an API definition: add `api:` to the suite or pass --target (or `template:` for a SAM/CloudFormation template)", at: node)
         }
         var apiType: APIType?
         if let typeNode = top["apiType"], let value = reader.string(typeNode, "apiType") {
@@ -311,6 +328,8 @@ struct SuiteParser {
                           backends: backends, defaults: defaults, cases: cases, auth: auth, parity: parity, snapshot: snapshot)
         suite.tokens = tokens
         suite.authToken = authToken
+        suite.template = template
+        suite.apiResource = apiResource
         if let node = top["parameters"], let pairs = reader.stringPairs(node, "parameters") {
             suite.parameters = pairs.map { NamedValue(name: $0.0, value: $0.1) }
         }
@@ -360,19 +379,31 @@ struct SuiteParser {
         }
 
         var request: RequestSpec?
-        if let requestNode = reader.require(mapping, "request", "case") {
+        var webSocketNode: Node?
+        if let node = mapping["websocket"] {
+            webSocketNode = node
+            if mapping["request"] != nil {
+                reader.error("a case has either 'request' (HTTP) or 'websocket', not both", at: mapping.keyNode("websocket"))
+            }
+            for key in ["retries", "retry", "retryNonIdempotent", "eventually", "matchesDefinition"] where mapping[key] != nil {
+                reader.error("'\(key)' is not supported on a websocket case (a WebSocket conversation is not re-sent)", at: mapping.keyNode(key))
+            }
+            request = webSocketUpgrade(node, context: "\(context).websocket")
+        } else if let requestNode = reader.require(mapping, "request", "case (or 'websocket')") {
             request = self.request(requestNode, context: "\(context).request")
         }
         let expect = mapping["expect"].map { expectation($0, context: "\(context).expect") } ?? Expectation()
         var captures: [CaptureSpec] = []
         if let captureNode = mapping["capture"] { captures = self.captures(captureNode, context: "\(context).capture") }
         for capture in captures { known.insert(capture.name) }
+        // The steps come after the upgrade's captures: they may use them.
+        let webSocket = webSocketNode.flatMap { webSocketSession($0, context: "\(context).websocket", expect: expect) }
 
         var name: String
         if let nameNode = mapping["name"] {
             name = nonEmptyString(nameNode, "\(context).name") ?? "#\(index + 1)"
         } else {
-            name = request.map { "\($0.method) \($0.path.raw)" } ?? "#\(index + 1)"
+            name = request.map { webSocketNode == nil ? "\($0.method) \($0.path.raw)" : "WEBSOCKET \($0.path.raw)" } ?? "#\(index + 1)"
         }
         name = name.trimmingCharacters(in: .whitespacesAndNewlines)
         let retry = retrySettings(mapping, context: context)
@@ -380,9 +411,11 @@ struct SuiteParser {
         if let eventuallyNode = mapping["eventually"] { eventually = polling(eventuallyNode, context: "\(context).eventually") }
         let matchesDefinition = mapping["matchesDefinition"].flatMap { reader.bool($0, "\(context).matchesDefinition") }
         guard let request else { return nil }
+        if webSocketNode != nil, webSocket == nil { return nil }
         var testCase = TestCase(name: name, description: description, tags: tags, skipReason: skipReason, request: request,
                                 expect: expect, captures: captures, line: line, retry: retry, eventually: eventually,
                                 column: node.mark?.column ?? 0)
+        testCase.webSocket = webSocket
         testCase.matchesDefinition = matchesDefinition
         testCase.matchesDefinitionPosition = Self.position(of: mapping.keyNode("matchesDefinition"))
         return testCase
@@ -473,24 +506,33 @@ struct SuiteParser {
             }
             method = value
         }
-        var path = TemplateString(literal: "/")
-        if let pathNode = reader.require(mapping, "path", "request"), let template = template(pathNode, "\(context).path") {
-            if !(template.raw.hasPrefix("/") || template.raw.hasPrefix("{{")) {
-                reader.error("path '\(template.raw)' must start with '/' (it is appended to the target's base URL)", at: pathNode)
-            }
-            path = template
+        let path = requestPath(reader.require(mapping, "path", "request"), context: context)
+        let query = requestQuery(mapping, context: context)
+        let headerList = mapping["headers"].map { headers($0, "\(context).headers") } ?? []
+        var body: RequestBody?
+        if let bodyNode = mapping["body"] { body = requestBody(bodyNode, context: "\(context).body") }
+        let timeout = mapping["timeout"].flatMap { duration($0, "\(context).timeout") }
+        return RequestSpec(method: method, path: path, query: query, headers: headerList, body: body, timeout: timeout)
+    }
+
+    /// `path:` of a request or a WebSocket upgrade (`/` when absent or invalid, the error reported).
+    func requestPath(_ node: Node?, context: String) -> TemplateString {
+        guard let node, let template = template(node, "\(context).path") else { return TemplateString(literal: "/") }
+        if !(template.raw.hasPrefix("/") || template.raw.hasPrefix("{{")) {
+            reader.error("path '\(template.raw)' must start with '/' (it is appended to the target's base URL)", at: node)
         }
+        return template
+    }
+
+    /// `query:` of a request or a WebSocket upgrade, in order (a list value repeats the key).
+    func requestQuery(_ mapping: YAMLMapping, context: String) -> [QueryTemplate] {
         var query: [QueryTemplate] = []
         if let queryNode = mapping["query"], let pairs = reader.stringPairs(queryNode, "\(context).query") {
             for (name, _, valueNode) in pairs {
                 if let template = template(valueNode, "\(context).query.\(name)") { query.append(QueryTemplate(name: name, value: template)) }
             }
         }
-        let headerList = mapping["headers"].map { headers($0, "\(context).headers") } ?? []
-        var body: RequestBody?
-        if let bodyNode = mapping["body"] { body = requestBody(bodyNode, context: "\(context).body") }
-        let timeout = mapping["timeout"].flatMap { duration($0, "\(context).timeout") }
-        return RequestSpec(method: method, path: path, query: query, headers: headerList, body: body, timeout: timeout)
+        return query
     }
 
     static let standardMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"]

@@ -36,11 +36,14 @@ public enum SAMTransform {
     /// The S3 bucket of the placeholder locations local `CodeUri` folders are sent as.
     static let placeholderBucket = "gatecheck-local-code"
 
-    /// True when the template declares the SAM transform (`Transform: AWS::Serverless-2016-10-31`, alone or in a list).
+    /// True when the template is a SAM template: it declares the SAM transform (`Transform: AWS::Serverless-2016-10-31`,
+    /// alone or in a list), or it has `AWS::Serverless::*` resources (SAM CLI translates those without the line too).
     public static func declaresTransform(_ root: Node) -> Bool {
-        guard let transform = root["Transform"] else { return false }
-        if transform.scalar?.string == transformName { return true }
-        return transform.sequence?.contains { $0.scalar?.string == transformName } ?? false
+        if let transform = root["Transform"] {
+            if transform.scalar?.string == transformName { return true }
+            if transform.sequence?.contains(where: { $0.scalar?.string == transformName }) == true { return true }
+        }
+        return root["Resources"]?.mapping?.contains { $0.value["Type"]?.scalar?.string.hasPrefix("AWS::Serverless::") == true } ?? false
     }
 
     /// The cache directory: `$GATECHECK_CACHE_DIR/sam-transform`, else `$XDG_CACHE_HOME/gatecheck/sam-transform`,

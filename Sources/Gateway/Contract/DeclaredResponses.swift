@@ -16,25 +16,29 @@ public struct DeclaredResponses: Sendable {
         self.models = models
     }
 
-    /// The method response declared for `status`, if any.
+    /// The method response declared for `status`, else a `default` response (OpenAPI; HTTP APIs), if any.
     public func response(for status: Int) -> MethodResponse? {
-        responses.first { $0.statusCode == String(status) }
+        responses.first { $0.statusCode == String(status) } ?? responses.first { $0.statusCode == "default" }
     }
 }
 
 extension APIDefinition {
     /// The declared responses of the method a request reaches by the gateway's own routing (`method` and `path` as
-    /// sent, the path relative to the stage), or nil when no method matches. REST APIs only: an HTTP API has no
-    /// method responses (nil, see `declaresMethodResponses`).
+    /// sent, the path relative to the stage), or nil when no method matches. REST: the method responses. HTTP API
+    /// (which has none): the route's OpenAPI `responses`, the contract the definition publishes (`default` included).
     public func declaredResponses(method: String, path: String) -> DeclaredResponses? {
-        guard case let .rest(definition) = self, let match = restMatch(definition, method: method, path: path) else { return nil }
-        return DeclaredResponses(methodKey: "\(match.httpMethod) \(match.resourcePath)",
-                                 responses: match.methodResponses.values.sorted { $0.statusCode < $1.statusCode },
-                                 models: definition.models)
+        switch self {
+        case let .rest(definition):
+            guard let match = restMatch(definition, method: method, path: path) else { return nil }
+            return DeclaredResponses(methodKey: "\(match.httpMethod) \(match.resourcePath)",
+                                     responses: match.methodResponses.values.sorted { $0.statusCode < $1.statusCode },
+                                     models: definition.models)
+        case let .http(definition):
+            guard let route = HTTPAPIRouter(routes: definition.routes, defaultRoute: definition.defaultRoute)
+                .match(method: method.uppercased(), path: path.isEmpty ? "/" : path)?.route else { return nil }
+            return DeclaredResponses(methodKey: route.routeKey, responses: route.declaredResponses, models: definition.models)
+        }
     }
-
-    /// Whether the kind of API has method responses to check a response against (REST: yes; HTTP API: no).
-    public var declaresMethodResponses: Bool { kind == .rest }
 
     func restMatch(_ definition: RESTAPIDefinition, method: String, path: String) -> RESTMethod? {
         var resourcePath = path.isEmpty ? "/" : path

@@ -17,6 +17,8 @@ public struct HTTPAPIDefinition: Sendable {
     public var authorizers: [String: LambdaAuthorizer] = [:]
     /// JWT authorizers by security scheme name.
     public var jwtAuthorizers: [String: JWTAuthorizer] = [:]
+    /// `components.schemas` by name (response models of the published contract; an HTTP API has no models of its own).
+    public var models: [String: JSONValue] = [:]
     /// `x-amazon-apigateway-cors`: nil when the API has no CORS configuration.
     public var cors: HTTPAPICors?
     /// Warnings found while loading (errors make loading fail instead).
@@ -99,6 +101,10 @@ public struct HTTPAPIRoute: Sendable {
     }
 
     public var isDefault: Bool { routeKey == "$default" }
+
+    /// The operation's OpenAPI `responses` (`default` included), in document order: not used by API Gateway, but the
+    /// contract the definition publishes, checked by `matchesDefinition`.
+    public var declaredResponses: [MethodResponse] = []
 }
 
 /// Where an integration sends the request.

@@ -183,6 +183,8 @@ public struct HTTPAPIDocumentScan: Sendable {
 struct HTTPAPIDefinitionBuilder {
     let reader: YAMLReader
     private var componentIntegrations: [String: Node] = [:]
+    /// `components.schemas`, for the response models of `matchesDefinition`.
+    private var models: [String: JSONValue] = [:]
     /// Normalised route key -> (route key as written, node) for conflict detection.
     private var seenRoutes: [String: (String, Node)] = [:]
     /// Security schemes that mean `AWS_IAM` (`x-amazon-apigateway-authtype: awsSigv4`).
@@ -273,7 +275,59 @@ struct HTTPAPIDefinitionBuilder {
                                            routes: routes, defaultRoute: defaultRoute, cors: cors)
         definition.authorizers = authorizers
         definition.jwtAuthorizers = jwtAuthorizers
+        definition.models = models
         return definition
+    }
+
+    /// A YAML node as JSON without diagnostics (nil for an alias or a non-string key): for parts API Gateway ignores.
+    static func lenientJSON(_ node: Node) -> JSONValue? {
+        switch node {
+        case let .scalar(scalar):
+            if scalar.style != .plain { return .string(scalar.string) }
+            if node.null != nil { return .null }
+            if let bool = node.bool { return .bool(bool) }
+            if let int = Int64(scalar.string) { return .int(int) }
+            if node.float != nil, let double = Double(scalar.string) { return .double(double) }
+            return .string(scalar.string)
+        case let .sequence(sequence):
+            var items: [JSONValue] = []
+            for item in sequence { guard let value = lenientJSON(item) else { return nil }; items.append(value) }
+            return .array(items)
+        case let .mapping(mapping):
+            var members: [(String, JSONValue)] = []
+            for (key, value) in mapping {
+                guard let name = key.string, let converted = lenientJSON(value), !members.contains(where: { $0.0 == name }) else { return nil }
+                members.append((name, converted))
+            }
+            return .object(.init(uniqueKeysWithValues: members))
+        case .alias:
+            return nil
+        }
+    }
+
+    /// The operation's OpenAPI `responses` (status or `default`, declared headers, `content.<type>.schema`): API Gateway
+    /// ignores them for an HTTP API, but they are the contract the definition publishes (`matchesDefinition`).
+    /// Read leniently: what is not a mapping is left out, without a diagnostic.
+    private func declaredResponses(of operationNode: Node) -> [MethodResponse] {
+        guard case let .mapping(operation) = operationNode, let responsesNode = operation["responses"], case let .mapping(responses) = responsesNode else { return [] }
+        var declared: [MethodResponse] = []
+        for (key, value) in responses {
+            guard let status = key.string, status == "default" || (status.count == 3 && Int(status) != nil) else { continue }
+            var headers: [String] = []
+            var bodySchemas: [(contentType: String, schema: JSONValue)] = []
+            if case let .mapping(response) = value {
+                if case let .mapping(headerMap)? = response["headers"] { headers = headerMap.keys.compactMap(\.string) }
+                if case let .mapping(content)? = response["content"] {
+                    for (mediaKey, media) in content {
+                        guard let mediaType = mediaKey.string, case let .mapping(fields) = media, let schemaNode = fields["schema"],
+                              let schema = Self.lenientJSON(schemaNode) else { continue }
+                        bodySchemas.append((mediaType.lowercased(), schema))
+                    }
+                }
+            }
+            declared.append(MethodResponse(statusCode: status, headers: headers, bodySchemas: bodySchemas))
+        }
+        return declared
     }
 
     static let corsKeys = ["allowOrigins", "allowMethods", "allowHeaders", "exposeHeaders", "maxAge", "allowCredentials"]
@@ -339,6 +393,9 @@ struct HTTPAPIDefinitionBuilder {
 
     private mutating func readComponents(_ node: Node) {
         guard let components = reader.mapping(node, "components") else { return }
+        if case let .mapping(schemas)? = components["schemas"] {
+            for (key, schema) in schemas { if let name = key.string, let value = Self.lenientJSON(schema) { models[name] = value } }
+        }
         if let schemesNode = components["securitySchemes"], case let .mapping(schemes) = schemesNode {
             for (key, scheme) in schemes {
                 guard let name = key.string else { continue }
@@ -370,6 +427,7 @@ struct HTTPAPIDefinitionBuilder {
                 route = HTTPAPIRoute(routeKey: "$default", method: nil, path: "$default", segments: [], integration: integration ?? nil,
                                      authorizationType: type, authorizerName: authorizer)
                 route?.authorizationScopes = type == .jwt ? routeScopes(of: field.value, authorizer: authorizer) : []
+                route?.declaredResponses = declaredResponses(of: field.value)
             } else if Self.operationMethods.contains(field.key) {
                 reader.error("the $default route is exported as 'x-amazon-apigateway-any-method' under '/$default'; "
                              + "'\(field.key)' is not allowed there", at: field.keyNode)
@@ -409,6 +467,7 @@ struct HTTPAPIDefinitionBuilder {
                 var route = HTTPAPIRoute(routeKey: routeKey, method: method, path: entry.key, segments: segments, integration: integration,
                                          authorizationType: type, authorizerName: authorizer)
                 if type == .jwt { route.authorizationScopes = routeScopes(of: field.value, authorizer: authorizer) }
+                route.declaredResponses = declaredResponses(of: field.value)
                 routes.append(route)
             } else if field.key == "trace" {
                 reader.error("HTTP API routes support GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS and ANY, not TRACE", at: field.keyNode)

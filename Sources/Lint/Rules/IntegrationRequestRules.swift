@@ -63,15 +63,10 @@ struct RequiredParameterNotValidated: LintRule {
                 ?? endpoint.definition["x-amazon-apigateway-request-validator"]?.scalar?.string
             let checksParameters = validator.map { RequestValidators.validatesParameters($0, in: endpoint.definition) } ?? false
             guard !checksParameters else { return nil }
-            var required: [(String, Node)] = []
-            for list in [endpoint.pathItem["parameters"], endpoint.operation["parameters"]] {
-                guard case .sequence(let items)? = list else { continue }
-                for item in items {
-                    let parameter = item["$ref"]?.scalar.flatMap { DefinitionWalk.resolve($0.string, in: endpoint.definition) } ?? item
-                    guard let location = parameter["in"]?.scalar?.string, location == "query" || location == "header",
-                          parameter["required"]?.bool == true, let name = parameter["name"]?.scalar?.string else { continue }
-                    required.append(("\(name) (\(location))", item))
-                }
+            let required: [(String, Node)] = endpoint.parameters.compactMap { item, parameter in
+                guard let location = parameter["in"]?.scalar?.string, location == "query" || location == "header",
+                      parameter["required"]?.bool == true, let name = parameter["name"]?.scalar?.string else { return nil }
+                return ("\(name) (\(location))", item)
             }
             guard let first = required.first else { return nil }
             return finding(document, at: first.1,

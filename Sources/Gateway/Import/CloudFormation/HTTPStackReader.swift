@@ -24,7 +24,9 @@ struct HTTPStackReader {
     func read() -> StackAPI? {
         template.claim(api)
         template.warnUnread(api, read: Self.apiProperties, notes: Self.apiNotes)
-        let protocolType = api["ProtocolType"].flatMap { template.string($0, api, "ProtocolType") }?.uppercased()
+        // With a Body, ProtocolType may be left out (the SAM transform leaves it out): the body is an HTTP API's.
+        let hasBody = api["Body"] != nil || api["BodyS3Location"] != nil
+        let protocolType = api["ProtocolType"].flatMap { template.string($0, api, "ProtocolType") }?.uppercased() ?? (hasBody ? "HTTP" : nil)
         let children = Self.childTypes.flatMap { template.children(of: api.logicalID, type: $0, through: "ApiId") }
         var stages = readStages()
         if protocolType == "WEBSOCKET" {
@@ -35,7 +37,8 @@ struct HTTPStackReader {
                             resourceIDs: children.map(\.logicalID) + stages.compactMap(\.logicalID))
         }
         if protocolType != "HTTP" {
-            template.reader.error("\(api.logicalID) (AWS::ApiGatewayV2::Api): ProtocolType must be HTTP or WEBSOCKET", at: api["ProtocolType"] ?? api.keyNode)
+            template.reader.error("\(api.logicalID) (AWS::ApiGatewayV2::Api): ProtocolType must be HTTP or WEBSOCKET (it may be left out only with a Body)",
+                                  at: api["ProtocolType"] ?? api.keyNode)
             return nil
         }
         for name in ["FailOnWarnings", "BasePath", "DisableSchemaValidation"] {
@@ -156,7 +159,7 @@ private struct RouteForm {
             }
             routes.append((routeKey, T.mapping(pairs, at: route.keyNode.mark), route.keyNode.mark))
         }
-        for integration in integrations.values where !routes.isEmpty {
+        for integration in of("AWS::ApiGatewayV2::Integration") {
             template.warnUnread(integration, read: Set(Self.integrationKeys.map(\.0) + ["ApiId", "ResponseParameters"]))
         }
         var paths: [(String, [(String, Node)], Mark?)] = []

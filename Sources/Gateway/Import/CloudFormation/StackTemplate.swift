@@ -69,7 +69,7 @@ final class StackTemplate {
                                          properties: properties, metadata: fields["Metadata"]))
         }
         // `Ref` of a resource is its logical id and `Fn::GetAtt [RestApi, RootResourceId]` names the API's root, unless
-        // a --parameter gives a physical value; functions are the backends' names.
+        // a --parameter gives a physical value; functions are the backends' names; a role's Arn is an IAM role ARN.
         var parameters = options.parameters
         for resource in list {
             if parameters.values[resource.logicalID] == nil {
@@ -78,6 +78,9 @@ final class StackTemplate {
             }
             if resource.type == "AWS::ApiGateway::RestApi" { parameters.values["\(resource.logicalID).RootResourceId"] = Self.rootMarker(resource.logicalID) }
             if resource.type == "AWS::Lambda::Function" { parameters.functionNames.insert(resource.logicalID) }
+            if resource.type == "AWS::IAM::Role", parameters.values["\(resource.logicalID).Arn"] == nil {
+                parameters.values["\(resource.logicalID).Arn"] = "arn:\(EmulatorEnvironment.partition):iam::\(EmulatorEnvironment.accountID):role/\(resource.logicalID)"
+            }
         }
         let resolver = IntrinsicResolver(template: root, parameters: parameters, reader: reader)
         self.resolver = resolver
