@@ -36,6 +36,8 @@ public enum WebSocketEmulatorLauncher {
     public static func start(templatePath: String, backends: BackendsReference?, parameters: [String: String] = [:],
                              iamCredentials: [String: String] = [:], host: String = "127.0.0.1", port: Int = 0,
                              log: (@Sendable (String) -> Void)? = nil) async throws(EmulatorError) -> RunningWebSocketEmulator? {
+        // Only a template that declares a WebSocket API is read here (its other APIs are the other loaders' business).
+        guard declaresWebSocketAPI(templatePath: templatePath) else { return nil }
         let spec = EmulatorSpec(apiPath: templatePath, backends: backends)
         let loaded: BackendsConfiguration
         let template: WebSocketTemplate
@@ -78,16 +80,27 @@ extension WebSocketEmulatorLauncher {
     /// Whether the template at `path` declares a WebSocket API and no API mapping (so `emulate --template` serves
     /// its WebSocket APIs only, instead of a custom domain).
     public static func servesOnlyWebSockets(templatePath path: String) -> Bool {
+        webSocketResources(templatePath: path) == .onlyWebSockets
+    }
+
+    /// Whether the template at `path` declares an `AWS::ApiGatewayV2::Api` with `ProtocolType: WEBSOCKET`.
+    public static func declaresWebSocketAPI(templatePath path: String) -> Bool {
+        webSocketResources(templatePath: path) != .none
+    }
+
+    private enum WebSocketResources { case none, withMappings, onlyWebSockets }
+
+    private static func webSocketResources(templatePath path: String) -> WebSocketResources {
         guard case let .success(text) = YAMLSource.readText(path: path), case let .success(root?) = YAMLSource.parse(text, file: path),
-              case let .mapping(resources)? = root["Resources"] else { return false }
-        var webSocket = false
+              case let .mapping(resources)? = root["Resources"] else { return .none }
+        var webSocket = false, mappings = false
         for (_, resource) in resources {
             switch resource["Type"]?.scalar?.string {
-            case "AWS::ApiGateway::BasePathMapping"?, "AWS::ApiGatewayV2::ApiMapping"?: return false
+            case "AWS::ApiGateway::BasePathMapping"?, "AWS::ApiGatewayV2::ApiMapping"?: mappings = true
             case "AWS::ApiGatewayV2::Api"?: webSocket = webSocket || resource["Properties"]?["ProtocolType"]?.scalar?.string == "WEBSOCKET"
             default: break
             }
         }
-        return webSocket
+        return webSocket ? (mappings ? .withMappings : .onlyWebSockets) : .none
     }
 }

@@ -33,13 +33,13 @@ public enum WebSocketAPILoader {
         }
     }
 
-    /// The id `Ref` gives each `AWS::ApiGatewayV2::*` resource of the (unresolved) template.
+    /// The id `Ref` gives each resource of the (unresolved) template: a WebSocket Api's `apiID`, else the logical id.
     static func resourceIDs(in root: Node) -> [(String, String)] {
         guard case let .mapping(top)? = root["Resources"] else { return [] }
         var ids: [(String, String)] = []
         for (key, value) in top {
-            guard let logical = key.scalar?.string, let type = value["Type"]?.scalar?.string,
-                  type.hasPrefix("AWS::ApiGatewayV2::") else { continue }
+            // Every resource of the template: `Ref` of another resource (a RestApi, a function) resolves too.
+            guard let logical = key.scalar?.string, let type = value["Type"]?.scalar?.string else { continue }
             ids.append((logical, type == "AWS::ApiGatewayV2::Api" ? apiID(forLogicalID: logical) : logical))
         }
         return ids
