@@ -29,7 +29,8 @@ let package = Package(
         ),
         // HTTP client over libcurl: one curl_multi loop on a dedicated thread.
         .target(name: "CurlHTTP", dependencies: ["CCurl", "HTTPMessage", .product(name: "Crypto", package: "swift-crypto")]),
-        // Value types shared by the client, the emulator and the runner (ordered, case-preserving headers).
+        // The HTTP message types shared by the client, the runner and the emulator: ordered, case-preserving headers, the
+        // request a client sends and the response it receives.
         .target(name: "HTTPMessage"),
         // Order-preserving JSON values, parser, serializer and the one JSONPath implementation.
         .target(name: "JSONCore", dependencies: [
@@ -58,6 +59,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
         ]),
         // Backends the emulator calls: scripted Lambdas, Python/Node handler workers, HTTP upstreams.
         .target(name: "Backends", dependencies: [
@@ -101,8 +103,9 @@ let package = Package(
         .executableTarget(name: "gatecheck-bench", dependencies: ["VTL", "JSONCore", "Gateway", "Backends", "HTTPMessage"]),
         // Fuzz entry points (VTL, JSONPath, JSON, suite loader, emulator request parsing): libFuzzer and the smoke test.
         .target(name: "FuzzTargets", dependencies: ["VTL", "JSONCore", "GatecheckCore", "GatewayServer", "Gateway"]),
-        // Loopback servers for tests (a scriptable HTTP server and a fault injector).
-        .target(name: "TestSupport", dependencies: ["HTTPMessage"]),
+        // What tests share: loopback servers (a scriptable HTTP server and a fault injector), the one raw wire
+        // client (bytes in, bytes out over a real socket) and the one fake Lambda function.
+        .target(name: "TestSupport", dependencies: ["HTTPMessage", "Gateway", "JSONCore"]),
 
         .testTarget(name: "CurlHTTPTests", dependencies: ["CurlHTTP", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "JSONCoreTests", dependencies: ["JSONCore"]),
@@ -113,11 +116,14 @@ let package = Package(
             "Gateway", "GatewayServer", "Backends", "CurlHTTP", "JSONCore", "TestSupport", "SigV4",
             .product(name: "JWTKit", package: "jwt-kit"), .product(name: "CryptoExtras", package: "swift-crypto"),
         ], exclude: ["Fixtures"]),
-        .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway"]),
+        .testTarget(name: "GatewayServerTests", dependencies: ["GatewayServer", "Gateway", "TestSupport"]),
+        // WebSocket APIs through real sockets: a python3 websocket-client, handlers in python3 workers, boto3 @connections.
+        .testTarget(name: "WebSocketTests", dependencies: ["GatewayServer", "Gateway", "Backends", "JSONCore", "SigV4"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "BackendsTests", dependencies: ["Backends", "Gateway", "JSONCore", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "GatecheckCore", "JSONCore"]),
         .testTarget(name: "EmulatorReliabilityTests", dependencies: [
-            "Gateway", "GatewayServer", "Backends", "JSONCore",
+            "Gateway", "GatewayServer", "Backends", "JSONCore", "TestSupport",
         ], exclude: ["Fixtures"]),
         .testTarget(name: "BundledSuitesTests", dependencies: ["GatecheckCore", "TestSupport", "Yams"]),
         .testTarget(name: "SigV4Tests", dependencies: ["SigV4", "HTTPMessage", "TestSupport"]),

@@ -2,9 +2,11 @@
 # Installs what building and testing gatecheck needs, only when it is missing.
 # Debian packages: libcurl (the HTTP client), pkg-config (to find it), xmllint (JUnit schema checks in tests).
 # PyPI: aws-sam-translator (pinned; the SAM transform `--template` / a suite's `template:` runs), and with --test
-# junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template), moto[server]
+# junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template), websocket-client (the WebSocket
+# tests' client), moto[server]
 # (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed), aws-cdk-lib
-# (synthesizes the CDK app of the CloudFormation reader's test; skipped when it cannot be installed).
+# (synthesizes the CDK app of the CloudFormation reader's test; skipped when it cannot be installed),
+# check-jsonschema 0.39.0 (validates `gatecheck lint --format sarif` against ../shared/sarif's SARIF 2.1.0 schema).
 # --test also installs Debian's chromium (the HTML report's headless-browser test; skipped when it cannot be installed).
 set -euo pipefail
 
@@ -41,6 +43,9 @@ if [ "${1:-}" = "--test" ]; then
     pip_missing=()
     python3 -c "import junitparser" 2>/dev/null || pip_missing+=(junitparser)
     command -v cfn-lint >/dev/null 2>&1 || pip_missing+=(cfn-lint)
+    check-jsonschema --version 2>/dev/null | grep -q "0\.39\.0" || pip_missing+=("check-jsonschema==0.39.0")
+    # The WebSocket tests' client (a real WebSocket client in a python3 process), pinned.
+    python3 -c "import websocket" 2>/dev/null || pip_missing+=("websocket-client==1.8.0")
     if [ "${#pip_missing[@]}" -gt 0 ]; then
         echo "install-deps: installing ${pip_missing[*]} with pip" >&2
         python3 -m pip install -q "${pip_missing[@]}"

@@ -15,6 +15,27 @@ public struct LintDocument {
     public var file: String
     public var kind: Kind
     public var root: Node
+    /// What the scripted Lambda functions of the suite that led here answer, by function name (empty when the
+    /// file was linted on its own).
+    public var scriptedLambdas: [String: [ScriptedLambdaAnswer]] = [:]
+}
+
+/// One scripted answer (`returns:`/`returnsRaw:`) of a Lambda function in a suite's backends, and where it is.
+public struct ScriptedLambdaAnswer: Sendable, Hashable {
+    public enum Shape: String, Sendable, Hashable {
+        /// A JSON string, number, boolean, array or null: not the `{statusCode, ...}` object.
+        case bareValue
+        /// A JSON object without `statusCode`.
+        case objectWithoutStatusCode
+        /// A JSON object with `statusCode`.
+        case proxyResponse
+    }
+
+    public var shape: Shape
+    public var file: String
+    public var line: Int?
+
+    public var location: String { line.map { "\(file):\($0)" } ?? file }
 }
 
 /// A static check of an API definition. Rules are stateless values registered in ``LintRegistry``.
@@ -58,6 +79,12 @@ public enum LintRegistry {
         GreedyPathVariableNotLast(),
         PathParameterNameClash(),
         GreedyResourceServesMissingMethod(),
+        PayloadV1ReplyWithoutStatusCode(),
+        LambdaIntegrationMethodNotPost(),
+        PassthroughNeverRejectsRequests(),
+        RequiredParameterNotValidated(),
+        UnknownRequestValidator(),
+        UndeclaredMethodResponseHeader(),
     ]
 
     public static func rule(id: String) -> (any LintRule)? { rules.first { $0.id == id } }

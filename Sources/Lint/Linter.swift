@@ -28,12 +28,12 @@ public struct Linter: Sendable {
         var report = Report()
         var seen: Set<String> = []
         for (file, named) in Self.expand(paths) {
-            lint(file: file, named: named, report: &report, seen: &seen)
+            lint(file: file, named: named, scriptedLambdas: [:], report: &report, seen: &seen)
         }
         return report
     }
 
-    func lint(file: String, named: Bool, report: inout Report, seen: inout Set<String>) {
+    func lint(file: String, named: Bool, scriptedLambdas: [String: [ScriptedLambdaAnswer]], report: inout Report, seen: inout Set<String>) {
         let key = URL(fileURLWithPath: file).standardizedFileURL.path
         guard seen.insert(key).inserted else { return }
         let text: String
@@ -50,10 +50,12 @@ public struct Linter: Sendable {
         case .failure(let diagnostic): report.unreadable.append(diagnostic); return
         }
         if root["cases"] != nil {
-            // A suite: lint the definition it runs against.
+            // A suite: lint the definition it runs against, knowing what its scripted Lambda functions answer.
             if let api = root["api"]?.scalar?.string {
-                let resolved = api.hasPrefix("/") ? api : URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent(api).path
-                lint(file: Self.display(resolved), named: true, report: &report, seen: &seen)
+                let directory = URL(fileURLWithPath: file).deletingLastPathComponent()
+                let resolved = api.hasPrefix("/") ? api : directory.appendingPathComponent(api).path
+                lint(file: Self.display(resolved), named: true, scriptedLambdas: Self.scriptedLambdas(root["backends"], suite: file),
+                     report: &report, seen: &seen)
             }
             return
         }
@@ -69,11 +71,54 @@ public struct Linter: Sendable {
             return
         }
         report.files.append(file)
-        let document = LintDocument(file: file, kind: kind, root: root)
+        let document = LintDocument(file: file, kind: kind, root: root, scriptedLambdas: scriptedLambdas)
         let disabled = Self.disabledRules(root)
+        var findings: [LintFinding] = []
         for rule in rules where !disabled.contains(rule.id) {
-            report.findings += rule.check(document)
+            findings += rule.check(document)
         }
+        // In file order, as a compiler reports (the sort is stable: one place keeps the rules' order).
+        report.findings += findings.enumerated().sorted { a, b in
+            (a.element.line ?? 0, a.element.column ?? 0, a.offset) < (b.element.line ?? 0, b.element.column ?? 0, b.offset)
+        }.map(\.element)
+    }
+
+    /// The scripted answers of each Lambda function in a suite's `backends:` (a file relative to the suite, or the
+    /// mapping inline). A backends file that does not read is left to `gatecheck validate`.
+    static func scriptedLambdas(_ backends: Node?, suite: String) -> [String: [ScriptedLambdaAnswer]] {
+        var node = backends
+        var file = suite
+        if let path = backends?.scalar?.string {
+            file = display(path.hasPrefix("/") ? path : URL(fileURLWithPath: suite).deletingLastPathComponent().appendingPathComponent(path).path)
+            guard case .success(let text) = YAMLSource.readText(path: file), case .success(let parsed?) = YAMLSource.parse(text, file: file) else { return [:] }
+            node = parsed
+        }
+        guard case .mapping(let lambdas)? = node?["lambdas"] else { return [:] }
+        var result: [String: [ScriptedLambdaAnswer]] = [:]
+        for (name, function) in lambdas {
+            guard let name = name.scalar?.string, case .sequence(let steps)? = function["script"] else { continue }
+            result[name] = steps.compactMap { step -> ScriptedLambdaAnswer? in
+                if let value = step["returns"] {
+                    let shape: ScriptedLambdaAnswer.Shape
+                    switch value {
+                    case .mapping(let map): shape = map.keys.contains { $0.scalar?.string == "statusCode" } ? .proxyResponse : .objectWithoutStatusCode
+                    default: shape = .bareValue
+                    }
+                    return ScriptedLambdaAnswer(shape: shape, file: file, line: value.mark?.line)
+                }
+                if let raw = step["returnsRaw"], let text = raw.scalar?.string {
+                    let parsed = try? JSONValue.parse(bytes: Array(text.utf8))
+                    let shape: ScriptedLambdaAnswer.Shape
+                    switch parsed {
+                    case .object(let object)?: shape = object["statusCode"] == nil ? .objectWithoutStatusCode : .proxyResponse
+                    default: shape = .bareValue
+                    }
+                    return ScriptedLambdaAnswer(shape: shape, file: file, line: raw.mark?.line)
+                }
+                return nil
+            }
+        }
+        return result
     }
 
     /// `x-gatecheck-lint: { disable: [rule-id, ...] }` at the top of a file.

@@ -5,6 +5,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// This machine's IPv4 addresses outside 127.0.0.0/8 (e.g. the container's eth0 address).
@@ -61,7 +62,7 @@ struct BindingTests {
         #expect(configuration.host == "127.0.0.1")
         let server = try await GatewayServer.start(handler: NeverCalledHandler(), log: { _ in })
         let port = server.port
-        let reachable = try await onThread { () -> (loopback: Bool, others: [String: Bool]) in
+        let reachable = try await runBlocking { () -> (loopback: Bool, others: [String: Bool]) in
             var others: [String: Bool] = [:]
             for address in nonLoopbackIPv4Addresses() { others[address] = canConnect(host: address, port: port) }
             return (canConnect(host: "127.0.0.1", port: port), others)

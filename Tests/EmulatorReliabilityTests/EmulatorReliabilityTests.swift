@@ -5,6 +5,7 @@ import GatewayServer
 import JSONCore
 import Synchronization
 import Testing
+import TestSupport
 
 /// Fixture files of this target, found from this source file.
 enum Fixtures {
@@ -86,7 +87,7 @@ struct EmulatorReliabilityTests {
         let log = CollectedLog()
         try await withEmulator(log: log) { port in
             for (name, bytes) in Self.malformedRequests {
-                let outcome = try await onThread { () -> (WireResponse, Bool) in
+                let outcome = try await runBlocking { () -> (WireResponse, Bool) in
                     let connection = try WireConnection(port: port)
                     connection.send(bytes)
                     let response = try connection.readResponse()
@@ -110,7 +111,7 @@ struct EmulatorReliabilityTests {
         let limit = 10 * 1024 * 1024
         try await withEmulator { port in
             // Announced with Content-Length: answered without reading the body.
-            let announced = try await onThread { () -> (WireResponse, Bool) in
+            let announced = try await runBlocking { () -> (WireResponse, Bool) in
                 let connection = try WireConnection(port: port)
                 connection.send(request("POST", "/mock", headers: [("Content-Type", "application/json"), ("Content-Length", String(limit + 1))]))
                 connection.send([UInt8](repeating: UInt8(ascii: "a"), count: limit + 1))
@@ -121,7 +122,7 @@ struct EmulatorReliabilityTests {
             #expect(announced.1, "the connection must close after the 413")
 
             // Chunked: counted as it arrives, rejected once it passes the limit.
-            let chunked = try await onThread { () -> WireResponse in
+            let chunked = try await runBlocking { () -> WireResponse in
                 let connection = try WireConnection(port: port)
                 connection.send("POST /test/mock HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
                 let chunk = Array("100000\r\n".utf8) + [UInt8](repeating: UInt8(ascii: "b"), count: 0x100000) + Array("\r\n".utf8)
@@ -236,7 +237,7 @@ struct EmulatorReliabilityTests {
                 let errors = try await withThrowingTaskGroup(of: [String].self) { group in
                     for connectionIndex in 0..<connections {
                         group.addTask {
-                            try await onThread { () -> [String] in
+                            try await runBlocking { () -> [String] in
                                 var problems: [String] = []
                                 let connection = try WireConnection(port: port, timeoutSeconds: 60)
                                 for requestIndex in 0..<requestsPerConnection {

@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import GatewayServer
 import Testing
+import TestSupport
 
 /// The reliability fixture as an HTTP API (payload 2.0, `$default` stage, so paths have no stage prefix).
 func withHTTPAPIEmulator<T>(log: CollectedLog = CollectedLog(), _ body: (Int) async throws -> T) async throws -> T {

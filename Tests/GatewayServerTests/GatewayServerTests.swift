@@ -4,6 +4,7 @@ import GatewayServer
 import HTTPMessage
 import Synchronization
 import Testing
+import TestSupport
 
 /// Echoes each request back: the body holds `METHOD TARGET VERSION SOURCE-IP`, the header lines as received,
 /// a blank line, then the raw request body. A few paths behave differently (see `handle`).
@@ -74,7 +75,7 @@ struct Echo {
     init(_ bytes: [UInt8]) throws {
         let text = bytes
         guard text.count >= 2, let blank = (0..<(text.count - 1)).first(where: { text[$0] == 10 && text[$0 + 1] == 10 }) else {
-            throw RawClientError(description: "not an echo body: \(String(decoding: bytes, as: UTF8.self).prefix(200))")
+            throw WireFailure(description: "not an echo body: \(String(decoding: bytes, as: UTF8.self).prefix(200))")
         }
         let lines = String(decoding: text[..<blank], as: UTF8.self).components(separatedBy: "\n")
         requestLine = lines[0]
@@ -142,7 +143,7 @@ struct GatewayServerTests {
     @Test("request headers reach the handler exactly; response headers leave exactly, Content-Length appended")
     func headersExact() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             try await client.send("GET /items?b=2&a=%20x HTTP/1.1\r\nHost: example\r\nx-lower: a\r\nX-UPPER: B\r\nX-Dup: 1\r\nx-dup: 2\r\nX-Dup: 3\r\n\r\n")
             let echoed = try await client.readResponse()
             #expect(echoed.status == 200)
@@ -160,7 +161,7 @@ struct GatewayServerTests {
     @Test("a Content-Length set by the handler is not duplicated; 204 gets none")
     func contentLengthOnlyWhenMissing() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             try await client.send("GET /given-length HTTP/1.1\r\nHost: x\r\n\r\nGET /no-content HTTP/1.1\r\nHost: x\r\n\r\n")
             let given = try await client.readResponse()
             #expect(given.head == "HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n")
@@ -173,7 +174,7 @@ struct GatewayServerTests {
     @Test("binary bodies pass unchanged in both directions, fixed-length and chunked")
     func binaryBodies() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             let payload: [UInt8] = Array(0...255) + [0, 0, 13, 10, 13, 10, 0xFF, 0xFE] + Array(repeating: 0x80, count: 70_000)
             try await client.send(Array("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: \(payload.count)\r\n\r\n".utf8) + payload)
             let echoed = try await client.readResponse()
@@ -194,7 +195,7 @@ struct GatewayServerTests {
     @Test("keep-alive: several requests on one connection")
     func keepAlive() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             for index in 0..<3 {
                 try await client.send("GET /n/\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
                 let response = try await client.readResponse()
@@ -207,7 +208,7 @@ struct GatewayServerTests {
     @Test("pipelined requests are answered in order, even when the first is slow")
     func pipelining() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             let targets = ["/slow", "/a", "/b?x=1", "/c"]
             try await client.send(targets.map { "GET \($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
                                   + "POST /d HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz")
@@ -225,7 +226,7 @@ struct GatewayServerTests {
     @Test("a burst of 2,000 pipelined requests is answered completely and in order (reading pauses and resumes)")
     func pipelinedBurst() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             let count = 2_000
             let burst = (0..<count).map { "GET /burst/\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined()
             // Send while reading, so neither side's socket buffers can fill up and stall the exchange.
@@ -246,19 +247,19 @@ struct GatewayServerTests {
     func connectionClose() async throws {
         try await withServer { server in
 
-            let closing = try await RawClient.connect(port: server.port)
+            let closing = try await WireClient.connect(port: server.port)
             try await closing.send("GET /first HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\nGET /dropped HTTP/1.1\r\nHost: x\r\n\r\n")
             let first = try await closing.readResponse()
             #expect(try Echo(first.body).requestLine.hasPrefix("GET /first "))
             #expect(try await closing.readUntilClosed().isEmpty)
 
-            let http10 = try await RawClient.connect(port: server.port)
+            let http10 = try await WireClient.connect(port: server.port)
             try await http10.send("GET /old HTTP/1.0\r\n\r\n")
             let old = try await http10.readResponse()
             #expect(try Echo(old.body).requestLine == "GET /old HTTP/1.0 127.0.0.1")
             #expect(try await http10.readUntilClosed().isEmpty)
 
-            let http10KeepAlive = try await RawClient.connect(port: server.port)
+            let http10KeepAlive = try await WireClient.connect(port: server.port)
             for index in 0..<2 {
                 try await http10KeepAlive.send("GET /ka/\(index) HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
                 let response = try await http10KeepAlive.readResponse()
@@ -271,7 +272,7 @@ struct GatewayServerTests {
     @Test("an upgrade request is answered normally, with Connection: close, and the connection closes")
     func upgradeRequest() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             try await client.send("GET /up HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n")
             let response = try await client.readResponse()
             #expect(response.status == 200)
@@ -283,7 +284,7 @@ struct GatewayServerTests {
     @Test("a rejection that says keep-alive is sent with Connection: close, since the server closes after it")
     func rejectionSaysClose() async throws {
         try await withServer(EchoHandler(rejectionConnection: "keep-alive"), configure: { $0.maxURIBytes = 64 }) { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             try await client.send("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\nHost: x\r\n\r\n")
             let response = try await client.readResponse()
             #expect(response.status == 414)
@@ -299,7 +300,7 @@ struct GatewayServerTests {
             let expected = EchoHandler().rejection(.bodyTooLarge)
 
             // Declared too large: answered right after the head.
-            let declared = try await RawClient.connect(port: server.port)
+            let declared = try await WireClient.connect(port: server.port)
             try await declared.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 50000000\r\n\r\n" + String(repeating: "x", count: 100))
             let response = try await declared.readResponse()
             #expect(response.status == 413)
@@ -308,7 +309,7 @@ struct GatewayServerTests {
             #expect(try await declared.readUntilClosed().isEmpty)
 
             // Chunked: rejected once the received bytes pass the limit.
-            let chunked = try await RawClient.connect(port: server.port)
+            let chunked = try await WireClient.connect(port: server.port)
             try await chunked.send("POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
             for _ in 0..<3 { try await chunked.send("1F4\r\n" + String(repeating: "y", count: 500) + "\r\n") }
             let chunkedResponse = try await chunked.readResponse()
@@ -316,7 +317,7 @@ struct GatewayServerTests {
             #expect(try await chunked.readUntilClosed().isEmpty)
 
             // Exactly at the limit is accepted.
-            let atLimit = try await RawClient.connect(port: server.port)
+            let atLimit = try await WireClient.connect(port: server.port)
             try await atLimit.send("POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + String(repeating: "z", count: 1_000))
             let accepted = try await atLimit.readResponse()
             #expect(accepted.status == 200)
@@ -328,7 +329,7 @@ struct GatewayServerTests {
     func headerAndURILimits() async throws {
         try await withServer(configure: { $0.maxHeaderBytes = 1_000; $0.maxURIBytes = 500 }) { server in
 
-            let bigHeader = try await RawClient.connect(port: server.port)
+            let bigHeader = try await WireClient.connect(port: server.port)
             try await bigHeader.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "h", count: 1_200))\r\n\r\n")
             let headerResponse = try await bigHeader.readResponse()
             #expect(headerResponse.status == 431)
@@ -336,11 +337,11 @@ struct GatewayServerTests {
             #expect(try await bigHeader.readUntilClosed().isEmpty)
 
             // So large that NIO's decoder gives up before the head is complete.
-            let hugeHeader = try await RawClient.connect(port: server.port)
+            let hugeHeader = try await WireClient.connect(port: server.port)
             try await hugeHeader.send("GET / HTTP/1.1\r\nHost: x\r\nX-Huge: \(String(repeating: "h", count: 5_000))\r\n\r\n")
             #expect(try await hugeHeader.readResponse().status == 431)
 
-            let longURI = try await RawClient.connect(port: server.port)
+            let longURI = try await WireClient.connect(port: server.port)
             try await longURI.send("GET /\(String(repeating: "u", count: 600)) HTTP/1.1\r\nHost: x\r\n\r\n")
             let uriResponse = try await longURI.readResponse()
             #expect(uriResponse.status == 414)
@@ -353,7 +354,7 @@ struct GatewayServerTests {
         try await withServer { server in
             for garbage in ["THIS IS NOT HTTP\r\n\r\n", "GET / HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
                             "GET / HTTP/1.1\r\nContent-Length: nope\r\n\r\n", "\u{0}\u{1}\u{2}\r\n\r\n"] {
-                let client = try await RawClient.connect(port: server.port)
+                let client = try await WireClient.connect(port: server.port)
                 try await client.send(garbage)
                 let response = try await client.readResponse()
                 #expect(response.status == 400, "for \(garbage.debugDescription)")
@@ -362,12 +363,12 @@ struct GatewayServerTests {
                 #expect(try await client.readUntilClosed().isEmpty)
             }
             // A good request pipelined before garbage is still answered first.
-            let mixed = try await RawClient.connect(port: server.port)
+            let mixed = try await WireClient.connect(port: server.port)
             try await mixed.send("GET /good HTTP/1.1\r\nHost: x\r\n\r\nNOT HTTP AT ALL\r\n\r\n")
             #expect(try Echo(try await mixed.readResponse().body).requestLine.hasPrefix("GET /good "))
             #expect(try await mixed.readResponse().status == 400)
 
-            let next = try await RawClient.connect(port: server.port)
+            let next = try await WireClient.connect(port: server.port)
             try await next.send("GET /after HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await next.readResponse().status == 200)
         }
@@ -376,7 +377,7 @@ struct GatewayServerTests {
     @Test("HEAD gets the headers, including Content-Length, but no body bytes")
     func head() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             try await client.send("HEAD /binary HTTP/1.1\r\nHost: x\r\n\r\n")
             let response = try await client.readResponse(bodyless: true)
             #expect(response.head == "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 512\r\n\r\n")
@@ -391,7 +392,7 @@ struct GatewayServerTests {
     @Test("Expect: 100-continue gets an interim response before the body is sent")
     func expectContinue() async throws {
         try await withServer { server in
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             try await client.send("PUT /put HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
             let interim = try await client.readBytes(25)
             #expect(String(decoding: interim, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n")
@@ -405,7 +406,7 @@ struct GatewayServerTests {
         try await withServer { server in
             #expect(server.port > 0)
             #expect(server.baseURL == "http://127.0.0.1:\(server.port)")
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             try await client.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await client.readResponse().status == 200)
         }
@@ -429,8 +430,8 @@ struct GatewayServerTests {
     func shutdown() async throws {
         let (started, startedContinuation) = AsyncStream<String>.makeStream()
         let server = try await startServer(EchoHandler(started: startedContinuation))
-        let idle = try await RawClient.connect(port: server.port)
-        let busy = try await RawClient.connect(port: server.port)
+        let idle = try await WireClient.connect(port: server.port)
+        let busy = try await WireClient.connect(port: server.port)
         try await busy.send("GET /hang HTTP/1.1\r\nHost: x\r\n\r\n")
         var iterator = started.makeAsyncIterator()
         #expect(await iterator.next() == "/hang")
@@ -448,7 +449,7 @@ struct GatewayServerTests {
     func idleTimeout() async throws {
         try await withServer(configure: { $0.idleTimeoutSeconds = 0.2 }) { server in
             // Nothing is sent: the server must hang up on its own (the client gives up after 10 s).
-            let client = try await RawClient.connect(port: server.port)
+            let client = try await WireClient.connect(port: server.port)
             #expect(try await client.readUntilClosed().isEmpty)
         }
     }
@@ -458,7 +459,7 @@ struct GatewayServerTests {
         let log = LogCollector()
         // The idle timeout is far away: only the header timer can end these connections.
         try await withServer(log: log, configure: { $0.headerTimeoutSeconds = 0.2; $0.idleTimeoutSeconds = 600 }) { server in
-            let stalled = try await RawClient.connect(port: server.port)
+            let stalled = try await WireClient.connect(port: server.port)
             try await stalled.send("GET /stalled HTTP/1.1\r\nHost: x\r\n")
             let response = try await stalled.readResponse()
             #expect(response.status == 408)
@@ -466,7 +467,7 @@ struct GatewayServerTests {
             #expect(try await stalled.readUntilClosed().isEmpty)
 
             // Slowloris: a byte at a time keeps the connection busy, but the head still has to finish in time.
-            let slow = try await RawClient.connect(port: server.port)
+            let slow = try await WireClient.connect(port: server.port)
             let trickle = Array("GET /slowloris HTTP/1.1\r\nHost: x\r\n".utf8) + Array(repeating: UInt8(ascii: "a"), count: 100_000)
             var answer: [UInt8] = []
             for byte in trickle {
@@ -478,7 +479,7 @@ struct GatewayServerTests {
             #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 408 Request Timeout\r\n"))
 
             // A keep-alive connection that waits between requests is not cut by the header timer.
-            let patient = try await RawClient.connect(port: server.port)
+            let patient = try await WireClient.connect(port: server.port)
             try await patient.send("GET /first HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try await patient.readResponse().status == 200)
             try await Task.sleep(for: .milliseconds(500))
@@ -491,12 +492,12 @@ struct GatewayServerTests {
     @Test("a few blank lines before a request line are ignored; a flood of them gets 400 and the connection closes")
     func blankLines() async throws {
         try await withServer(configure: { $0.idleTimeoutSeconds = 600 }) { server in
-            let tolerated = try await RawClient.connect(port: server.port)
+            let tolerated = try await WireClient.connect(port: server.port)
             try await tolerated.send("\r\n\r\n\nGET /after-blank-lines HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(try Echo(try await tolerated.readResponse().body).requestLine.hasPrefix("GET /after-blank-lines "))
 
             for flood in [String(repeating: "\r\n", count: 1_000), String(repeating: "\n", count: 1_000)] {
-                let client = try await RawClient.connect(port: server.port)
+                let client = try await WireClient.connect(port: server.port)
                 try await client.send(flood)
                 let response = try await client.readResponse()
                 #expect(response.status == 400)
@@ -510,7 +511,7 @@ struct GatewayServerTests {
     func logLines() async throws {
         let log = LogCollector()
         let server = try await startServer(log: log) { $0.maxBodyBytes = 10 }
-        let client = try await RawClient.connect(port: server.port)
+        let client = try await WireClient.connect(port: server.port)
         try await client.send("GET /prod/items HTTP/1.1\r\nHost: x\r\n\r\n")
         _ = try await client.readResponse()
         try await client.send("GET /error HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -540,7 +541,7 @@ struct GatewayServerTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for connection in 0..<connections {
                 group.addTask {
-                    let client = try await RawClient.connect(port: server.port)
+                    let client = try await WireClient.connect(port: server.port)
                     var burst = ""
                     for index in 0..<requestsPerConnection { burst += "GET /c\(connection)/r\(index) HTTP/1.1\r\nHost: x\r\n\r\n" }
                     try await client.send(burst)

@@ -5,6 +5,7 @@ import GatewayServer
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// REST API keys and usage plans through a real loopback socket: HEADER and AUTHORIZER key sources, 403 for
 /// missing / unknown / disabled / plan-less keys, throttling and quotas (429) measured by the gateway's clock.
@@ -72,13 +73,13 @@ import Testing
         """
 
     /// A proxy function answering the event's `requestContext.identity.apiKey`.
-    static let echoAPIKey = ClosureLambda { invocation in
+    static let echoAPIKey = FakeLambda { invocation in
         let key = (try? JSONValue.parse(bytes: invocation.payload)).flatMap { jsonPath("requestContext.identity.apiKey", $0) } ?? "none"
         return success(#"{"statusCode":200,"body":"\#(key)"}"#)
     }
 
     /// Allows any token and hands it back as the usage identifier key.
-    static let partnerAuthorizer = ClosureLambda { invocation in
+    static let partnerAuthorizer = FakeLambda { invocation in
         let token = AuthorizerFixtures.field("authorizationToken", of: invocation.payload) ?? ""
         let arn = AuthorizerFixtures.field("methodArn", of: invocation.payload) ?? ""
         return success(AuthorizerFixtures.policy("Allow", [arn], usageKey: token))

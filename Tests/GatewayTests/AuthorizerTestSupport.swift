@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import JSONCore
+import TestSupport
 
 /// A clock tests move by hand: authorizer TTLs, throttles and quotas are measured by it, never by sleeping.
 final class ManualClock: @unchecked Sendable {
@@ -56,7 +57,7 @@ enum AuthorizerFixtures {
     }
 
     /// A proxy function answering 200 with the event's `requestContext.authorizer` as its body.
-    static let echoAuthorizerContext = ClosureLambda { invocation in
+    static let echoAuthorizerContext = FakeLambda { invocation in
         var body = "null"
         if case let .object(event)? = try? JSONValue.parse(bytes: invocation.payload), case let .object(context)? = event["requestContext"],
            let authorizer = context["authorizer"] {

@@ -1,3 +1,4 @@
+import TestSupport
 import Backends
 import Foundation
 import Gateway

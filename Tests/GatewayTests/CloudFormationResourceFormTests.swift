@@ -1,3 +1,4 @@
+import TestSupport
 import Backends
 import Foundation
 import Gateway
@@ -51,7 +52,7 @@ import Testing
         let stack = try Self.load("rest-resources.yaml")
         let api = try Self.rest(stack, "PetsApi")
         #expect(try #require(stack.api("PetsApi")).routeKeys.sorted() == ["ANY /", "DELETE /pets/{petId}", "GET /pets", "GET /pets/{petId}", "POST /pets", "PUT /pets/{petId}"])
-        let pets = ClosureLambda { invocation in
+        let pets = FakeLambda { invocation in
             let event = (try? JSONValue.parse(bytes: invocation.payload)) ?? .null
             if event["httpMethod"] != nil { return success(#"{"statusCode": 201, "body": "created"}"#) }
             return success(#"[{"name": "rex"}]"#)
@@ -83,7 +84,7 @@ import Testing
         }
     }
 
-    @Test("a resource-form HTTP API: routes, integrations, JWT / Lambda / IAM authorization, stage variables, CorsConfiguration; quick create; WebSocket listed")
+    @Test("a resource-form HTTP API: routes, integrations, JWT / Lambda / IAM authorization, stage variables, CorsConfiguration; quick create; WebSocket through its loader")
     func httpResources() throws {
         let stack = try Self.load("http-resources.yaml")
         #expect(stack.apis.map(\.logicalID) == ["ItemsApi", "QuickApi", "ChatApi"])
@@ -110,8 +111,12 @@ import Testing
 
         let chat = try #require(stack.api("ChatApi"))
         #expect(Set(chat.resourceIDs) == ["ConnectRoute", "ChatIntegration", "ChatStage"])
-        #expect(stack.diagnostics.contains { $0.message == "WebSocket API ChatApi: not served yet" && $0.severity == .warning })
+        // The WebSocket API is read by the WebSocket loader, from the same template.
+        let socket = try chat.loadWebSocketDefinition()
+        #expect(socket.routeKeys == ["$connect"])
+        #expect(socket.stages.map(\.name) == ["prod"])
         #expect(throws: DiagnosticsError.self) { try chat.loadDefinition() }
+        #expect(throws: DiagnosticsError.self) { try items.loadWebSocketDefinition() }
     }
 
     @Test("the resource-form HTTP API answers over loopback: the route's integration, payload version and response parameters")
@@ -119,7 +124,7 @@ import Testing
         let stack = try Self.load("http-resources.yaml")
         let api = try Self.http(stack, "ItemsApi")
         let received = ReceivedEvents()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             received.append(invocation.payload)
             return success(#"{"statusCode": 200, "body": "items"}"#)
         }

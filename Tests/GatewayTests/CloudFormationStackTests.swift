@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Gateway
 import GatewayServer
@@ -91,7 +92,7 @@ import Testing
     func servesOverLoopback() async throws {
         let stack = try Self.load("body-forms.yaml")
         let backends = BackendRegistry(lambdas: Dictionary(uniqueKeysWithValues: stack.functions.map { function in
-            (function.logicalID, ClosureLambda { _ in success(#"{"statusCode": 200, "body": "\#(function.logicalID)"}"#) } as any LambdaBackend)
+            (function.logicalID, FakeLambda { _ in success(#"{"statusCode": 200, "body": "\#(function.logicalID)"}"#) } as any LambdaBackend)
         }))
         for (id, request, expected) in [("OrdersApi", "GET /dev/orders", "OrdersFunction"), ("OrdersApi", "POST /dev/orders", "HelloFunction"),
                                         ("ItemsApi", "GET /items", "HelloFunction")] {

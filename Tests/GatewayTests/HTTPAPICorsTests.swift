@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import HTTPMessage
 import Testing
+import TestSupport
 
 /// HTTP API CORS (`x-amazon-apigateway-cors`) through real HTTP/1.1 requests over loopback: the gateway's own
 /// preflight answer, its CORS headers on other responses, the integration's CORS headers ignored, and the load-time
@@ -28,8 +29,8 @@ import Testing
 
     static let lambdas: [String: any LambdaBackend] = [
         // The integration's own CORS headers, which API Gateway ignores when CORS is configured.
-        "items": HTTPAPIClosureLambda.returning(#"{"statusCode": 200, "headers": {"access-control-allow-origin": "https://evil.example", "Access-Control-Max-Age": "1", "x-app": "1"}, "body": "ok"}"#),
-        "options": HTTPAPIClosureLambda.returning(#"{"statusCode": 200, "headers": {"x-from": "integration"}, "body": "integration answered"}"#),
+        "items": FakeLambda.returning(#"{"statusCode": 200, "headers": {"access-control-allow-origin": "https://evil.example", "Access-Control-Max-Age": "1", "x-app": "1"}, "body": "ok"}"#),
+        "options": FakeLambda.returning(#"{"statusCode": 200, "headers": {"x-from": "integration"}, "body": "integration answered"}"#),
     ]
 
     func withServer(_ text: String, _ body: (Int) async throws -> Void) async throws {

@@ -7,6 +7,7 @@ import JSONCore
 import JWTKit
 import Testing
 import _CryptoExtras
+import TestSupport
 
 /// Signs test tokens with jwt-kit and publishes the matching JWKS (one RSA key, `kid` "test-key").
 struct TestTokenIssuer: Sendable {
@@ -80,7 +81,7 @@ struct TestTokenIssuer: Sendable {
               audience: [orders-api]
     """
 
-    static let echo = HTTPAPIClosureLambda { invocation in
+    static let echo = FakeLambda { invocation in
         .success(payload: Array(JSONValue.object(["statusCode": .int(200), "body": .string(String(decoding: invocation.payload, as: UTF8.self))])
             .serialized(.compact).utf8))
     }

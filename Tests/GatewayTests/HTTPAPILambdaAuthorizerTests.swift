@@ -4,6 +4,7 @@ import GatewayServer
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// HTTP API Lambda authorizers through a real loopback socket: payload 1.0 (IAM policy) and 2.0 (simple
 /// responses), identity sources, the 401 / 403 / 500 bodies, context in events and parameter mappings, caching.
@@ -54,13 +55,13 @@ import Testing
         """
     }
 
-    static let echo = HTTPAPIClosureLambda { invocation in
+    static let echo = FakeLambda { invocation in
         .success(payload: Array(JSONValue.object(["statusCode": .int(200), "body": .string(String(decoding: invocation.payload, as: UTF8.self))])
             .serialized(.compact).utf8))
     }
 
-    static func simpleAuthorizer(_ calls: CallCounter, events: Recorder<String>) -> HTTPAPIClosureLambda {
-        HTTPAPIClosureLambda { invocation in
+    static func simpleAuthorizer(_ calls: CallCounter, events: Recorder<String>) -> FakeLambda {
+        FakeLambda { invocation in
             calls.increment()
             await events.record(String(decoding: invocation.payload, as: UTF8.self))
             let event = try? JSONValue.parse(bytes: invocation.payload)
@@ -74,8 +75,8 @@ import Testing
         }
     }
 
-    static func policyAuthorizer(events: Recorder<String>) -> HTTPAPIClosureLambda {
-        HTTPAPIClosureLambda { invocation in
+    static func policyAuthorizer(events: Recorder<String>) -> FakeLambda {
+        FakeLambda { invocation in
             await events.record(String(decoding: invocation.payload, as: UTF8.self))
             let token = AuthorizerFixtures.field("identitySource", of: invocation.payload) ?? ""
             let arn = AuthorizerFixtures.field("methodArn", of: invocation.payload) ?? ""

@@ -4,6 +4,7 @@ import HTTPMessage
 import JSONCore
 import SourceDiagnostics
 import Testing
+import TestSupport
 
 /// Loading HTTP API definitions: the model, warnings, and load-time errors with positions.
 @Suite struct HTTPAPILoaderTests {
@@ -69,8 +70,8 @@ import Testing
     @Test func servesTheExportedAPI() async throws {
         let api = try HTTPAPILoader.load(path: Self.fixturePath)
         let lambdas: [String: any LambdaBackend] = [
-            "OutcomeFunction": HTTPAPIClosureLambda.returning(#"{"message": "partial"}"#),
-            "CatchAll": HTTPAPIClosureLambda.returning(#""caught""#),
+            "OutcomeFunction": FakeLambda.returning(#"{"message": "partial"}"#),
+            "CatchAll": FakeLambda.returning(#""caught""#),
         ]
         let gateway = HTTPAPIGateway(api: api, backends: BackendRegistry(lambdas: lambdas))
         let partial = await gateway.handle(Support.request("GET", "/v2/outcome"))

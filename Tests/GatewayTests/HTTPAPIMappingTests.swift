@@ -3,12 +3,13 @@ import Gateway
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// Request and response parameter mapping (DG http-api-parameter-mapping; seeds 000 and 003).
 @Suite struct HTTPAPIMappingTests {
     typealias Support = HTTPAPITestSupport
 
-    func gateway(_ extra: String, function: HTTPAPIClosureLambda, version: String = "2.0", method: String = "get",
+    func gateway(_ extra: String, function: FakeLambda, version: String = "2.0", method: String = "get",
                  path: String = "/items/{id}", stageVariables: [String: String] = [:]) throws -> HTTPAPIGateway {
         let api = try Support.load(Support.document([(method, path, Support.lambdaIntegration("fn", version: version, extra: extra))]))
         return HTTPAPIGateway(api: api, stageVariables: stageVariables, backends: BackendRegistry(lambdas: ["fn": function]))
@@ -117,7 +118,7 @@ import Testing
     }
 
     @Test func requestParameterMappingChangesWhatTheFunctionReceives() async throws {
-        let echo = HTTPAPIClosureLambda { .success(payload: $0.payload) }
+        let echo = FakeLambda { .success(payload: $0.payload) }
         let gateway = try gateway("""
         requestParameters:
           append:header.x-added: "static"

@@ -3,13 +3,14 @@ import Gateway
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// Payload format 2.0 and 1.0 output interpretation and the events Lambda receives.
 @Suite struct HTTPAPIPayloadTests {
     typealias Support = HTTPAPITestSupport
 
     /// A gateway with `GET /out` served by `function` under payload `version`.
-    func gateway(_ function: HTTPAPIClosureLambda, version: String = "2.0", stageVariables: [String: String] = [:]) throws -> HTTPAPIGateway {
+    func gateway(_ function: FakeLambda, version: String = "2.0", stageVariables: [String: String] = [:]) throws -> HTTPAPIGateway {
         let api = try Support.load(Support.document([("get", "/out", Support.lambdaIntegration("fn", version: version))]))
         return HTTPAPIGateway(api: api, stageVariables: stageVariables, backends: BackendRegistry(lambdas: ["fn": function]))
     }
@@ -102,7 +103,7 @@ import Testing
     }
 
     @Test func functionErrorIs500WithCapitalS() async throws {
-        let failing = HTTPAPIClosureLambda { _ in
+        let failing = FakeLambda { _ in
             .functionError(payload: Array(#"{"errorMessage":"boom","errorType":"Exception","stackTrace":[]}"#.utf8))
         }
         for version in ["1.0", "2.0"] {
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func invokeFailureAndMissingBackendAre500() async throws {
-        let rejected = HTTPAPIClosureLambda { _ in .invokeFailed(message: "AccessDeniedException") }
+        let rejected = FakeLambda { _ in .invokeFailed(message: "AccessDeniedException") }
         let outcome = try await gateway(rejected).handle(Support.request("GET", "/out"))
         #expect(outcome.response.status == 500)
         #expect(outcome.log.detail?.contains("AccessDeniedException") == true)
@@ -163,7 +164,7 @@ import Testing
 
     /// The handler echoes its event (payload 2.0 output without statusCode = the event as the body).
     @Test func v2EventShape() async throws {
-        let echo = HTTPAPIClosureLambda { .success(payload: $0.payload) }
+        let echo = FakeLambda { .success(payload: $0.payload) }
         let api = try Support.load(Support.document([("post", "/items/{id}", Support.lambdaIntegration("echo"))]))
         let gateway = HTTPAPIGateway(api: api, stageVariables: ["env": "test", "color": "blue"],
                                      backends: BackendRegistry(lambdas: ["echo": echo]))
@@ -226,7 +227,7 @@ import Testing
     }
 
     @Test func v2EventOmitsAbsentPartsAndBase64EncodesBinaryBodies() async throws {
-        let echo = HTTPAPIClosureLambda { .success(payload: $0.payload) }
+        let echo = FakeLambda { .success(payload: $0.payload) }
         let gateway = try gateway(echo)
         let plain = try Support.json(await gateway.handle(Support.request("GET", "/out")).response)
         #expect(plain.objectValue.map { Array($0.keys) } == ["version", "routeKey", "rawPath", "rawQueryString", "headers",
@@ -243,7 +244,7 @@ import Testing
 
     /// The handler echoes its event as the body of a 1.0 response.
     @Test func v1EventShape() async throws {
-        let echo = HTTPAPIClosureLambda { invocation in
+        let echo = FakeLambda { invocation in
             let body = JSONValue.string(String(decoding: invocation.payload, as: UTF8.self))
             let output = HTTPAPITestSupport.objectValue([("statusCode", .int(200)), ("body", body)])
             return .success(payload: Array(output.serialized(.compact).utf8))
@@ -295,7 +296,7 @@ import Testing
     }
 
     @Test func stageVariablesSelectTheFunctionAndQualifier() async throws {
-        let blue = HTTPAPIClosureLambda.returning(#""blue""#)
+        let blue = FakeLambda.returning(#""blue""#)
         let api = try Support.load(Support.document([("get", "/out", """
               x-amazon-apigateway-integration:
                 type: aws_proxy

@@ -3,14 +3,15 @@ import Gateway
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// Route selection, stages, 404s, timeouts and rejections.
 @Suite struct HTTPAPIRoutingTests {
     typealias Support = HTTPAPITestSupport
 
     /// A function answering `routeKey|param=value,...` (payload 2.0 plain string output).
-    static func routeReporter() -> HTTPAPIClosureLambda {
-        HTTPAPIClosureLambda { invocation in
+    static func routeReporter() -> FakeLambda {
+        FakeLambda { invocation in
         guard let event = try? JSONValue.parse(bytes: invocation.payload) else { return .invokeFailed(message: "bad event") }
         let routeKey = event["routeKey"]?.stringValue ?? "?"
         let parameters = event["pathParameters"]?.objectValue?.map { "\($0.key)=\($0.value.stringValue ?? "")" } ?? []
@@ -32,7 +33,7 @@ import Testing
     ])
 
     func routed(_ method: String, _ target: String, stage: String = "$default", document: String = precedenceDocument,
-                lambda: HTTPAPIClosureLambda = routeReporter()) async throws -> GatewayOutcome {
+                lambda: FakeLambda = routeReporter()) async throws -> GatewayOutcome {
         let api = try Support.load(document)
         let gateway = HTTPAPIGateway(api: api, stage: stage, backends: BackendRegistry(lambdas: ["routes": lambda]))
         return await gateway.handle(Support.request(method, target))
@@ -128,7 +129,7 @@ import Testing
     }
 
     @Test func namedStageAppearsInTheV2Event() async throws {
-        let echo = HTTPAPIClosureLambda { .success(payload: $0.payload) }
+        let echo = FakeLambda { .success(payload: $0.payload) }
         let api = try Support.load(Support.document([("get", "/items", Support.lambdaIntegration("echo"))]))
         let gateway = HTTPAPIGateway(api: api, stage: "prod", backends: BackendRegistry(lambdas: ["echo": echo]))
         let event = try Support.json(await gateway.handle(Support.request("GET", "/prod/items")).response)
@@ -162,7 +163,7 @@ import Testing
     @Test func fastBackendWithinTheTimeoutIsNotAffected() async throws {
         // A deadline far above any scheduling delay: this checks the race's correctness, not speed.
         let api = try Support.load(Support.document([("get", "/fast", Support.lambdaIntegration("fast", extra: "timeoutInMillis: 30000"))]))
-        let gateway = HTTPAPIGateway(api: api, backends: BackendRegistry(lambdas: ["fast": HTTPAPIClosureLambda.returning(#"{"ok":true}"#)]))
+        let gateway = HTTPAPIGateway(api: api, backends: BackendRegistry(lambdas: ["fast": FakeLambda.returning(#"{"ok":true}"#)]))
         for _ in 0..<20 {
             let outcome = await gateway.handle(Support.request("GET", "/fast"))
             #expect(outcome.response.status == 200)

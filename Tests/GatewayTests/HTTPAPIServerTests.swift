@@ -4,6 +4,7 @@ import GatewayServer
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// The issue's definition of done, end to end: real HTTP/1.1 requests over loopback through `GatewayServer`
 /// to an `HTTPAPIGateway`, asserting the status line, every header on the wire, and the exact body bytes.
@@ -31,14 +32,14 @@ import Testing
     ])
 
     static let lambdas: [String: any LambdaBackend] = [
-        "object": HTTPAPIClosureLambda.returning(#"{"message": "partial"}"#),
-        "string": HTTPAPIClosureLambda.returning(#""plain text""#),
-        "cookies": HTTPAPIClosureLambda.returning(#"{"statusCode": 206, "cookies": ["a=1; Secure", "b=2"], "headers": {"content-type": "application/json"}, "body": "[1]"}"#),
-        "binary": HTTPAPIClosureLambda.returning(#"{"statusCode": 200, "headers": {"content-type": "application/octet-stream"}, "isBase64Encoded": true, "body": "AAEC/w=="}"#),
-        "echo": HTTPAPIClosureLambda { .success(payload: $0.payload) },
-        "v1valid": HTTPAPIClosureLambda.returning(#"{"statusCode": 201, "headers": {"Content-Type": "text/plain"}, "multiValueHeaders": {"X-Multi": ["1", "2"]}, "body": "created"}"#),
-        "v1missing": HTTPAPIClosureLambda.returning(#"{"body": "no status"}"#),
-        "v1echo": HTTPAPIClosureLambda { invocation in
+        "object": FakeLambda.returning(#"{"message": "partial"}"#),
+        "string": FakeLambda.returning(#""plain text""#),
+        "cookies": FakeLambda.returning(#"{"statusCode": 206, "cookies": ["a=1; Secure", "b=2"], "headers": {"content-type": "application/json"}, "body": "[1]"}"#),
+        "binary": FakeLambda.returning(#"{"statusCode": 200, "headers": {"content-type": "application/octet-stream"}, "isBase64Encoded": true, "body": "AAEC/w=="}"#),
+        "echo": FakeLambda { .success(payload: $0.payload) },
+        "v1valid": FakeLambda.returning(#"{"statusCode": 201, "headers": {"Content-Type": "text/plain"}, "multiValueHeaders": {"X-Multi": ["1", "2"]}, "body": "created"}"#),
+        "v1missing": FakeLambda.returning(#"{"body": "no status"}"#),
+        "v1echo": FakeLambda { invocation in
             let body = JSONValue.string(String(decoding: invocation.payload, as: UTF8.self)).serialized(.compact)
             return .success(payload: Array(#"{"statusCode": 200, "headers": {"content-type": "application/json"}, "body": \#(body)}"#.utf8))
         },

@@ -4,35 +4,7 @@ import HTTPMessage
 import JSONCore
 import SourceDiagnostics
 import Testing
-
-/// A Lambda backend made of a closure, recording what it was invoked with.
-struct HTTPAPIClosureLambda: LambdaBackend {
-    let recorder = HTTPAPIInvocationRecorder()
-    let answer: @Sendable (LambdaInvocation) async -> LambdaResult
-
-    init(_ answer: @escaping @Sendable (LambdaInvocation) async -> LambdaResult) { self.answer = answer }
-
-    /// A function that returns `output` verbatim.
-    static func returning(_ output: String) -> HTTPAPIClosureLambda {
-        HTTPAPIClosureLambda { _ in .success(payload: Array(output.utf8)) }
-    }
-
-    func invoke(_ invocation: LambdaInvocation) async -> LambdaResult {
-        await recorder.record(invocation)
-        return await answer(invocation)
-    }
-}
-
-actor HTTPAPIInvocationRecorder {
-    private(set) var invocations: [LambdaInvocation] = []
-    func record(_ invocation: LambdaInvocation) { invocations.append(invocation) }
-
-    /// The last event received, parsed.
-    func lastEvent() throws -> JSONValue {
-        let invocation = try #require(invocations.last)
-        return try JSONValue.parse(bytes: invocation.payload)
-    }
-}
+import TestSupport
 
 /// A function that never answers until it is cancelled, and reports that it was.
 struct HTTPAPIHangingLambda: LambdaBackend {

@@ -6,6 +6,7 @@ import HTTPMessage
 import JSONCore
 import SigV4
 import Testing
+import TestSupport
 
 /// `AWS_IAM` methods and routes: the emulator verifies SigV4 signatures made by `SigV4Signer`.
 @Suite struct IAMAuthorizationTests {
@@ -69,8 +70,8 @@ import Testing
         """
 
     /// Answers with what it saw: the event's path, caller access key and body.
-    static func echoLambda(calls: Recorder<String>) -> ClosureLambda {
-        ClosureLambda { invocation in
+    static func echoLambda(calls: Recorder<String>) -> FakeLambda {
+        FakeLambda { invocation in
             let event = (try? JSONValue.parse(bytes: invocation.payload)) ?? .null
             guard case let .object(fields) = event else { return success(#"{"statusCode":500}"#) }
             var path = ""

@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Testing
+import TestSupport
 
 /// Lambda's synchronous invocation payload quotas, applied by the shared `LambdaInvoker` for both API kinds and
 /// seen by the client over a real loopback socket.
@@ -26,7 +27,7 @@ import Testing
 
     @Test func restEventAbove6MBNeverReachesTheFunction() async throws {
         let calls = Recorder<Int>()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await calls.record(invocation.payload.count)
             return success(#"{"statusCode": 200, "body": "ran"}"#)
         }
@@ -45,7 +46,7 @@ import Testing
     }
 
     @Test func restResponseAbove6MBIsA502() async throws {
-        let function = ClosureLambda { _ in success(Self.largeOutput) }
+        let function = FakeLambda { _ in success(Self.largeOutput) }
         let api = try RESTAPILoader.load(path: Fixtures.path("rest-api.yaml"))
         let gateway = RESTGateway(api: api, stage: StageSettings(name: "test"), backends: BackendRegistry(lambdas: ["ItemsFunction": function]))
         try await withGatewayServer(gateway) { port in
@@ -59,7 +60,7 @@ import Testing
 
     @Test func httpAPIEventAbove6MBNeverReachesTheFunction() async throws {
         let calls = Recorder<Int>()
-        let function = HTTPAPIClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await calls.record(invocation.payload.count)
             return .success(payload: Array(#"{"statusCode": 200, "body": "ran"}"#.utf8))
         }
@@ -77,7 +78,7 @@ import Testing
     }
 
     @Test func httpAPIResponseAbove6MBIsA500() async throws {
-        let function = HTTPAPIClosureLambda { _ in .success(payload: Array(Self.largeOutput.utf8)) }
+        let function = FakeLambda { _ in .success(payload: Array(Self.largeOutput.utf8)) }
         let api = try HTTPAPITestSupport.load(HTTPAPITestSupport.document([("get", "/download", HTTPAPITestSupport.lambdaIntegration("download"))]))
         let gateway = HTTPAPIGateway(api: api, backends: BackendRegistry(lambdas: ["download": function]))
         try await withGatewayServer(gateway) { port in

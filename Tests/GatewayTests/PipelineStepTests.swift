@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 @testable import Gateway
 import GatewayServer
@@ -87,7 +88,7 @@ import Testing
         let seen = Counter()
         let document = HTTPAPITestSupport.document([("get", "/hello", HTTPAPITestSupport.lambdaIntegration("hello"))])
         var gateway = HTTPAPIGateway(api: try HTTPAPITestSupport.load(document),
-                                     backends: BackendRegistry(lambdas: ["hello": HTTPAPIClosureLambda.returning(#""hi""#)]))
+                                     backends: BackendRegistry(lambdas: ["hello": FakeLambda.returning(#""hi""#)]))
         gateway.pipeline = gateway.pipeline.inserting(CountingNoOpStep<HTTPAPIGateway>(seen: seen), after: .integration)
         try await withGatewayServer(gateway) { port in
             let response = try WireResponse(await rawExchange(port: port, "GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"))

@@ -3,6 +3,7 @@ import Gateway
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// The REST pipeline called directly: status, every header, exact body bytes.
 @Suite struct RESTGatewayTests {
@@ -19,7 +20,7 @@ import Testing
 
     @Test func lambdaErrorMatchingPatternMapsTo400() async throws {
         let seen = Recorder<LambdaInvocation>()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await seen.record(invocation)
             return .functionError(payload: bytes(Self.errorPayload))
         }
@@ -37,7 +38,7 @@ import Testing
     }
 
     @Test func lambdaErrorWithoutMatchingPatternIsA200WithTheErrorJSON() async throws {
-        let function = ClosureLambda { _ in .functionError(payload: bytes(Self.errorPayload)) }
+        let function = FakeLambda { _ in .functionError(payload: bytes(Self.errorPayload)) }
         let outcome = try await gateway(lambdas: ["StatusFunction": function]).handle(
             GatewayRequest(method: "POST", target: "/test/lambda-error-nopattern", body: bytes(#"{"error": "sample 400"}"#)))
         #expect(outcome.response.status == 200)
@@ -49,7 +50,7 @@ import Testing
     @Test func lambdaSuccessIsNeverMatchedByAnErrorPattern() async throws {
         // The selection value of a successful invocation is the empty string: `.*400.*` must not match it,
         // even when the output mentions 400.
-        let function = ClosureLambda { _ in success(#"{"statusCode": 400, "body": "not interpreted"}"#) }
+        let function = FakeLambda { _ in success(#"{"statusCode": 400, "body": "not interpreted"}"#) }
         let outcome = try await gateway(lambdas: ["StatusFunction": function]).handle(
             GatewayRequest(method: "POST", target: "/test/lambda-error"))
         #expect(outcome.response.status == 200)
@@ -59,7 +60,7 @@ import Testing
 
     @Test func lambdaNonProxyGetsAnEmptyObjectForAnEmptyBody() async throws {
         let seen = Recorder<LambdaInvocation>()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await seen.record(invocation)
             return success("\"done\"")
         }
@@ -70,7 +71,7 @@ import Testing
     }
 
     @Test func responseOverrideInTheResponseTemplateGives206WithoutAMethodResponse() async throws {
-        let function = ClosureLambda { _ in success(#"{"message":"partial"}"#) }
+        let function = FakeLambda { _ in success(#"{"message":"partial"}"#) }
         let outcome = try await gateway(lambdas: ["PartialFunction": function]).handle(GatewayRequest(method: "GET", target: "/test/partial"))
         #expect(outcome.response.status == 206)
         #expect(text(outcome.response.body) == #"{"message":"partial"}"#)
@@ -196,7 +197,7 @@ import Testing
     // MARK: AWS_PROXY
 
     @Test func lambdaProxyAnswering206And200() async throws {
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             let event = try? JSONValue.parse(bytes: invocation.payload)
             if case let .object(object)? = event, case let .object(query)? = object["queryStringParameters"], query["page"] == .string("1") {
                 return success(#"{"statusCode": 206, "headers": {"Content-Range": "items 0-9/20"}, "body": "{\"items\":[1]}"}"#)
@@ -228,7 +229,7 @@ import Testing
         #"{"body": {"not": "a string"}}"#,
     ])
     func malformedProxyOutputIsA502(output: String) async throws {
-        let function = ClosureLambda { _ in success(output) }
+        let function = FakeLambda { _ in success(output) }
         let outcome = try await gateway(lambdas: ["ItemsFunction": function]).handle(GatewayRequest(method: "GET", target: "/test/items"))
         #expect(outcome.response.status == 502)
         #expect(text(outcome.response.body) == #"{"message": "Internal server error"}"#)
@@ -237,11 +238,11 @@ import Testing
     }
 
     @Test func functionErrorBehindAProxyIsA502AndRejectedInvokeA500() async throws {
-        let failing = ClosureLambda { _ in .functionError(payload: bytes(Self.errorPayload)) }
+        let failing = FakeLambda { _ in .functionError(payload: bytes(Self.errorPayload)) }
         let outcome = try await gateway(lambdas: ["ItemsFunction": failing]).handle(GatewayRequest(method: "GET", target: "/test/items"))
         #expect(outcome.response.status == 502)
         #expect(text(outcome.response.body) == #"{"message": "Internal server error"}"#)
-        let rejected = ClosureLambda { _ in .invokeFailed(message: "AccessDeniedException") }
+        let rejected = FakeLambda { _ in .invokeFailed(message: "AccessDeniedException") }
         let second = try await gateway(lambdas: ["ItemsFunction": rejected]).handle(GatewayRequest(method: "GET", target: "/test/items"))
         #expect(second.response.status == 500)
         #expect(text(second.response.body) == #"{"message": "Internal server error"}"#)
@@ -253,14 +254,14 @@ import Testing
 
     @Test func proxyOutputParsingFollowsAPIGateway() async throws {
         let output = #"{"statusCode": "201", "headers": {"X-One": "a", "x-multi": "single", "Flag": true, "Content-Type": "text/html"}, "multiValueHeaders": {"X-Multi": ["m1", "single"]}, "body": "<p>hi</p>"}"#
-        let function = ClosureLambda { _ in success(output) }
+        let function = FakeLambda { _ in success(output) }
         let outcome = try await gateway(lambdas: ["ItemsFunction": function]).handle(GatewayRequest(method: "GET", target: "/test/items"))
         #expect(outcome.response.status == 201)
         #expect(text(outcome.response.body) == "<p>hi</p>")
         expectHeaders(outcome.response, contentType: "text/html", mapped: [("X-Multi", "m1"), ("X-Multi", "single"), ("X-One", "a"), ("Flag", "true")],
                       trace: .generated)
 
-        let empty = ClosureLambda { _ in success("{}") }
+        let empty = FakeLambda { _ in success("{}") }
         let emptyOutcome = try await gateway(lambdas: ["ItemsFunction": empty]).handle(GatewayRequest(method: "GET", target: "/test/items"))
         #expect(emptyOutcome.response.status == 200)
         #expect(emptyOutcome.response.body.isEmpty)
@@ -269,7 +270,7 @@ import Testing
     }
 
     @Test func noContentResponsesCarryNoBody() async throws {
-        let function = ClosureLambda { _ in success(#"{"statusCode": 204, "body": "ignored"}"#) }
+        let function = FakeLambda { _ in success(#"{"statusCode": 204, "body": "ignored"}"#) }
         let outcome = try await gateway(lambdas: ["ItemsFunction": function]).handle(GatewayRequest(method: "GET", target: "/test/items"))
         #expect(outcome.response.status == 204)
         #expect(outcome.response.body.isEmpty)
@@ -277,14 +278,14 @@ import Testing
     }
 
     @Test func proxyBinaryBodyIsDecodedOnlyWhenTheFirstAcceptedTypeIsBinary() async throws {
-        let function = ClosureLambda { _ in success(#"{"isBase64Encoded": true, "headers": {"Content-Type": "image/png"}, "body": "iVBORw0KGgo="}"#) }
+        let function = FakeLambda { _ in success(#"{"isBase64Encoded": true, "headers": {"Content-Type": "image/png"}, "body": "iVBORw0KGgo="}"#) }
         let gateway = try gateway(lambdas: ["ItemsFunction": function])
         let decoded = await gateway.handle(GatewayRequest(method: "GET", target: "/test/items", headers: ["Accept": "image/png, */*"]))
         #expect(decoded.response.body == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         expectHeaders(decoded.response, contentType: "image/png", trace: .generated)
         let wildcard = await gateway.handle(GatewayRequest(method: "GET", target: "/test/items", headers: ["Accept": "*/*"]))
         #expect(text(wildcard.response.body) == "iVBORw0KGgo=")
-        let broken = ClosureLambda { _ in success(#"{"isBase64Encoded": true, "body": "***"}"#) }
+        let broken = FakeLambda { _ in success(#"{"isBase64Encoded": true, "body": "***"}"#) }
         let invalid = try await self.gateway(lambdas: ["ItemsFunction": broken]).handle(
             GatewayRequest(method: "GET", target: "/test/items", headers: ["Accept": "application/octet-stream"]))
         #expect(invalid.response.status == 500)
@@ -292,7 +293,7 @@ import Testing
 
     @Test func proxyEventIsExact() async throws {
         let seen = Recorder<LambdaInvocation>()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await seen.record(invocation)
             return success("{}")
         }
@@ -334,7 +335,7 @@ import Testing
 
     @Test func proxyEventWithoutParametersHasNulls() async throws {
         let seen = Recorder<LambdaInvocation>()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await seen.record(invocation)
             return success("{}")
         }
@@ -348,7 +349,7 @@ import Testing
 
     @Test func binaryRequestBodyIsBase64EncodedInTheEvent() async throws {
         let seen = Recorder<LambdaInvocation>()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await seen.record(invocation)
             return success("{}")
         }
@@ -360,7 +361,7 @@ import Testing
     }
 
     @Test func clientTraceHeaderIsKeptOnProxyResponses() async throws {
-        let function = ClosureLambda { _ in success("{}") }
+        let function = FakeLambda { _ in success("{}") }
         let gateway = try gateway(lambdas: ["ItemsFunction": function])
         let both = await gateway.handle(GatewayRequest(method: "GET", target: "/test/items",
                                                        headers: ["X-Amzn-Trace-Id": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8"]))
@@ -371,7 +372,7 @@ import Testing
     }
 
     @Test func integrationTimeoutIsA504() async throws {
-        let slow = ClosureLambda { _ in
+        let slow = FakeLambda { _ in
             try? await Task.sleep(nanoseconds: 3_600_000_000_000)
             return success("{}")
         }
@@ -383,7 +384,7 @@ import Testing
 
     @Test func timeoutAnswersEvenWhenTheBackendIgnoresCancellation() async throws {
         let gate = Gate()
-        let stubborn = ClosureLambda { _ in
+        let stubborn = FakeLambda { _ in
             await gate.wait()
             return success("{}")
         }
@@ -394,7 +395,7 @@ import Testing
 
     @Test func stageVariablesSelectTheFunction() async throws {
         let seen = Recorder<LambdaInvocation>()
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             await seen.record(invocation)
             return success(#"{"body":"staged"}"#)
         }
@@ -407,7 +408,7 @@ import Testing
     }
 
     @Test func lambdaIntegrationWithNonPostMethodIsA500() async throws {
-        let function = ClosureLambda { _ in success("{}") }
+        let function = FakeLambda { _ in success("{}") }
         let outcome = try await gateway(lambdas: ["ItemsFunction": function]).handle(GatewayRequest(method: "GET", target: "/test/wrong-method"))
         #expect(outcome.response.status == 500)
         #expect(text(outcome.response.body) == #"{"message": "Internal server error"}"#)
@@ -417,7 +418,7 @@ import Testing
     // MARK: Routing
 
     @Test func literalBeatsParameterAndGreedy() async throws {
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             guard case let .object(event)? = try? JSONValue.parse(bytes: invocation.payload) else { return success("{}") }
             return success(#"{"body": \#(JSONValue.string((event["resource"] ?? .null).serialized(.compact)).serialized(.compact))}"#)
         }
@@ -517,7 +518,7 @@ import Testing
 
     @Test func customLambdaErrorMapsHeadersFromTheParsedErrorMessage() async throws {
         let payload = #"{"errorMessage":"{\"type\":\"NotFound\",\"detail\":\"no such record\"}","errorType":"Exception","stackTrace":[]}"#
-        let function = ClosureLambda { _ in .functionError(payload: bytes(payload)) }
+        let function = FakeLambda { _ in .functionError(payload: bytes(payload)) }
         let outcome = try await gateway(lambdas: ["StatusFunction": function]).handle(GatewayRequest(method: "POST", target: "/test/custom-error"))
         #expect(outcome.response.status == 404)
         #expect(text(outcome.response.body) == #"{"missing": "no such record"}"#)
@@ -526,7 +527,7 @@ import Testing
     }
 
     @Test func convertToBinaryDecodesALambdaBase64String() async throws {
-        let function = ClosureLambda { _ in success(#""iVBORw0KGgo=""#) }
+        let function = FakeLambda { _ in success(#""iVBORw0KGgo=""#) }
         let outcome = try await gateway(lambdas: ["ImageFunction": function]).handle(GatewayRequest(method: "GET", target: "/test/image"))
         #expect(outcome.response.status == 200)
         #expect(outcome.response.body == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])

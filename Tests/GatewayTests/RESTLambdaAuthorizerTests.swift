@@ -4,6 +4,7 @@ import GatewayServer
 import HTTPMessage
 import JSONCore
 import Testing
+import TestSupport
 
 /// REST Lambda authorizers (TOKEN and REQUEST) through a real loopback socket: identity checks, policy evaluation,
 /// context in templates and proxy events, the error answers, and caching by the gateway's clock.
@@ -77,8 +78,8 @@ import Testing
     static let arnPrefix = "arn:aws:execute-api:us-east-1:123456789012:"
 
     /// TOKEN authorizer: decides by token. Records every call.
-    static func tokenAuthorizer(_ calls: CallCounter, events: Recorder<String>? = nil) -> ClosureLambda {
-        ClosureLambda { invocation in
+    static func tokenAuthorizer(_ calls: CallCounter, events: Recorder<String>? = nil) -> FakeLambda {
+        FakeLambda { invocation in
             calls.increment()
             await events?.record(String(decoding: invocation.payload, as: UTF8.self))
             let token = AuthorizerFixtures.field("authorizationToken", of: invocation.payload) ?? ""
@@ -113,7 +114,7 @@ import Testing
     }
 
     static func gateway(calls: CallCounter, clock: ManualClock = ManualClock(), events: Recorder<String>? = nil,
-                        requestAuthorizer: ClosureLambda? = nil, definition: String = definition) throws -> RESTGateway {
+                        requestAuthorizer: FakeLambda? = nil, definition: String = definition) throws -> RESTGateway {
         let api = try RESTAPILoader.load(text: definition, file: "authorizer.yaml")
         let backends = BackendRegistry(lambdas: [
             "Echo": AuthorizerFixtures.echoAuthorizerContext,
@@ -233,7 +234,7 @@ import Testing
     @Test func requestAuthorizerGetsTheRequestAndNeedsEveryIdentitySource() async throws {
         let calls = CallCounter()
         let events = Recorder<String>()
-        let requestAuthorizer = ClosureLambda { invocation in
+        let requestAuthorizer = FakeLambda { invocation in
             calls.increment()
             await events.record(String(decoding: invocation.payload, as: UTF8.self))
             let user = try? JSONValue.parse(bytes: invocation.payload)

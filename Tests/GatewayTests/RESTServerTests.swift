@@ -3,6 +3,7 @@ import Gateway
 import GatewayServer
 import JSONCore
 import Testing
+import TestSupport
 
 /// The REST pipeline behind the real SwiftNIO server, checked on the wire.
 @Suite struct RESTServerTests {
@@ -15,7 +16,7 @@ import Testing
 
     @Test func lambdaErrorMappedTo400OnTheWire() async throws {
         let payload = RESTGatewayTests.errorPayload
-        let function = ClosureLambda { _ in .functionError(payload: bytes(payload)) }
+        let function = FakeLambda { _ in .functionError(payload: bytes(payload)) }
         try await withServer(lambdas: ["StatusFunction": function]) { port in
             let requestBody = bytes(#"{"error":"sample 400"}"#)
             let raw = try await rawExchange(port: port, "POST /test/lambda-error HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func lambdaProxy206AndMalformed502OnTheWire() async throws {
-        let function = ClosureLambda { invocation in
+        let function = FakeLambda { invocation in
             guard case let .object(event)? = try? JSONValue.parse(bytes: invocation.payload),
                   case let .object(query)? = event["queryStringParameters"] else {
                 return success(#"{"statusCode": 200, "body": "all"}"#)

@@ -4,6 +4,7 @@ import GatewayServer
 import JSONCore
 import Synchronization
 import Testing
+import TestSupport
 
 /// Mapping templates end to end: a real request over loopback, the SwiftNIO server, the REST pipeline and the
 /// VTL engine; the Lambda echoes the event it received so the test sees exactly what the template built.
@@ -49,7 +50,7 @@ import Testing
     func requestAndResponseTemplates() async throws {
         let definition = try RESTAPILoader.load(text: Self.api, file: "templates.yaml")
         let received = ReceivedEvents()
-        let echo = ClosureLambda { invocation in
+        let echo = FakeLambda { invocation in
             received.append(invocation.payload)
             return .success(payload: invocation.payload)
         }

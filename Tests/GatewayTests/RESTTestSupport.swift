@@ -3,13 +3,7 @@ import Gateway
 import HTTPMessage
 import JSONCore
 import Testing
-
-/// A Lambda backend answering from a closure (records nothing; tests inspect the payload in the closure).
-struct ClosureLambda: LambdaBackend {
-    let answer: @Sendable (LambdaInvocation) async -> LambdaResult
-    init(_ answer: @escaping @Sendable (LambdaInvocation) async -> LambdaResult) { self.answer = answer }
-    func invoke(_ invocation: LambdaInvocation) async -> LambdaResult { await answer(invocation) }
-}
+import TestSupport
 
 /// An HTTP upstream answering from a closure.
 struct ClosureUpstream: HTTPBackend {

@@ -2,6 +2,7 @@ import Foundation
 import Gateway
 import SourceDiagnostics
 import Testing
+import TestSupport
 
 /// The real-world corpus: 25 definitions people wrote for API Gateway (Developer Guide, aws-samples/serverless-patterns,
 /// the SAM translator's tests, LocalStack's tests; `SOURCES.md` there says where each comes from). They are public

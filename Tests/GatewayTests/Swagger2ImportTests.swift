@@ -3,6 +3,7 @@ import Gateway
 import JSONCore
 import SourceDiagnostics
 import Testing
+import TestSupport
 
 /// Swagger 2.0 REST definitions are read natively, into the same model the OpenAPI 3 loader builds.
 @Suite struct Swagger2ImportTests {

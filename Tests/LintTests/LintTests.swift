@@ -114,10 +114,10 @@ import Testing
         // http-status-mapping: a status no pattern matches (503) without a default -> 500;
         // partial-content and mock-integrations: 206 from a response override with no 206 method response.
         #expect(report.findings.map { "\($0.ruleID) \(URL(fileURLWithPath: $0.file).lastPathComponent):\($0.line ?? 0)" } == [
-            "integration-response-without-method-response rest-outcome.yaml:182",
-            "selection-pattern-captures-success rest-outcome.yaml:164",
-            "integration-response-no-default rest-outcome.yaml:212",
             "response-override-undeclared-status rest-outcome.yaml:75",
+            "selection-pattern-captures-success rest-outcome.yaml:164",
+            "integration-response-without-method-response rest-outcome.yaml:182",
+            "integration-response-no-default rest-outcome.yaml:212",
             "response-override-undeclared-status rest-outcome.yaml:294",
         ], "\(report.text())")
         // The suites lead to the twelve bundled API definitions.

@@ -321,4 +321,128 @@ import Testing
         #expect(found.first?.message == "/items defines only GET; DELETE, HEAD, OPTIONS, PATCH, POST, PUT /items go to /{proxy+}'s integration (ANY), not to 403 Missing Authentication Token")
         #expect(try findings(Self.paths(["/items", "/other"]), rule: "greedy-resource-serves-missing-method").isEmpty)
     }
+
+    // MARK: HTTP API payload 1.0 and the suite's backends
+
+    /// A suite with an HTTP API payload-`version` route calling the scripted function `Orders`, which `returns:` `answer`.
+    func suite(version: String, answer: String) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-rules-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try """
+        openapi: 3.0.1
+        info: {title: t, version: "1"}
+        paths:
+          /orders:
+            get:
+              x-amazon-apigateway-integration:
+                type: aws_proxy
+                httpMethod: POST
+                payloadFormatVersion: "\(version)"
+                uri: arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:Orders/invocations
+        """.write(to: directory.appendingPathComponent("api.yaml"), atomically: true, encoding: .utf8)
+        try "lambdas:\n  Orders:\n    script:\n      - returns: \(answer)\n".write(to: directory.appendingPathComponent("backends.yaml"), atomically: true, encoding: .utf8)
+        let suite = directory.appendingPathComponent("orders.yaml")
+        try "api: api.yaml\nbackends: backends.yaml\ncases:\n  - name: list\n    request: { path: /orders }\n    expect: { status: 200 }\n"
+            .write(to: suite, atomically: true, encoding: .utf8)
+        return suite.path
+    }
+
+    @Test func payload1WithAFunctionReturningABareStringIsAnError() throws {
+        let report = Linter().lint(paths: [try suite(version: "1.0", answer: "\"hello\"")])
+        let found = report.findings.filter { $0.ruleID == "payload-v1-reply-without-status-code" }
+        #expect(found.map(\.severity) == [.error], "\(report.text())")
+        #expect(found.first?.line == 9)
+        #expect(found.first?.message.hasPrefix("GET /orders uses payload format 1.0, and its function Orders returns a bare value (not a JSON object) (") == true)
+        #expect(found.first?.message.contains("backends.yaml:4)") == true, "\(found)")
+        let object = Linter().lint(paths: [try suite(version: "1.0", answer: "{items: []}")]).findings.filter { $0.ruleID == "payload-v1-reply-without-status-code" }
+        #expect(object.first?.message.contains("returns an object without statusCode") == true)
+        // A proxy response, or payload 2.0 (a bare value becomes the body), is fine.
+        #expect(Linter().lint(paths: [try suite(version: "1.0", answer: "{statusCode: 200, body: hello}")]).findings.isEmpty)
+        #expect(Linter().lint(paths: [try suite(version: "2.0", answer: "\"hello\"")]).findings.isEmpty)
+    }
+
+    // MARK: integration request and validation
+
+    @Test func aLambdaIntegrationMustBeInvokedWithPost() throws {
+        func integration(_ method: String) -> String {
+            "type: aws_proxy\nhttpMethod: \(method)\nuri: \(Self.lambdaURI)"
+        }
+        let found = try findings(Self.rest(method: "get", integration: integration("GET")), rule: "lambda-integration-method-not-post")
+        #expect(found.map(\.severity) == [.error])
+        #expect(found.first?.line == 10)
+        #expect(found.first?.message == "the Lambda integration of GET /orders uses httpMethod GET, but Lambda is invoked with POST: every request gets 500 Internal server error")
+        #expect(try findings(Self.rest(method: "get", integration: integration("POST")), rule: "lambda-integration-method-not-post").isEmpty)
+        // An HTTP backend takes any method.
+        #expect(try findings(Self.rest(method: "get", integration: "type: http_proxy\nhttpMethod: GET\nuri: https://example.com/"),
+                             rule: "lambda-integration-method-not-post").isEmpty)
+    }
+
+    @Test func passthroughNeverWithoutTemplatesRejectsRequests() throws {
+        func integration(_ templates: String) -> String {
+            "type: http\nhttpMethod: POST\nuri: https://example.com/orders\npassthroughBehavior: never\n\(templates)responses:\n  default: {statusCode: \"200\"}"
+        }
+        let none = try findings(Self.rest(integration: integration("")), rule: "passthrough-never-rejects-requests")
+        #expect(none.map(\.severity) == [.error])
+        #expect(none.first?.message == "POST /orders has passthroughBehavior never and no request template, so every request gets 415 Unsupported Media Type")
+        let xmlOnly = try findings(Self.rest(integration: integration("requestTemplates: {application/xml: '<a/>'}\n")), rule: "passthrough-never-rejects-requests")
+        #expect(xmlOnly.map(\.severity) == [.warning])
+        #expect(try findings(Self.rest(integration: integration("requestTemplates: {application/json: '{}'}\n")), rule: "passthrough-never-rejects-requests").isEmpty)
+    }
+
+    static func validated(_ validator: String, top: String = "") -> String {
+        """
+        openapi: 3.0.1
+        info: {title: t, version: "1"}
+        \(top)x-amazon-apigateway-request-validators:
+          params: {validateRequestParameters: true, validateRequestBody: false}
+          body: {validateRequestParameters: false, validateRequestBody: true}
+        paths:
+          /orders:
+            get:
+              \(validator)parameters:
+                - {name: page, in: query, required: true}
+              responses: {"200": {description: ok}}
+              x-amazon-apigateway-integration: {type: http_proxy, httpMethod: GET, uri: "https://example.com/"}
+        """
+    }
+
+    @Test func requiredParametersNeedAValidator() throws {
+        let found = try findings(Self.validated(""), rule: "required-parameter-not-validated")
+        #expect(found.map(\.severity) == [.warning])
+        #expect(found.first?.line == 10)
+        #expect(found.first?.message == "GET /orders marks page (query) required, but no request validator is attached, so API Gateway passes requests without it on instead of answering 400")
+        let bodyOnly = try findings(Self.validated("x-amazon-apigateway-request-validator: body\n      "), rule: "required-parameter-not-validated")
+        #expect(bodyOnly.first?.message.contains("its request validator 'body' does not validate parameters") == true)
+        #expect(try findings(Self.validated("x-amazon-apigateway-request-validator: params\n      "), rule: "required-parameter-not-validated").isEmpty)
+        // The API-wide default validator counts.
+        #expect(try findings(Self.validated("", top: "x-amazon-apigateway-request-validator: params\n"), rule: "required-parameter-not-validated").isEmpty)
+    }
+
+    @Test func anUnknownRequestValidatorIsAnError() throws {
+        let found = try findings(Self.validated("x-amazon-apigateway-request-validator: all\n      "), rule: "unknown-request-validator")
+        #expect(found.map(\.severity) == [.error])
+        #expect(found.first?.message == "request validator 'all' of GET /orders is not defined under x-amazon-apigateway-request-validators; API Gateway's import fails")
+        #expect(found.first?.fix == "use one of params, body, or define 'all'")
+        #expect(try findings(Self.validated("", top: "x-amazon-apigateway-request-validator: everything\n"), rule: "unknown-request-validator").count == 1)
+        #expect(try findings(Self.validated("x-amazon-apigateway-request-validator: params\n      "), rule: "unknown-request-validator").isEmpty)
+    }
+
+    @Test func aMappedResponseHeaderMustBeDeclared() throws {
+        let integration = """
+        type: http
+        httpMethod: GET
+        uri: https://example.com/orders
+        responses:
+          default:
+            statusCode: "200"
+            responseParameters:
+              method.response.header.X-Request-Id: integration.response.header.X-Request-Id
+        """
+        let found = try findings(Self.rest(integration: integration), rule: "undeclared-method-response-header")
+        #expect(found.map(\.severity) == [.error])
+        #expect(found.first?.line == 16)
+        #expect(found.first?.message == "the integration response for 200 of POST /orders maps method.response.header.X-Request-Id, but method response 200 declares no header X-Request-Id; API Gateway rejects the mapping (Invalid mapping expression parameter specified)")
+        #expect(try findings(Self.rest(declared: #""200": {description: ok, headers: {x-request-id: {schema: {type: string}}}}"#, integration: integration),
+                             rule: "undeclared-method-response-header").isEmpty)
+    }
 }

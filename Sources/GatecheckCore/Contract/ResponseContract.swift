@@ -24,7 +24,7 @@ public struct ResponseContract: Sendable {
     static let violationLimit = 10
 
     /// The failures of one response (empty when it matches the definition). `path` is relative to the stage, as sent.
-    public func failures(method: String, path: String, response: ObservedResponse) -> [AssertionFailure] {
+    public func failures(method: String, path: String, response: HTTPResponse) -> [AssertionFailure] {
         guard api.declaresMethodResponses else {
             return [AssertionFailure("matchesDefinition: \(file) is an HTTP API, which declares no method responses to check against",
                                      details: ["use matchesDefinition with a REST API definition, or assert the status and body yourself"])]
@@ -50,7 +50,7 @@ public struct ResponseContract: Sendable {
     }
 
     private func bodyFailure(_ methodResponse: MethodResponse, declared: DeclaredResponses, where where_: String,
-                             response: ObservedResponse) -> AssertionFailure? {
+                             response: HTTPResponse) -> AssertionFailure? {
         guard !methodResponse.bodySchemas.isEmpty else { return nil }
         let received = response.headers["Content-Type"].map(Self.mediaType)
         let chosen: (contentType: String, schema: JSONValue)
