@@ -85,7 +85,7 @@ import TestSupport
         }
     }
 
-    @Test("a resource-form HTTP API: routes, integrations, JWT / Lambda / IAM authorization, stage variables, CorsConfiguration; quick create; WebSocket listed")
+    @Test("a resource-form HTTP API: routes, integrations, JWT / Lambda / IAM authorization, stage variables, CorsConfiguration; quick create; WebSocket through its loader")
     func httpResources() throws {
         let stack = try Self.load("http-resources.yaml")
         #expect(stack.apis.map(\.logicalID) == ["ItemsApi", "QuickApi", "ChatApi"])
@@ -112,8 +112,12 @@ import TestSupport
 
         let chat = try #require(stack.api("ChatApi"))
         #expect(Set(chat.resourceIDs) == ["ConnectRoute", "ChatIntegration", "ChatStage"])
-        #expect(stack.diagnostics.contains { $0.message == "WebSocket API ChatApi: not served yet" && $0.severity == .warning })
+        // The WebSocket API is read by the WebSocket loader, from the same template.
+        let socket = try chat.loadWebSocketDefinition()
+        #expect(socket.routeKeys == ["$connect"])
+        #expect(socket.stages.map(\.name) == ["prod"])
         #expect(throws: DiagnosticsError.self) { try chat.loadDefinition() }
+        #expect(throws: DiagnosticsError.self) { try items.loadWebSocketDefinition() }
     }
 
     @Test("the resource-form HTTP API answers over loopback: the route's integration, payload version and response parameters")

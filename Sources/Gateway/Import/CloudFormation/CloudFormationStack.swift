@@ -157,6 +157,8 @@ public struct StackAPI: @unchecked Sendable {
         case tree(Node, file: String, text: String)
         case file(String)
         case unavailable(Diagnostic)
+        /// A WebSocket API: `WebSocketAPILoader` reads it from the template.
+        case webSocket(text: String, file: String, parameters: ImportParameters)
     }
 
     /// The routes as `METHOD /path` (`ANY /path`, `$default`), without loading the definition.
@@ -174,15 +176,30 @@ public struct StackAPI: @unchecked Sendable {
         return keys
     }
 
+    /// The WebSocket API, read by `WebSocketAPILoader` from the same template with the same parameters; an error for
+    /// a REST or HTTP API.
+    public func loadWebSocketDefinition() throws(DiagnosticsError) -> WebSocketAPIDefinition {
+        guard case let .webSocket(text, file, parameters) = definition else {
+            throw DiagnosticsError([Diagnostic(file: file, line: line, column: column, message: "\(logicalID) is not a WebSocket API: use loadDefinition()")])
+        }
+        let template = try WebSocketAPILoader.load(text: text, file: file, parameters: parameters)
+        guard var api = template.apis.first(where: { $0.logicalID == logicalID }) else {
+            throw DiagnosticsError(template.diagnostics + [Diagnostic(file: file, line: line, column: column, message: "WebSocket API \(logicalID): not found by the WebSocket loader")])
+        }
+        api.diagnostics = template.diagnostics + api.diagnostics
+        return api
+    }
+
     /// The definition as the emulator serves it, through the same loaders as an OpenAPI file (REST: `RESTAPILoader`,
     /// HTTP API: `HTTPAPILoader`, with `cors` applied). Errors are thrown with file:line:column; a WebSocket API is
-    /// an error ("not served yet").
+    /// an error naming `loadWebSocketDefinition()`.
     public func loadDefinition(parameters: ImportParameters = ImportParameters()) throws(DiagnosticsError) -> APIDefinition {
         switch (definition, kind) {
         case let (.unavailable(reason), _):
             throw DiagnosticsError([reason])
-        case (_, .websocket):
-            throw DiagnosticsError([Diagnostic(file: file, line: line, column: column, message: "WebSocket API \(logicalID): not served yet")])
+        case (.webSocket, _), (_, .websocket):
+            throw DiagnosticsError([Diagnostic(file: file, line: line, column: column,
+                                               message: "\(logicalID) is a WebSocket API: load it with loadWebSocketDefinition() (WebSocketAPILoader)")])
         case let (.tree(root, file, text), .rest):
             return .rest(try RESTAPILoader.load(tree: root, file: file, sourceText: text))
         case let (.tree(root, file, _), .http):

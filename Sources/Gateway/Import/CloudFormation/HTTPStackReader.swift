@@ -30,10 +30,9 @@ struct HTTPStackReader {
         let children = Self.childTypes.flatMap { template.children(of: api.logicalID, type: $0, through: "ApiId") }
         var stages = readStages()
         if protocolType == "WEBSOCKET" {
-            template.reader.warning("WebSocket API \(api.logicalID): not served yet", at: api.keyNode)
-            let diagnostic = Diagnostic(file: template.file, line: api.keyNode.mark?.line, column: api.keyNode.mark?.column,
-                                        message: "WebSocket API \(api.logicalID): not served yet")
-            return StackAPI(resource: api, file: template.file, kind: .websocket, form: .resources, definition: .unavailable(diagnostic), stages: stages,
+            // Its routes, integrations and stages are WebSocketAPILoader's to read (and warn about).
+            return StackAPI(resource: api, file: template.file, kind: .websocket, form: .resources,
+                            definition: .webSocket(text: template.text, file: template.file, parameters: template.options.parameters), stages: stages,
                             resourceIDs: children.map(\.logicalID) + stages.compactMap(\.logicalID))
         }
         if protocolType != "HTTP" {
