@@ -3,6 +3,7 @@ import Foundation
 @testable import Gateway
 import GatewayServer
 import Testing
+import TestSupport
 
 /// The pipelines as named steps: their order, each step run alone, and that adding a step takes one file (this one).
 @Suite struct PipelineStepTests {
