@@ -86,40 +86,32 @@ extension RESTGateway {
             }
             body = Array(decoded)
         }
-        var headers = HTTPHeaders()
-        var contentType: String?
-        for field in output.headers {
-            let lowered = field.name.lowercased()
-            if lowered == "content-type", contentType == nil { contentType = field.value; continue }
-            if lowered == "transfer-encoding" { continue }
-            if remappedResponseHeaders.contains(lowered) {
-                headers.add(name: "x-amzn-Remapped-\(field.name)", value: field.value)
-            } else {
-                headers.add(name: field.name, value: field.value)
-            }
-        }
+        let (headers, contentType) = Self.passedHeaders(output.headers, remapping: remappedResponseHeaders)
         return RESTMethodResponseParts(status: output.statusCode, contentType: contentType ?? "application/json", headers: headers,
                                        body: body, trace: traceHeader(exchange))
     }
 
     /// `HTTP_PROXY`: the endpoint's answer, its reserved headers remapped.
     func httpProxyResponse(_ answer: UpstreamResponse) -> RESTMethodResponseParts {
-        var passed = HTTPHeaders()
-        var contentType: String?
-        for field in answer.headers {
-            let lowered = field.name.lowercased()
-            if lowered == "content-type", contentType == nil { contentType = field.value; continue }
-            if lowered == "transfer-encoding" { continue }
-            if remappedProxyHeaders.contains(lowered) {
-                passed.add(name: "x-amzn-Remapped-\(field.name)", value: field.value)
-            } else {
-                passed.add(name: field.name, value: field.value)
-            }
-        }
+        var (passed, contentType) = Self.passedHeaders(answer.headers, remapping: remappedProxyHeaders)
         let trace = answer.headers["X-Amzn-Trace-Id"]
         passed.remove(name: "X-Amzn-Trace-Id")
         return RESTMethodResponseParts(status: answer.status, contentType: contentType ?? "application/json", headers: passed,
                                        body: answer.body, trace: trace)
+    }
+
+    /// A proxy answer's headers as the client gets them: the first `Content-Type` apart (nil when none),
+    /// `Transfer-Encoding` dropped, the names in `remapped` renamed `x-amzn-Remapped-<name>`.
+    static func passedHeaders(_ headers: some Sequence<HTTPHeaderField>, remapping remapped: Set<String>) -> (HTTPHeaders, String?) {
+        var passed = HTTPHeaders()
+        var contentType: String?
+        for field in headers {
+            let lowered = field.name.lowercased()
+            if lowered == "content-type", contentType == nil { contentType = field.value; continue }
+            if lowered == "transfer-encoding" { continue }
+            passed.add(name: remapped.contains(lowered) ? "x-amzn-Remapped-\(field.name)" : field.name, value: field.value)
+        }
+        return (passed, contentType)
     }
 
     /// `AWS` / `HTTP` / `MOCK`: selects the integration response, renders its template and response parameters.
