@@ -3,7 +3,8 @@
 # Debian packages: libcurl (the HTTP client), pkg-config (to find it), xmllint (JUnit schema checks in tests).
 # PyPI: aws-sam-translator (pinned; the SAM transform `--template` / a suite's `template:` runs), and with --test
 # junitparser (JUnit checks in tests), cfn-lint (lints the staging fixture template), moto[server]
-# (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed),
+# (the AWS-compatible endpoint of the service-integration tests; skipped when it cannot be installed), aws-cdk-lib
+# (synthesizes the CDK app of the CloudFormation reader's test; skipped when it cannot be installed),
 # check-jsonschema 0.39.0 (validates `gatecheck lint --format sarif` against ../shared/sarif's SARIF 2.1.0 schema).
 # --test also installs Debian's chromium (the HTML report's headless-browser test; skipped when it cannot be installed).
 set -euo pipefail
@@ -45,6 +46,13 @@ if [ "${1:-}" = "--test" ]; then
     if [ "${#pip_missing[@]}" -gt 0 ]; then
         echo "install-deps: installing ${pip_missing[*]} with pip" >&2
         python3 -m pip install -q "${pip_missing[@]}"
+    fi
+    # aws-cdk-lib (runs on the installed node through jsii): synthesizes fixtures/cdk-app for the CloudFormation
+    # reader's CDK test (skipped when it cannot be installed).
+    if ! python3 -c "import aws_cdk" 2>/dev/null; then
+        echo "install-deps: installing aws-cdk-lib with pip (for the CDK template test)" >&2
+        python3 -m pip install -q "aws-cdk-lib==2.275.0" \
+            || echo "install-deps: aws-cdk-lib could not be installed; the CDK template test will be skipped" >&2
     fi
     # moto's server mode: the AWS-compatible endpoint the service-integration tests send SQS/DynamoDB calls to.
     if ! python3 -c "import moto.server, boto3, flask" 2>/dev/null; then

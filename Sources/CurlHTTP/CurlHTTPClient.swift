@@ -1,3 +1,5 @@
+import HTTPMessage
+
 /// An HTTP/1.1 (optionally HTTP/2) client over libcurl that reports responses exactly as received.
 ///
 /// All transfers of one client run on a single dedicated thread driving a `curl_multi` handle,

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import HTTPMessage
 import Synchronization
 
 /// `curl_global_init` runs exactly once per process (Swift initializes globals lazily and thread-safely).

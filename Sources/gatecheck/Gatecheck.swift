@@ -18,7 +18,7 @@ struct Gatecheck: AsyncParsableCommand {
         143 terminated by SIGTERM.
         """,
         version: GatecheckVersion.string,
-        subcommands: [Run.self, Record.self, Validate.self, LintCommand.self, List.self, Emulate.self, MergeReports.self],
+        subcommands: [Run.self, Record.self, Validate.self, LintCommand.self, List.self, Init.self, Emulate.self, MergeReports.self],
         defaultSubcommand: nil
     )
 
@@ -340,6 +340,44 @@ extension Gatecheck {
             configuration.record = dryRun ? .dryRun : .write
             configuration.recordSecrets = recordSecrets
             try await Gatecheck.execute(configuration)
+        }
+    }
+
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a first suite from an API definition: a case per method and per declared integration response, asserting what the embedded emulator answers (exit 0, or 2 when the definition does not load or a file exists).",
+            discussion: "Every assumption init could not check against the definition is marked with a '# guess:' comment. Without --backends, scripted stand-ins for the API's Lambda functions and HTTP hosts are written beside the suite (NAME.backends.yaml). See docs/suite-format.md.")
+
+        @Option(help: ArgumentHelp("The API definition (OpenAPI 3 / Swagger 2.0 with x-amazon-apigateway-*).", valueName: "file"))
+        var api: String
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The suite file to write (default: suites/NAME.yaml, NAME the definition's file name).", valueName: "file"))
+        var output: String?
+
+        @Option(help: ArgumentHelp("An existing backends file for the suite (default: scripted stand-ins written beside it).", valueName: "file"))
+        var backends: String?
+
+        @Option(help: ArgumentHelp("The REST API stage the suite names (default: the emulator's).", valueName: "name"))
+        var stage: String?
+
+        @Flag(help: "Overwrite the suite (and its stand-in backends file) when they exist.")
+        var force = false
+
+        @OptionGroup var importParameters: ImportParameterOptions
+
+        func run() async throws {
+            let name = URL(fileURLWithPath: api).deletingPathExtension().lastPathComponent
+            let options = ScaffoldOptions(apiPath: api, outputPath: output ?? "suites/\(name).yaml", backendsPath: backends, stage: stage, force: force)
+            do {
+                let result = try await SuiteScaffold.write(options, emulator: try importParameters.emulator())
+                var text = "wrote \(result.suitePath): \(result.cases) case\(result.cases == 1 ? "" : "s"), \(result.guesses) with a '# guess:' to review\n"
+                if let backends = result.backendsPath { text += "wrote \(backends): scripted stand-ins for the API's backends\n" }
+                text += "run it: gatecheck run \(output ?? "suites/\(name).yaml")\n"
+                FileHandle.standardOutput.write(Data(text.utf8))
+            } catch let error as ScaffoldError {
+                FileHandle.standardError.write(Data((error.message + "\n").utf8))
+                throw ExitCode(2)
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import CurlHTTP
 import Foundation
+import HTTPMessage
 import Testing
 
 /// A real `openssl s_server` on 127.0.0.1 with a throwaway self-signed certificate for `gatecheck.test`.

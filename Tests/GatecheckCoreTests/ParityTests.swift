@@ -243,12 +243,12 @@ import Testing
 
     @Test func normalisationHidesOnlyWhatItShould() {
         let settings = ParitySettings(ignoreHeaders: ["X-Ignored"], ignoreJSONPaths: [try! ParityPathPattern("$..etag")])
-        let left = ObservedResponse(status: 200, headers: ["Date": "Mon", "x-amzn-RequestId": "1", "Via": "a", "X-Amz-Cf-Id": "q",
+        let left = HTTPResponse(status: 200, headers: ["Date": "Mon", "x-amzn-RequestId": "1", "Via": "a", "X-Amz-Cf-Id": "q",
                                                          "Content-Length": "17", "X-Ignored": "1", "X-Real": "1"],
-                                    body: Array(#"{"a":1,"etag":"x"}"#.utf8), totalTime: .zero)
-        let right = ObservedResponse(status: 200, headers: ["Date": "Tue", "x-amzn-RequestId": "2", "Via": "b", "X-Amz-Cf-Id": "r",
+                                    body: Array(#"{"a":1,"etag":"x"}"#.utf8))
+        let right = HTTPResponse(status: 200, headers: ["Date": "Tue", "x-amzn-RequestId": "2", "Via": "b", "X-Amz-Cf-Id": "r",
                                                           "Content-Length": "21", "X-Ignored": "2", "X-Real": "2"],
-                                     body: Array(#"{ "a": 1, "etag": "y" }"#.utf8), totalTime: .zero)
+                                     body: Array(#"{ "a": 1, "etag": "y" }"#.utf8))
         let found = ParityComparison.differences(left: left, right: right, settings: settings)
         #expect(found.map(\.what) == ["header:X-Real"])
         // Bodies that differ for real keep Content-Length as a difference.

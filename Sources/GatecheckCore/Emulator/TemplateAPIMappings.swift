@@ -83,7 +83,7 @@ public enum TemplateAPIMappings {
             // The API's CorsConfiguration (HTTP API resources), applied over the body's x-amazon-apigateway-cors.
             var cors: TemplateCors?
             if let corsNode = api["Properties"]?["CorsConfiguration"] {
-                switch readCors(corsNode, resource: apiID, type: apiType) {
+                switch CorsConfigurationProperty.read(corsNode, resource: apiID, type: apiType) {
                 case let .failure(found): problems += found.list.map { problem($0.message, at: $0.node) }; continue
                 case let .success(override):
                     cors = override.map { TemplateCors(override: $0, resource: apiID, file: path, line: corsNode.mark?.line, column: corsNode.mark?.column) }
@@ -101,70 +101,6 @@ public enum TemplateAPIMappings {
         }
         if !problems.isEmpty { throw DiagnosticsError(problems) }
         return mappings
-    }
-
-    /// A problem in a `CorsConfiguration`, at its node.
-    struct CorsProblem {
-        var message: String
-        var node: Node
-    }
-
-    /// The problems of one `CorsConfiguration`.
-    struct CorsProblems: Error {
-        var list: [CorsProblem]
-    }
-
-    static let corsKeys = ["AllowOrigins", "AllowMethods", "AllowHeaders", "ExposeHeaders", "MaxAge", "AllowCredentials"]
-
-    /// `CorsConfiguration` of an `AWS::Serverless::HttpApi` (a mapping merged over the body's configuration, or `true`
-    /// for `AllowOrigins: ['*']`; `false` adds nothing) or of an `AWS::ApiGatewayV2::Api` (a mapping that replaces
-    /// it), checked as API Gateway checks `x-amazon-apigateway-cors`.
-    static func readCors(_ node: Node, resource: String, type: String) -> Result<HTTPAPICorsOverride?, CorsProblems> {
-        let isSAM = type == "AWS::Serverless::HttpApi"
-        guard isSAM || type == "AWS::ApiGatewayV2::Api" else {
-            return .failure(CorsProblems(list: [CorsProblem(message: "\(resource): CorsConfiguration is a property of HTTP APIs (AWS::Serverless::HttpApi, "
-                                             + "AWS::ApiGatewayV2::Api), not of \(type)", node: node)]))
-        }
-        if isSAM, let flag = node.scalar.flatMap({ Bool.construct(from: $0) }) {
-            return .success(flag ? HTTPAPICorsOverride(allowOrigins: ["*"]) : nil)
-        }
-        guard let fields = node.mapping else {
-            return .failure(CorsProblems(list: [CorsProblem(message: "\(resource): CorsConfiguration must be a mapping of \(corsKeys.joined(separator: ", "))"
-                                             + (isSAM ? ", or true" : ""), node: node)]))
-        }
-        var problems: [CorsProblem] = []
-        func say(_ message: String, _ at: Node) { problems.append(CorsProblem(message: "\(resource): CorsConfiguration.\(message)", node: at)) }
-        var override = HTTPAPICorsOverride()
-        for (keyNode, value) in fields {
-            let key = keyNode.scalar?.string ?? ""
-            switch key {
-            case "AllowOrigins", "AllowMethods", "AllowHeaders", "ExposeHeaders":
-                guard let items = value.sequence?.map({ $0.scalar?.string }), !items.contains(nil), value.tag.rawValue.hasPrefix("!") == false else {
-                    say("\(key) must be a list of strings", value); continue
-                }
-                let list = items.compactMap { $0 }
-                switch key {
-                case "AllowOrigins": override.allowOrigins = list
-                case "AllowMethods":
-                    for method in list where !HTTPAPICors.allowedMethods.contains(method.uppercased()) { say("AllowMethods entry '\(method)' is not an HTTP method or '*'", value) }
-                    override.allowMethods = list
-                case "AllowHeaders": override.allowHeaders = list
-                default: override.exposeHeaders = list
-                }
-            case "MaxAge":
-                guard let scalar = value.scalar, let seconds = Int.construct(from: scalar) else { say("MaxAge must be an integer, found '\(render(value))'", value); continue }
-                guard HTTPAPICors.maxAgeRange.contains(seconds) else { say("MaxAge must be between -1 and 86400 seconds, found \(seconds)", value); continue }
-                override.maxAge = .some(seconds)
-            case "AllowCredentials":
-                guard let scalar = value.scalar, let flag = Bool.construct(from: scalar) else { say("AllowCredentials must be true or false, found '\(render(value))'", value); continue }
-                override.allowCredentials = flag
-            default:
-                say("\(key): unknown key (expected \(corsKeys.joined(separator: ", ")))", keyNode)
-            }
-        }
-        if !problems.isEmpty { return .failure(CorsProblems(list: problems)) }
-        if !isSAM { override = .replacing(with: override.applied(to: nil)) }
-        return .success(override)
     }
 
     /// The logical id of `!Ref X` or `{Ref: X}`.

@@ -51,21 +51,6 @@ public struct CaseEvaluationError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The response a case is checked against.
-public struct ObservedResponse: Sendable {
-    public var status: Int
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
-    public var totalTime: Duration
-
-    public init(status: Int, headers: HTTPHeaders, body: [UInt8], totalTime: Duration) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-        self.totalTime = totalTime
-    }
-}
-
 /// Evaluates an `Expectation` against a response and reports **every** failed assertion.
 public struct AssertionEvaluator {
     public var scope: VariableScope
@@ -79,7 +64,7 @@ public struct AssertionEvaluator {
 
     /// Throws when the case cannot be evaluated: an undefined variable, or JSON asserted on a body
     /// that is not JSON.
-    public func evaluate(_ expect: Expectation, response: ObservedResponse) throws(CaseEvaluationError) -> [AssertionFailure] {
+    public func evaluate(_ expect: Expectation, response: HTTPResponse) throws(CaseEvaluationError) -> [AssertionFailure] {
         var failures: [AssertionFailure] = []
         do {
             if let status = expect.status, !status.matches(response.status) {
@@ -91,8 +76,8 @@ public struct AssertionEvaluator {
             if !expect.body.isEmpty {
                 failures += try checkBody(expect.body, body: response.body, positions: expect.bodyPositions)
             }
-            if let limit = expect.maxTime, response.totalTime > limit {
-                failures.append(AssertionFailure("response time: expected at most \(DurationText.format(limit)), got \(DurationText.format(response.totalTime))",
+            if let limit = expect.maxTime, response.timings.total > limit {
+                failures.append(AssertionFailure("response time: expected at most \(DurationText.format(limit)), got \(DurationText.format(response.timings.total))",
                                                  position: expect.maxTimePosition))
             }
         } catch let error as UndefinedVariableError {

@@ -139,255 +139,84 @@ public struct GatecheckRunner: Sendable {
     /// Loads every suite (exiting with status 2 before sending anything if one is invalid), runs them,
     /// prints the console report and writes the JUnit file. Cancelling the calling task interrupts the
     /// run: requests in flight are aborted, remaining cases are reported as skipped, the report is written.
+    ///
+    /// Two halves: `RunPlanner` resolves the configuration into a `RunPlan` (nothing is sent), `execute` runs it.
     public func run() async -> RunSummary {
         let clock = ContinuousClock()
         let start = clock.now
-        var config = configuration
         // The report first: an unusable --junit is refused before anything is loaded or sent, and invalid input
         // is then reported in it too (one <error> case per invalid file), so CI publishers show why.
-        var writer: JUnitReportWriter?
-        if let path = config.junitPath {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                config.errorOutput("gatecheck: error: --junit \(path) is a directory; give a file path such as \((path as NSString).appendingPathComponent("junit.xml"))\n")
-                return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
-            }
-            do { writer = try JUnitReportWriter(path: path) } catch {
-                config.errorOutput("gatecheck: error: cannot write the JUnit report: \(error)\n")
-                return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
-            }
+        let writer: JUnitReportWriter?
+        do { writer = try Self.openReport(configuration) } catch {
+            configuration.errorOutput("gatecheck: error: \(error.message)\n")
+            return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: [], duration: clock.now - start, junitPath: nil)
         }
-        var runRedactor = Redactor()
-        func invalid(_ diagnostics: [Diagnostic], _ message: String? = nil) -> RunSummary {
-            let text = runRedactor.redact(ConsoleReport.diagnostics(diagnostics) + (message.map { $0 + "\n" } ?? ""))
-            config.errorOutput(text)
-            var written: String?
-            if let writer {
-                do {
-                    try writer.write(InvalidInputReport.testSuite(diagnostics: diagnostics, message: message, redactor: runRedactor))
-                    try writer.finish()
-                    written = writer.path
-                } catch {
-                    writer.abandon()
-                    config.errorOutput("gatecheck: error: cannot write the JUnit report: \(error)\n")
-                }
-            }
-            return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: diagnostics, duration: clock.now - start, junitPath: written)
+        var planner = RunPlanner(configuration: configuration)
+        let plan: RunPlan
+        do { plan = try planner.resolve() } catch {
+            var summary = Self.refuse(error, configuration: planner.configuration, redactor: planner.redactor, writer: writer)
+            summary.duration = clock.now - start
+            return summary
         }
+        return await Self.execute(plan, writer: writer, clock: clock, start: start)
+    }
 
-        // Command-line input first: nothing is loaded or sent when it is wrong.
-        var selection = CaseSelection(tags: config.tags)
-        if let filter = config.filter {
-            do { selection.filter = try Pattern(filter) } catch {
-                return invalid([], "gatecheck: error: invalid --filter: \(error)")
-            }
-        }
-        guard config.jobs >= 1 else { return invalid([], "gatecheck: error: --jobs must be at least 1") }
-        // `emulator` names the embedded emulator on either side of a comparison.
-        if config.target == ParityRun.emulatorName { config.target = nil }
-        // The target profile first: its variables are known to the suites (below --var).
-        var profile: TargetProfile?
-        do { profile = try RunTarget.selectProfile(config) } catch { return invalid(error.diagnostics, error.message) }
-        if let profile, !profile.warnings.isEmpty { config.errorOutput(ConsoleReport.diagnostics(profile.warnings)) }
-        var compareConfiguration: RunConfiguration?
-        var compareProfile: TargetProfile?
-        if let compare = config.compare {
-            var other = config
-            other.target = compare == ParityRun.emulatorName ? nil : compare
-            if other.target == nil, config.target == nil {
-                return invalid([], "gatecheck: error: --compare emulator needs a --target that is not the emulator")
-            }
-            do { compareProfile = try RunTarget.selectProfile(other) } catch {
-                return invalid(error.diagnostics, error.message.map { $0.replacingOccurrences(of: "--target", with: "--compare") })
-            }
-            if let compareProfile, !compareProfile.warnings.isEmpty {
-                let warnings = compareProfile.warnings.map { warning in
-                    var renamed = warning
-                    if renamed.file == "--target" { renamed.file = "--compare" }
-                    return renamed
-                }
-                config.errorOutput(ConsoleReport.diagnostics(warnings))
-            }
-            compareConfiguration = other
-        }
-        var allowlist = ParityAllowlist()
-        if config.compare != nil {
-            let explicit = config.parityAllowPath
-            let inCurrentDirectory = config.workingDirectory == FileManager.default.currentDirectoryPath
-            let path = explicit ?? (inCurrentDirectory ? ParityAllowlist.defaultPath
-                : (config.workingDirectory as NSString).appendingPathComponent(ParityAllowlist.defaultPath))
-            if explicit != nil || FileManager.default.fileExists(atPath: path) {
-                let (loadedList, found) = ParityAllowlist.load(path: path)
-                guard let loadedList else { return invalid(found, "gatecheck: error: cannot use the parity allowlist \(path); nothing was run") }
-                if !found.isEmpty { config.errorOutput(ConsoleReport.diagnostics(found)) }
-                allowlist = loadedList
-            }
-        }
-        let usesEmulator = config.target == nil || compareConfiguration?.target == nil && config.compare != nil
-        if let profile {
-            config.variables = profile.variables.merging(config.variables) { _, commandLine in commandLine }
-            config.timeout = config.timeout ?? profile.timeout
-            config.retries = config.retries ?? profile.retries
-            if let cap = profile.concurrency { config.jobs = max(1, min(config.jobs, cap)) }
-        }
-        var shardTimings: [String: Double]?
-        if let path = config.shardTimingsPath {
-            do { shardTimings = try ShardTimings.load(junitPath: path) } catch {
-                return invalid([], "gatecheck: error: --shard-timings: \(error)")
-            }
-        }
+    /// Why the JUnit report cannot be written.
+    struct ReportProblem: Error { var message: String }
 
-        let loaded = SuiteLoader.load(paths: config.paths,
-                                      options: LoadOptions(variables: config.variables, environment: config.environment,
-                                                           requireAPI: usesEmulator))
-        // Run-level output goes through the run-wide redactor from here on (see `RunRedaction`).
-        let redaction = RunRedaction.forRun(suites: loaded.suites, commandLineVariables: config.variables,
-                                            environment: config.environment, targetSecrets: Array(profile?.secrets ?? []))
-        runRedactor = redaction.redactor
-        config.output = redaction.sink(config.output)
-        config.errorOutput = redaction.sink(config.errorOutput)
-        var diagnostics = loaded.diagnostics
-        var suites = loaded.suites
-        if let shard = config.shard, !loaded.hasErrors {
-            let workingDirectory = config.workingDirectory
-            let ids = suites.map { SuiteIdentity.id(forFile: $0.file, workingDirectory: workingDirectory) }
-            let chosen = Set(ShardPlanner.assign(suites: ids, spec: shard, timings: shardTimings))
-            suites = zip(suites, ids).filter { chosen.contains($0.1) }.map(\.0)
-            config.output("shard \(shard): \(suites.count) of \(loaded.suites.count) suite\(loaded.suites.count == 1 ? "" : "s")\(shardTimings == nil ? "" : ", balanced by the timings in \(config.shardTimingsPath ?? "")")\n")
+    /// The JUnit report writer for `--junit` (nil: no report), refused when the path is a directory or unwritable.
+    static func openReport(_ configuration: RunConfiguration) throws(ReportProblem) -> JUnitReportWriter? {
+        guard let path = configuration.junitPath else { return nil }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ReportProblem(message: "--junit \(path) is a directory; give a file path such as \((path as NSString).appendingPathComponent("junit.xml"))")
         }
-        if usesEmulator, !loaded.hasErrors {
-            if let emulator = config.emulator {
-                for suite in suites { diagnostics += emulator.check(suite) }
-            } else {
-                for suite in suites {
-                    diagnostics.append(Diagnostic(file: suite.file, message: "the embedded emulator is not available in this build: pass --target URL"))
-                }
-            }
+        do { return try JUnitReportWriter(path: path) } catch {
+            throw ReportProblem(message: "cannot write the JUnit report: \(error)")
         }
-        let errorCount = diagnostics.filter { $0.severity == .error }.count
-        if errorCount > 0 {
-            return invalid(diagnostics, "gatecheck: \(errorCount) error\(errorCount == 1 ? "" : "s") in the suites; nothing was run")
-        }
-        if !diagnostics.isEmpty { config.errorOutput(ConsoleReport.diagnostics(diagnostics)) }
-        if loaded.suites.isEmpty {
-            return invalid(diagnostics, "gatecheck: error: no suites found in \(config.paths.joined(separator: ", "))")
-        }
-        let target: RunTarget
-        do { target = try RunTarget.prepare(config, profile: profile, suites: suites) } catch {
-            return invalid(error.diagnostics, error.message)  // the suites' warnings are already printed
-        }
-        var parity: ParityRun?
-        if let compareConfiguration {
+    }
+
+    /// A refused run (exit 2): the diagnostics on stderr, and in the JUnit report as one `<error>` case per invalid file.
+    static func refuse(_ refusal: RunRefusal, configuration: RunConfiguration, redactor: Redactor, writer: JUnitReportWriter?) -> RunSummary {
+        let text = redactor.redact(ConsoleReport.diagnostics(refusal.diagnostics) + (refusal.message.map { $0 + "\n" } ?? ""))
+        configuration.errorOutput(text)
+        var written: String?
+        if let writer {
             do {
-                let other = try RunTarget.prepare(compareConfiguration, profile: compareProfile, suites: suites)
-                parity = ParityRun(target: other, allowlist: allowlist, today: config.today,
-                                   leftName: config.target ?? ParityRun.emulatorName,
-                                   rightName: compareConfiguration.target ?? ParityRun.emulatorName,
-                                   ignoreHeaders: config.compareIgnoreHeaders, compareHeaders: config.compareHeaders)
+                try writer.write(InvalidInputReport.testSuite(diagnostics: refusal.diagnostics, message: refusal.message, redactor: redactor))
+                try writer.finish()
+                written = writer.path
             } catch {
-                return invalid(error.diagnostics, error.message)
+                writer.abandon()
+                configuration.errorOutput("gatecheck: error: cannot write the JUnit report: \(error)\n")
             }
         }
-        // Which suite goes where: nothing is sent to a stage of another API.
-        var refused: [String] = []
-        for (side, sideTarget) in [("--target", target)] + (parity.map { [("--compare", $0.target)] } ?? []) {
-            for suite in suites {
-                if case let .refuse(reason) = sideTarget.placement(for: suite) {
-                    refused.append("suite '\(suite.name)' (\(suite.file)), \(side): \(reason)")
-                }
-            }
-            if let apis = sideTarget.sharedURLAPIs(suites), let profile = sideTarget.profile {
-                let text = "\(side) \(profile.displayBaseURL) is one URL for suites of \(apis.count) different APIs (\(apis.joined(separator: ", "))): "
-                    + "each API has its own stage URL; map them with 'apis:' in a target profile (docs/staging.md)"
-                if config.strictTargets { refused.append(text) } else { config.errorOutput("gatecheck: warning: \(text)\n") }
-            }
-        }
-        if !refused.isEmpty {
-            return invalid(diagnostics, "gatecheck: error: --strict-targets: nothing was run:\n" + refused.map { "  " + $0 }.joined(separator: "\n"))
-        }
-        // Authorizer secrets are known now: run-level output is redacted of them too.
-        let targetSecrets = target.secrets + (parity?.target.secrets ?? [])
-        if !targetSecrets.isEmpty {
-            runRedactor = runRedactor.merging(targetSecrets)
-            let more = RunRedaction(redactor: Redactor(secrets: targetSecrets))
-            config.output = more.sink(config.output)
-            config.errorOutput = more.sink(config.errorOutput)
-        }
+        return RunSummary(exitStatus: .invalidInput, suites: [], diagnostics: refusal.diagnostics, duration: .zero, junitPath: written)
+    }
 
-        var previousOutcomes: [String: CaseOutcome]?
-        if let previous = config.htmlPreviousPath {
-            do { previousOutcomes = try HTMLReportFile.previousOutcomes(path: previous) } catch {
-                return invalid(diagnostics, "gatecheck: error: --html-previous: \(error)")
-            }
-        }
+    /// Runs a resolved plan: schedules its suites (at most `jobs` at a time), reports each as it finishes (in file
+    /// order), then finishes the reports and works out the exit status.
+    static func execute(_ plan: RunPlan, writer: JUnitReportWriter?, clock: ContinuousClock, start: ContinuousClock.Instant) async -> RunSummary {
+        let config = plan.configuration
         let startDate = Date()
-        var htmlSuites: [SuiteReport] = []
-
-        let selectedCases = suites.reduce(0) { count, suite in
-            count + suite.cases.filter { selection.exclusionReason(suite: suite, testCase: $0) == nil }.count
-        }
-        let chosen = selection
-        let runConfiguration = config
-        let comparison = parity
-        var resolveEntries = target.resolve
-        for entry in parity?.target.resolve ?? [] where !resolveEntries.contains(entry) { resolveEntries.append(entry) }
-        let client = CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: resolveEntries,
-                                                                           caBundlePath: config.caBundlePath,
-                                                                           userAgent: GatecheckVersion.userAgent,
-                                                                           maxResponseBodyBytes: config.maxResponseBodyBytes))
+        let client = makeClient(plan)
         defer { client.shutdown() }
-        let latch = config.failFast ? FailFastLatch() : nil
         let console = ConsoleReport(style: config.style)
         var results: [SuiteResult] = []
+        var htmlSuites: [SuiteReport] = []
         var reportError: String?
-
         let interruption = config.interruption ?? RunInterruption()
-        await withTaskGroup(of: SuiteEvent.self) { group in
-            var next = 0
-            func startNext() {
-                guard next < suites.count else { return }
-                let index = next
-                let suite = suites[index]
-                next += 1
-                group.addTask {
-                    .finished(index, await Self.runSuite(suite, configuration: runConfiguration, target: target, client: client,
-                                                         selection: chosen, latch: latch, interruption: interruption, parity: comparison))
-                }
+        await schedule(plan, client: client, interruption: interruption) { index, finished in
+            var ready = finished
+            if config.coverage != false, let recording = ready.coverage {
+                ready.properties += GatewayCoverage([(suite: ready.name, recording: recording)]).junitProperties
             }
-            // After an interruption, requests still in flight get a grace period, then the suites are cancelled.
-            let grace = config.interruptGracePeriod
-            group.addTask {
-                await interruption.waitUntilInterrupted()
-                guard !Task.isCancelled else { return .graceOver }
-                try? await Task.sleep(for: grace)
-                return .graceOver
+            config.output(console.suiteBlock(ready))
+            if let writer, reportError == nil {
+                do { try writer.write(JUnitMapping.testSuite(ready)) } catch { reportError = "\(error)" }
             }
-            for _ in 0..<min(config.jobs, suites.count) { startNext() }
-            // Reports are emitted in file order whatever order suites finish in.
-            var pending: [Int: SuiteResult] = [:]
-            var emitted = 0
-            if suites.isEmpty { group.cancelAll() }
-            while let event = await group.next() {
-                guard case let .finished(index, result) = event else {
-                    group.cancelAll()  // the grace period is over: abort what is still running
-                    continue
-                }
-                startNext()
-                pending[index] = result
-                while var ready = pending.removeValue(forKey: emitted) {
-                    if config.coverage != false, let recording = ready.coverage {
-                        ready.properties += GatewayCoverage([(suite: ready.name, recording: recording)]).junitProperties
-                    }
-                    config.output(console.suiteBlock(ready))
-                    if let writer, reportError == nil {
-                        do { try writer.write(JUnitMapping.testSuite(ready)) } catch { reportError = "\(error)" }
-                    }
-                    results.append(ready)
-                    if config.htmlPath != nil { htmlSuites.append(HTMLReportMapping.suite(ready, source: suites[emitted])) }
-                    emitted += 1
-                }
-                if emitted == suites.count { group.cancelAll() }  // stops the grace watcher
-            }
+            results.append(ready)
+            if config.htmlPath != nil { htmlSuites.append(HTMLReportMapping.suite(ready, source: plan.suites[index])) }
         }
 
         var junitPath: String?
@@ -399,11 +228,11 @@ public struct GatecheckRunner: Sendable {
             }
             if reportError == nil { junitPath = writer.path }
         }
-        var summary = RunSummary(exitStatus: .passed, suites: results, diagnostics: diagnostics,
+        var summary = RunSummary(exitStatus: .passed, suites: results, diagnostics: plan.diagnostics,
                                  duration: clock.now - start, junitPath: junitPath)
         let interrupted = Task.isCancelled || interruption.isInterrupted
         summary.exitStatus = interrupted ? .interrupted : summary.failed + summary.errors > 0 ? .failed : .passed
-        if selectedCases == 0, selection.filter != nil || !selection.tags.isEmpty, !config.allowEmpty, !interrupted {
+        if plan.selectedCases == 0, plan.selection.filter != nil || !plan.selection.tags.isEmpty, !config.allowEmpty, !interrupted {
             var what: [String] = []
             if let filter = config.filter { what.append("--filter '\(filter)'") }
             if !config.tags.isEmpty { what.append("--tag " + config.tags.map { "'\($0)'" }.joined(separator: ", ")) }
@@ -414,6 +243,72 @@ public struct GatecheckRunner: Sendable {
             config.errorOutput("gatecheck: error: cannot write the JUnit report: \(reportError)\n")
             summary.exitStatus = .invalidInput
         }
+        reportCoverage(results, configuration: config, into: &summary)
+        writeHTMLReport(htmlSuites, plan: plan, started: startDate, into: &summary)
+        if summary.exitStatus == .interrupted { config.errorOutput("gatecheck: interrupted; cases not run are reported as skipped\n") }
+        config.output("\n" + console.summary(summary))
+        return summary
+    }
+
+    /// One HTTP client for the whole run (both sides of a comparison): TLS, `resolve:` entries, body size cap.
+    static func makeClient(_ plan: RunPlan) -> CurlHTTPClient {
+        var resolveEntries = plan.target.resolve
+        for entry in plan.parity?.target.resolve ?? [] where !resolveEntries.contains(entry) { resolveEntries.append(entry) }
+        let config = plan.configuration
+        return CurlHTTPClient(configuration: HTTPClientConfiguration(insecure: config.insecure, resolve: resolveEntries,
+                                                                     caBundlePath: config.caBundlePath,
+                                                                     userAgent: GatecheckVersion.userAgent,
+                                                                     maxResponseBodyBytes: config.maxResponseBodyBytes))
+    }
+
+    /// Runs the plan's suites, at most `jobs` at a time, and hands each result to `emit` in file order whatever
+    /// order they finish in. After an interruption, requests still in flight get the grace period, then the
+    /// suites still running are cancelled.
+    static func schedule(_ plan: RunPlan, client: CurlHTTPClient, interruption: RunInterruption,
+                         emit: (Int, SuiteResult) -> Void) async {
+        let suites = plan.suites
+        let latch = plan.configuration.failFast ? FailFastLatch() : nil
+        await withTaskGroup(of: SuiteEvent.self) { group in
+            var next = 0
+            func startNext() {
+                guard next < suites.count else { return }
+                let index = next
+                let suite = suites[index]
+                next += 1
+                group.addTask {
+                    .finished(index, await Self.runSuite(suite, configuration: plan.configuration, target: plan.target, client: client,
+                                                    selection: plan.selection, latch: latch, interruption: interruption, parity: plan.parity))
+                }
+            }
+            let grace = plan.configuration.interruptGracePeriod
+            group.addTask {
+                await interruption.waitUntilInterrupted()
+                guard !Task.isCancelled else { return .graceOver }
+                try? await Task.sleep(for: grace)
+                return .graceOver
+            }
+            for _ in 0..<min(plan.configuration.jobs, suites.count) { startNext() }
+            var pending: [Int: SuiteResult] = [:]
+            var emitted = 0
+            if suites.isEmpty { group.cancelAll() }
+            while let event = await group.next() {
+                guard case let .finished(index, result) = event else {
+                    group.cancelAll()  // the grace period is over: abort what is still running
+                    continue
+                }
+                startNext()
+                pending[index] = result
+                while let ready = pending.removeValue(forKey: emitted) {
+                    emit(emitted, ready)
+                    emitted += 1
+                }
+                if emitted == suites.count { group.cancelAll() }  // stops the grace watcher
+            }
+        }
+    }
+
+    /// Gateway coverage of the run: `coverage.json`, the summary's totals and `--min-coverage`.
+    static func reportCoverage(_ results: [SuiteResult], configuration config: RunConfiguration, into summary: inout RunSummary) {
         if config.coverage != false {
             let recordings = results.compactMap { result in result.coverage.map { (suite: result.name, recording: $0) } }
             if !recordings.isEmpty {
@@ -441,21 +336,22 @@ public struct GatecheckRunner: Sendable {
                 summary.exitStatus = .failed
             }
         }
-        if let htmlPath = config.htmlPath {
-            var report = HTMLReportMapping.run(summary, suites: htmlSuites, usesEmulator: config.target == nil, started: startDate)
-            report.coverage = summary.coverage.map(HTMLReportMapping.coverage)
-            let comparison = previousOutcomes.map { RunComparison(previous: $0, current: report, source: config.htmlPreviousPath ?? "") }
-            do {
-                try HTMLReportFile.write(report, comparison: comparison, to: htmlPath)
-                summary.htmlPath = htmlPath
-            } catch {
-                config.errorOutput("gatecheck: error: \(error)\n")
-                summary.exitStatus = .invalidInput
-            }
+    }
+
+    /// `--html FILE`: the HTML report, from the same results as the JUnit report.
+    static func writeHTMLReport(_ suites: [SuiteReport], plan: RunPlan, started: Date, into summary: inout RunSummary) {
+        let config = plan.configuration
+        guard let htmlPath = config.htmlPath else { return }
+        var report = HTMLReportMapping.run(summary, suites: suites, usesEmulator: config.target == nil, started: started)
+        report.coverage = summary.coverage.map(HTMLReportMapping.coverage)
+        let comparison = plan.previousOutcomes.map { RunComparison(previous: $0, current: report, source: config.htmlPreviousPath ?? "") }
+        do {
+            try HTMLReportFile.write(report, comparison: comparison, to: htmlPath)
+            summary.htmlPath = htmlPath
+        } catch {
+            config.errorOutput("gatecheck: error: \(error)\n")
+            summary.exitStatus = .invalidInput
         }
-        if summary.exitStatus == .interrupted { config.errorOutput("gatecheck: interrupted; cases not run are reported as skipped\n") }
-        config.output("\n" + console.summary(summary))
-        return summary
     }
 
     /// `coverage.json` in the JUnit report's directory (nil when no JUnit report is written).

@@ -165,7 +165,7 @@ struct SuiteExecutor {
     func runCase(_ testCase: TestCase, scope: inout VariableScope, redactor: inout Redactor) async -> CaseResult {
         let clock = ContinuousClock()
         let start = clock.now
-        var sent: SentRequest
+        var sent: HTTPRequest
         do {
             sent = try buildRequest(testCase.request, scope: scope)
         } catch {
@@ -173,7 +173,7 @@ struct SuiteExecutor {
                               outcome: .errored(message: redactor.redact(AssertionEvaluator.undefinedMessage(error)), type: "EvaluationError"),
                               duration: clock.now - start)
         }
-        let timeout = testCase.request.timeout ?? suite.defaults.timeout ?? defaultTimeout
+        sent.timeout = testCase.request.timeout ?? suite.defaults.timeout ?? defaultTimeout
         let unsigned = sent
         do {
             sent = try authorized(unsigned)
@@ -189,7 +189,7 @@ struct SuiteExecutor {
 
         while true {
             polls += 1
-            let (transfer, stopped) = await sendWithRetries(unsigned, signed: &sent, timeout: timeout, testCase: testCase, policy: policy,
+            let (transfer, stopped) = await sendWithRetries(unsigned, signed: &sent, testCase: testCase, policy: policy,
                                                             earlier: &earlier, redactor: redactor)
             if stopped { return with(interrupted, duration: clock.now - start, earlier: earlier) }
             let response: HTTPResponse
@@ -208,14 +208,12 @@ struct SuiteExecutor {
                 response = received
             }
 
-            let observed = ObservedResponse(status: response.status, headers: response.headers, body: response.body,
-                                            totalTime: response.timings.total)
             // Captures first: a secret captured here is then redacted from this case's own report too.
             // (Expectations cannot refer to the same case's captures; the loader rejects that.)
             // They go into copies, committed only for the attempt that is reported.
             var attemptScope = scope
             var attemptRedactor = redactor
-            let captureFailures = capture(testCase.captures, from: observed, into: &attemptScope, redactor: &attemptRedactor)
+            let captureFailures = capture(testCase.captures, from: response, into: &attemptScope, redactor: &attemptRedactor)
             var failures: [AssertionFailure] = []
             var evaluationError: String?
             // A body cut at --max-body-size cannot be checked: its assertions fail with the reason instead.
@@ -228,7 +226,7 @@ struct SuiteExecutor {
                 expectation.bodyPositions = []
             }
             do {
-                failures += try AssertionEvaluator(scope: attemptScope, redactor: attemptRedactor).evaluate(expectation, response: observed)
+                failures += try AssertionEvaluator(scope: attemptScope, redactor: attemptRedactor).evaluate(expectation, response: response)
             } catch {
                 evaluationError = error.message
             }
@@ -243,7 +241,7 @@ struct SuiteExecutor {
                 }
             }
             if checksSnapshot, evaluationError == nil, response.bodyTruncation == nil {
-                failures += Snapshots.check(observed, suite: suite, caseName: testCase.name, redactor: attemptRedactor)
+                failures += Snapshots.check(response, suite: suite, caseName: testCase.name, redactor: attemptRedactor)
                     .map { $0.at(testCase.expect.snapshotPosition) }
             }
             let holds = evaluationError == nil && failures.isEmpty
@@ -269,11 +267,10 @@ struct SuiteExecutor {
             } else if failures.isEmpty {
                 var result = CaseResult(name: testCase.name, outcome: .passed, duration: duration)
                 result.earlierAttempts = earlier
-                result.response = observed
+                result.response = response
                 if transcribesPassingCases {
-                    let received = ReceivedResponse(response)
                     for (limit, path) in [(Transcript.consoleBodyLimit, \CaseResult.consoleTranscript), (Transcript.reportBodyLimit, \CaseResult.reportTranscript)] {
-                        result[keyPath: path] = redactor.redact(Transcript.render(request: sent, response: received, bodyLimit: limit, redactor: redactor))
+                        result[keyPath: path] = redactor.redact(Transcript.render(request: sent, response: response, bodyLimit: limit, redactor: redactor))
                     }
                 }
                 return result
@@ -281,15 +278,14 @@ struct SuiteExecutor {
                 if let pollingNote { failures.append(AssertionFailure(pollingNote)) }
                 outcome = .failed(failures.map { $0.mapTexts(redactor.redact) })
             }
-            let received = ReceivedResponse(response)
             let transcript = { [redactor] (limit: Int) in
-                redactor.redact(Transcript.render(request: sent, response: received, bodyLimit: limit, redactor: redactor))
+                redactor.redact(Transcript.render(request: sent, response: response, bodyLimit: limit, redactor: redactor))
             }
             var result = CaseResult(name: testCase.name, outcome: outcome, duration: duration,
                                     consoleTranscript: transcript(Transcript.consoleBodyLimit),
                                     reportTranscript: transcript(Transcript.reportBodyLimit))
             result.earlierAttempts = earlier
-            result.response = observed
+            result.response = response
             return result
         }
     }
@@ -307,15 +303,12 @@ struct SuiteExecutor {
     ///
     /// Every attempt is authorised anew from `unsigned` (a SigV4 signature is dated), and `signed` is left holding
     /// the request last sent (it starts as the first authorised one, used if authorising again fails).
-    func sendWithRetries(_ unsigned: SentRequest, signed sent: inout SentRequest, timeout: Duration, testCase: TestCase, policy: RetryPolicy,
+    func sendWithRetries(_ unsigned: HTTPRequest, signed sent: inout HTTPRequest, testCase: TestCase, policy: RetryPolicy,
                          earlier: inout [CaseAttempt], redactor: Redactor) async -> (Result<HTTPResponse, TransportError>, stopped: Bool) {
         var retry = 0
         while true {
             if authorizer != nil, let fresh = try? authorized(unsigned) { sent = fresh }
-            let request = HTTPRequest(method: sent.method, url: sent.url, headers: sent.headers,
-                                      body: sent.body.isEmpty && !Self.methodsWithBody.contains(sent.method) ? nil : sent.body,
-                                      timeout: timeout, followRedirects: false)
-            let transfer = await client.send(request).map { $0.showingNonUTF8HeaderBytes() }
+            let transfer = await client.send(sent).map { $0.showingNonUTF8HeaderBytes() }
             if let observedExchanges, case let .success(response) = transfer {
                 observedExchanges.append(ObservedExchange(method: sent.method, url: sent.url, status: response.status))
             }
@@ -336,8 +329,7 @@ struct SuiteExecutor {
                 kind = .failure
                 message = "HTTP \(response.status)\(response.reasonPhrase.isEmpty ? "" : " " + response.reasonPhrase) (a gateway error)"
                 type = "GatewayError"
-                let received = ReceivedResponse(response)
-                transcript = Transcript.render(request: sent, response: received, bodyLimit: Transcript.reportBodyLimit, redactor: redactor)
+                transcript = Transcript.render(request: sent, response: response, bodyLimit: Transcript.reportBodyLimit, redactor: redactor)
             }
             retry += 1
             let delay = policy.delay(beforeRetry: retry, retryAfter: retryAfter, jitter: reliability.jitter())
@@ -362,16 +354,20 @@ struct SuiteExecutor {
 
     /// The request with the target's credentials added last (nothing changes without an authorizer). SigV4 may
     /// rewrite the URL into its wire form: the URL and headers returned are sent unchanged.
-    func authorized(_ request: SentRequest) throws(AuthorizationError) -> SentRequest {
+    func authorized(_ request: HTTPRequest) throws(AuthorizationError) -> HTTPRequest {
         guard let authorizer else { return request }
-        var signable = SignableRequest(method: request.method, url: request.url, headers: request.headers, body: request.body)
+        var signable = SignableRequest(method: request.method, url: request.url, headers: request.headers, body: request.body ?? [])
         try authorizer.authorize(&signable)
-        return SentRequest(method: request.method, url: signable.url, headers: signable.headers, body: request.body)
+        var signed = request
+        signed.url = signable.url
+        signed.headers = signable.headers
+        return signed
     }
 
     /// Renders the request: base URL + path + query, suite default headers overridden by the case's,
-    /// and the body (JSON adds `Content-Type: application/json` unless a Content-Type is given).
-    func buildRequest(_ spec: RequestSpec, scope: VariableScope) throws(UndefinedVariableError) -> SentRequest {
+    /// and the body (JSON adds `Content-Type: application/json` unless a Content-Type is given). An empty body is sent
+    /// only on POST, PUT and PATCH (as `Content-Length: 0`). Redirects are not followed: the case sees the 3xx.
+    func buildRequest(_ spec: RequestSpec, scope: VariableScope) throws(UndefinedVariableError) -> HTTPRequest {
         let path = try scope.render(spec.path)
         var query: [(String, String)] = []
         for parameter in spec.query { query.append((parameter.name, try scope.render(parameter.value))) }
@@ -402,11 +398,12 @@ struct SuiteExecutor {
             body = Array(try scope.render(json: template).serialized(.compact).utf8)
             if !headers.contains("Content-Type") { headers.add(name: "Content-Type", value: "application/json") }
         }
-        return SentRequest(method: spec.method, url: url, headers: headers, body: body)
+        return HTTPRequest(method: spec.method, url: url, headers: headers,
+                           body: body.isEmpty && !Self.methodsWithBody.contains(spec.method) ? nil : body, followRedirects: false)
     }
 
     /// Runs the case's captures; each one that produces no value is reported as a failure.
-    func capture(_ captures: [CaptureSpec], from response: ObservedResponse, into scope: inout VariableScope,
+    func capture(_ captures: [CaptureSpec], from response: HTTPResponse, into scope: inout VariableScope,
                  redactor: inout Redactor) -> [AssertionFailure] {
         var failures: [AssertionFailure] = []
         var document: JSONValue??

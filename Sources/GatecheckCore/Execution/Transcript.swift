@@ -1,34 +1,6 @@
 import Crypto
-import CurlHTTP
 import Foundation
 import HTTPMessage
-
-/// The request as gatecheck sent it (curl may add `Host`, `Accept`, `Content-Length` of its own).
-public struct SentRequest: Sendable {
-    public var method: String
-    public var url: String
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
-}
-
-/// The response line, headers and body as received.
-public struct ReceivedResponse: Sendable {
-    public var httpVersion: String
-    public var status: Int
-    public var reasonPhrase: String
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
-    /// Set when `body` holds only the first bytes of a body longer than `--max-body-size`.
-    public var bodyTruncation: BodyTruncation? = nil
-}
-
-extension ReceivedResponse {
-    /// The response as the HTTP client reported it.
-    init(_ response: HTTPResponse) {
-        self.init(httpVersion: response.httpVersion, status: response.status, reasonPhrase: response.reasonPhrase,
-                  headers: response.headers, body: response.body, bodyTruncation: response.bodyTruncation)
-    }
-}
 
 /// Renders request/response transcripts for failure reports: curl-style `>`/`<` lines, bodies cut
 /// to a bounded size with the total byte count, binary bytes shown escaped (`\xNN`).
@@ -38,16 +10,17 @@ public enum Transcript {
     /// Body bytes shown on the console.
     public static let consoleBodyLimit = 1024
 
-    /// Secrets are redacted from bodies before they are cut (so no prefix of a secret survives a cut);
+    /// The request as gatecheck sent it (curl may add `Host`, `Accept`, `Content-Length` of its own) and the response
+    /// as received. Secrets are redacted from bodies before they are cut (so no prefix of a secret survives a cut);
     /// the caller redacts the whole text afterwards for URLs and headers.
-    public static func render(request: SentRequest?, response: ReceivedResponse?, bodyLimit: Int, redactor: Redactor = Redactor()) -> String {
+    public static func render(request: HTTPRequest?, response: HTTPResponse?, bodyLimit: Int, redactor: Redactor = Redactor()) -> String {
         var lines: [String] = []
         if let request {
             lines.append("> \(request.method) \(request.url)")
             for field in request.headers { lines.append("> \(field.name): \(escapeForDisplay(maskedValue(of: field, redactor: redactor)))") }
-            if !request.body.isEmpty {
+            if let requestBody = request.body, !requestBody.isEmpty {
                 lines.append(">")
-                lines.append(body(request.body, limit: bodyLimit, redactor: redactor))
+                lines.append(body(requestBody, limit: bodyLimit, redactor: redactor))
             }
         }
         if let response {

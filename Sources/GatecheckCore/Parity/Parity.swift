@@ -248,7 +248,7 @@ public enum ParityComparison {
     }
 
     /// Every difference between `left` and `right`, in the order status, headers, body.
-    public static func differences(left: ObservedResponse, right: ObservedResponse, settings: ParitySettings) -> [ParityDifference] {
+    public static func differences(left: HTTPResponse, right: HTTPResponse, settings: ParitySettings) -> [ParityDifference] {
         var result: [ParityDifference] = []
         if left.status != right.status {
             result.append(ParityDifference(kind: .status, left: "\(left.status)", right: "\(right.status)"))

@@ -10,7 +10,7 @@ import HTTPMessage
 ///   `RunSummary.suites`, and any further reporter such as the HTML report) reads results that have been through it,
 ///   so a reporter gets redaction for free: build it from `RunSummary.suites` or beside `ConsoleReport.suiteBlock` in
 ///   the emission loop of `GatecheckRunner.run()`, never from anything earlier.
-/// - Responses are redacted (`ObservedResponse.redacted(by:)`) before they are compared or stored (parity, snapshot
+/// - Responses are redacted (`HTTPResponse.redacted(by:)`) before they are compared or stored (parity, snapshot
 ///   assertions, `gatecheck record`), so a table cell or an excerpt that cuts a body never cuts a secret in half.
 /// - Run-level text (stdout and stderr lines that are not a suite's, such as "no case matched --filter ...") goes
 ///   through the run-wide redactor, `RunRedaction.redactor`, wrapped around `RunConfiguration.output`/`errorOutput`.
@@ -80,12 +80,14 @@ extension Redactor {
     }
 }
 
-extension ObservedResponse {
+extension HTTPResponse {
     /// The response with every secret replaced by `***` in header values and the body.
-    public func redacted(by redactor: Redactor) -> ObservedResponse {
+    public func redacted(by redactor: Redactor) -> HTTPResponse {
         guard !redactor.secrets.isEmpty else { return self }
-        let fields = headers.fields.map { HTTPHeaderField(name: redactor.redact($0.name), value: redactor.redact($0.value)) }
-        return ObservedResponse(status: status, headers: HTTPHeaders(fields), body: redactor.redact(bytes: body), totalTime: totalTime)
+        var copy = self
+        copy.headers = HTTPHeaders(headers.fields.map { HTTPHeaderField(name: redactor.redact($0.name), value: redactor.redact($0.value)) })
+        copy.body = redactor.redact(bytes: body)
+        return copy
     }
 
     /// Whether redaction changes this response (the server echoed a secret).

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPMessage
 import SourceDiagnostics
 
 /// What happened to one case. Every text in it is already redacted.
@@ -26,7 +27,7 @@ public struct CaseResult: Sendable {
     public var earlierAttempts: [CaseAttempt] = []
     /// What the client received (the last attempt), kept while the suite runs for parity and snapshots; nil when
     /// no response arrived. Not redacted: never printed as is.
-    public var response: ObservedResponse? = nil
+    public var response: HTTPResponse? = nil
     /// Remarks shown under the case, e.g. a parity difference accepted by the allowlist and why.
     public var notes: [String] = []
 

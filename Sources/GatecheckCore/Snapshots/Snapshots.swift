@@ -64,7 +64,7 @@ public enum Snapshots {
 
     /// The snapshot text: readable YAML, headers sorted by name, volatile and ignored headers left out,
     /// the body as JSON when it is JSON, else text, else base64.
-    public static func render(_ response: ObservedResponse, suite: String, caseName: String, settings: ParitySettings) -> String {
+    public static func render(_ response: HTTPResponse, suite: String, caseName: String, settings: ParitySettings) -> String {
         func quoted(_ text: String) -> String { JSONValue.string(text).serialized() }
         var lines = [
             "# gatecheck snapshot of suite \(quoted(suite)), case \(quoted(caseName)).",
@@ -111,7 +111,7 @@ public enum Snapshots {
     }
 
     /// Reads a snapshot back as the response it describes.
-    public static func load(path: String) throws(SnapshotError) -> ObservedResponse {
+    public static func load(path: String) throws(SnapshotError) -> HTTPResponse {
         let text: String
         switch YAMLSource.readText(path: path) {
         case let .success(read): text = read
@@ -120,7 +120,7 @@ public enum Snapshots {
         return try parse(text: text, file: path)
     }
 
-    static func parse(text: String, file: String) throws(SnapshotError) -> ObservedResponse {
+    static func parse(text: String, file: String) throws(SnapshotError) -> HTTPResponse {
         let sink = DiagnosticSink(file: file)
         let reader = YAMLReader(sink: sink)
         var node: Node?
@@ -128,7 +128,7 @@ public enum Snapshots {
         case let .success(parsed): node = parsed
         case let .failure(diagnostic): throw SnapshotError(description: diagnostic.description)
         }
-        var response = ObservedResponse(status: 0, headers: HTTPHeaders(), body: [], totalTime: .zero)
+        var response = HTTPResponse(status: 0)
         if let node, let mapping = reader.mapping(node, "snapshot") {
             reader.checkKeys(mapping, allowed: ["case", "status", "headers", "body"], "snapshot")
             if let statusNode = reader.require(mapping, "status", "snapshot"), let status = reader.int(statusNode, "status") {
@@ -162,12 +162,12 @@ public enum Snapshots {
 
     /// The snapshot assertion: nothing when the response matches the recorded one (same normalisation as `--compare`).
     /// Both sides are compared redacted: snapshots are stored with echoed secrets replaced (unless `--record-secrets`).
-    static func check(_ response: ObservedResponse, suite: Suite, caseName: String, redactor: Redactor = Redactor()) -> [AssertionFailure] {
+    static func check(_ response: HTTPResponse, suite: Suite, caseName: String, redactor: Redactor = Redactor()) -> [AssertionFailure] {
         let path = path(suite: suite, caseName: caseName)
         guard FileManager.default.fileExists(atPath: path) else {
             return [AssertionFailure("no snapshot at \(path)", details: ["record one with: gatecheck record --target TARGET \(suite.file)"])]
         }
-        let recorded: ObservedResponse
+        let recorded: HTTPResponse
         do { recorded = try load(path: path) } catch {
             return [AssertionFailure("cannot read the snapshot \(path)", details: error.description.split(separator: "\n").map(String.init))]
         }

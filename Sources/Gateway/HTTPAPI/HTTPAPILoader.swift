@@ -33,6 +33,14 @@ public enum HTTPAPILoader {
         }
     }
 
+    /// Compiles an already resolved OpenAPI 3 node tree (a template's `Body`, or one built from resources).
+    static func load(tree: Node, file: String) throws(DiagnosticsError) -> HTTPAPIDefinition {
+        try DefinitionDocument.compile(tree: tree, file: file) { tree, reader in
+            var builder = HTTPAPIDefinitionBuilder(reader: reader)
+            return builder.build(root: tree)
+        }
+    }
+
     /// True when the document is an HTTP API: it has `x-amazon-apigateway-importexport-version` (only HTTP API
     /// exports carry it) or any `x-amazon-apigateway-integration` with `payloadFormatVersion` (a v2-only key).
     public static func looksLikeHTTPAPI(_ document: Node) -> Bool {

@@ -59,7 +59,21 @@ enum DefinitionDocument {
         let parsed = try root(of: text, file: file, emptyMessage: emptyMessage)
         let root = IntrinsicResolver.resolve(parsed, parameters: parameters, reader: reader)
         try sink.throwIfErrors()
-        sink.append(contentsOf: JSONReferences.check(root, file: file))
+        return try compile(resolvedTree: root, sink: sink, reader: reader, importer: importer, build)
+    }
+
+    /// Compiles a node tree whose intrinsics are already resolved (a CloudFormation template's `Body`, or the
+    /// OpenAPI tree `CloudFormationStack` builds from resource-form resources); diagnostics name `file`.
+    static func compile<Definition: LoadedDefinition>(tree: Node, file: String, importer: some DefinitionImporter = OpenAPI3Importer(),
+                                                      _ build: (_ tree: Node, _ reader: YAMLReader) -> Definition?) throws(DiagnosticsError) -> Definition {
+        let sink = DiagnosticSink(file: file)
+        return try compile(resolvedTree: tree, sink: sink, reader: YAMLReader(sink: sink), importer: importer, build)
+    }
+
+    private static func compile<Definition: LoadedDefinition>(resolvedTree root: Node, sink: DiagnosticSink, reader: YAMLReader,
+                                                              importer: some DefinitionImporter,
+                                                              _ build: (_ tree: Node, _ reader: YAMLReader) -> Definition?) throws(DiagnosticsError) -> Definition {
+        sink.append(contentsOf: JSONReferences.check(root, file: sink.file))
         let definition = importer.importTree(root, reader: reader).flatMap { build($0, reader) }
         try sink.throwIfErrors()
         guard var definition else { throw DiagnosticsError(sink.diagnostics) }

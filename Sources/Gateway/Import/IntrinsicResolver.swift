@@ -55,31 +55,43 @@ struct IntrinsicResolver {
         self.parameters = parameters
     }
 
-    /// The document with every intrinsic resolved and the template sections removed.
-    static func resolve(_ root: Node, parameters: ImportParameters, reader: YAMLReader) -> Node {
-        var resolver = IntrinsicResolver(reader: reader, parameters: parameters)
-        guard case let .mapping(top) = root else { return resolver.resolve(root) ?? root }
-        var kept: [(Node, Node)] = []
+    /// A resolver that knows the `Conditions:`, `Parameters:` and `Mappings:` sections of `template` (a whole
+    /// CloudFormation template, or a definition that carries them).
+    init(template: Node, parameters: ImportParameters, reader: YAMLReader) {
+        self.init(reader: reader, parameters: parameters)
+        guard case let .mapping(top) = template else { return }
         for (key, value) in top {
-            guard let name = key.scalar?.string, templateSections.contains(name), case let .mapping(section) = value else {
-                kept.append((key, value))
-                continue
-            }
+            guard let name = key.scalar?.string, Self.templateSections.contains(name), case let .mapping(section) = value else { continue }
             switch name {
             case "Conditions":
-                for (condition, body) in section { if let text = condition.scalar?.string { resolver.conditions[text] = body } }
+                for (condition, body) in section { if let text = condition.scalar?.string { conditions[text] = body } }
             case "Parameters":
                 for (parameter, body) in section {
                     guard let text = parameter.scalar?.string, case let .mapping(fields) = body,
                           let value = fields.first(where: { $0.key.scalar?.string == "Default" })?.value.scalar?.string else { continue }
-                    resolver.defaults[text] = value
+                    defaults[text] = value
                 }
             default:
-                resolver.mappings = value
+                mappings = value
             }
         }
-        let document = Node.mapping(.init(kept, top.tag, top.style, top.mark))
+    }
+
+    /// The document with every intrinsic resolved and the template sections removed.
+    static func resolve(_ root: Node, parameters: ImportParameters, reader: YAMLReader) -> Node {
+        let resolver = IntrinsicResolver(template: root, parameters: parameters, reader: reader)
+        guard case let .mapping(top) = root else { return resolver.resolve(root) ?? root }
+        let kept = top.filter { key, value in
+            guard let name = key.scalar?.string, templateSections.contains(name), case .mapping = value else { return true }
+            return false
+        }
+        let document = Node.mapping(.init(kept.map { ($0.key, $0.value) }, top.tag, top.style, top.mark))
         return resolver.resolve(document) ?? document
+    }
+
+    /// Whether the condition `name` (a resource's `Condition:`) holds; nil after an error reported at `node`.
+    func holds(condition name: String, at node: Node) -> Bool? {
+        condition(named: name, at: node)
     }
 
     // MARK: - Walking the tree

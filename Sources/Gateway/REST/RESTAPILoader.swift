@@ -23,6 +23,15 @@ public enum RESTAPILoader {
             return builder.build(tree)
         }
     }
+
+    /// Compiles an already resolved node tree (OpenAPI 3 or Swagger 2.0 shaped) whose positions point into `sourceText`
+    /// (the template it was read from); `file` is the name used in diagnostics.
+    static func load(tree: Node, file: String, sourceText: String) throws(DiagnosticsError) -> RESTAPIDefinition {
+        try DefinitionDocument.compile(tree: tree, file: file, importer: RESTDocumentImporter()) { tree, reader in
+            var builder = Builder(reader: reader, sourceLines: sourceText.split(separator: "\n", omittingEmptySubsequences: false))
+            return builder.build(tree)
+        }
+    }
 }
 
 private let httpMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"]

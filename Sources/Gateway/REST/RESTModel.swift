@@ -179,6 +179,15 @@ public struct Integration: Sendable {
     public var responses: [IntegrationResponse]
     public var timeoutMilliseconds: Int
 
+    /// True when the integration has request templates (they decide what a non-proxy backend receives).
+    public var hasRequestTemplates: Bool { !requestTemplates.isEmpty }
+
+    /// The Lambda function a Lambda integration invokes (stage variables not substituted), nil for other targets.
+    public var lambdaFunctionName: String? {
+        guard case let .lambda(uri)? = target else { return nil }
+        return LambdaFunctionReference.parse(invocationURI: uri)?.name
+    }
+
     /// True for an `AWS` integration to a service other than Lambda.
     public var isServiceIntegration: Bool {
         if case .awsService? = target { return true }

@@ -1,5 +1,3 @@
-import HTTPMessage
-
 /// One HTTP request as the caller wants it on the wire: method, URL and headers are sent
 /// exactly as given (the URL is not re-encoded; the caller builds the query string).
 public struct HTTPRequest: Sendable, Hashable {

@@ -1,5 +1,3 @@
-import HTTPMessage
-
 /// Cumulative times from the start of the transfer to the end of each phase, as libcurl
 /// measures them (`CURLINFO_*_TIME_T`, microsecond resolution). A phase that did not happen
 /// (e.g. TLS on plain HTTP, or connect on a reused connection) reports the time of the phase before it
