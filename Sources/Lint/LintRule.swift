@@ -1,3 +1,4 @@
+import Foundation
 import Gateway
 import SourceDiagnostics
 import Yams
@@ -18,6 +19,12 @@ public struct LintDocument {
     /// What the scripted Lambda functions of the suite that led here answer, by function name (empty when the
     /// file was linted on its own).
     public var scriptedLambdas: [String: [ScriptedLambdaAnswer]] = [:]
+    /// A template's `AWS::ApiGateway::RestApi` and `AWS::ApiGatewayV2::Api` APIs as the emulator's CloudFormation
+    /// reader builds them (inline `Body` or `Resource`/`Method`/`Route` resources, as OpenAPI trees); nil when the
+    /// template has none or the reader refused it (`stackProblem`).
+    public var stackAPIs: [(logicalID: String, body: Node, isHTTPAPI: Bool)]?
+    /// Why the CloudFormation reader could not read the template (its first error).
+    public var stackProblem: Diagnostic?
 }
 
 /// One scripted answer (`returns:`/`returnsRaw:`) of a Lambda function in a suite's backends, and where it is.
@@ -85,6 +92,7 @@ public enum LintRegistry {
         RequiredParameterNotValidated(),
         UnknownRequestValidator(),
         UndeclaredMethodResponseHeader(),
+        TemplateNotRead(),
     ]
 
     public static func rule(id: String) -> (any LintRule)? { rules.first { $0.id == id } }
@@ -207,7 +215,7 @@ enum DefinitionWalk {
         case .openAPI:
             return openAPIEndpoints(document.root, suffix: "", isHTTPAPI: HTTPAPIDocumentScan(document.root).kind == .httpAPI)
         case .template:
-            return templateDefinitions(document.root).flatMap { openAPIEndpoints($0.body, suffix: " of \($0.logicalID)", isHTTPAPI: $0.isHTTPAPI) }
+            return templateDefinitions(document).flatMap { openAPIEndpoints($0.body, suffix: " of \($0.logicalID)", isHTTPAPI: $0.isHTTPAPI) }
         }
     }
 
@@ -243,7 +251,7 @@ enum DefinitionWalk {
         case .openAPI:
             return [("", HTTPAPIDocumentScan(document.root).kind == .httpAPI, paths(document.root))]
         case .template:
-            return templateDefinitions(document.root).map { (" of \($0.logicalID)", $0.isHTTPAPI, paths($0.body)) }
+            return templateDefinitions(document).map { (" of \($0.logicalID)", $0.isHTTPAPI, paths($0.body)) }
         }
     }
 
@@ -257,31 +265,39 @@ enum DefinitionWalk {
         }
     }
 
-    /// Inline OpenAPI bodies of a template's APIs, by logical id; HTTP APIs are `AWS::Serverless::HttpApi` and
-    /// `AWS::ApiGatewayV2::Api` resources.
-    static func templateDefinitions(_ root: Node) -> [(logicalID: String, body: Node, isHTTPAPI: Bool)] {
-        guard let resources = root["Resources"], case .mapping(let map) = resources else { return [] }
+    /// A template's APIs as OpenAPI trees, by logical id: SAM's `AWS::Serverless::Api`/`HttpApi` inline
+    /// `DefinitionBody`, and the RestApi/ApiGatewayV2 APIs as the CloudFormation reader builds them (``LintDocument/stackAPIs``;
+    /// their raw inline `Body` when the reader refused the template).
+    static func templateDefinitions(_ document: LintDocument) -> [(logicalID: String, body: Node, isHTTPAPI: Bool)] {
+        guard let resources = document.root["Resources"], case .mapping(let map) = resources else { return [] }
         var result: [(String, Node, Bool)] = []
         for (idNode, resource) in map {
             guard let id = idNode.scalar?.string, let properties = resource["Properties"] else { continue }
             let type = resource["Type"]?.scalar?.string ?? ""
+            let isSAM = type.hasPrefix("AWS::Serverless::")
+            guard isSAM || document.stackAPIs == nil else { continue }
             let isHTTPAPI = type == "AWS::Serverless::HttpApi" || type == "AWS::ApiGatewayV2::Api"
             for key in ["DefinitionBody", "Body"] {
                 if let body = properties[key], body["paths"] != nil { result.append((id, body, isHTTPAPI)) }
             }
         }
-        return result
+        return result + (document.stackAPIs ?? [])
     }
 
-    /// `AWS::ApiGateway::Method` resources: `(logical id, Integration node)`.
-    static func templateMethodIntegrations(_ root: Node) -> [(String, Node)] {
-        guard let resources = root["Resources"], case .mapping(let map) = resources else { return [] }
-        var result: [(String, Node)] = []
-        for (idNode, resource) in map {
-            guard let id = idNode.scalar?.string, resource["Type"]?.scalar?.string == "AWS::ApiGateway::Method",
-                  let integration = resource["Properties"]?["Integration"] else { continue }
-            result.append((id, integration))
+    /// The stack APIs of a template, read by the emulator's CloudFormation reader when it has RestApi or
+    /// ApiGatewayV2 resources: `(apis, nil)`, `(nil, the reader's first error)`, or `(nil, nil)` when there are none.
+    static func stackAPIs(_ root: Node, text: String, file: String) -> ([(logicalID: String, body: Node, isHTTPAPI: Bool)]?, Diagnostic?) {
+        guard case .mapping(let resources)? = root["Resources"],
+              resources.values.contains(where: { ["AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"].contains($0["Type"]?.scalar?.string ?? "") })
+        else { return (nil, nil) }
+        do {
+            let stack = try CloudFormationStack.load(text: text, file: file, directory: URL(fileURLWithPath: file).deletingLastPathComponent().path)
+            return (stack.apis.compactMap { api in
+                guard api.kind != .websocket, let tree = api.openAPITree else { return nil }
+                return (api.logicalID, tree, api.kind == .http)
+            }, nil)
+        } catch {
+            return (nil, error.diagnostics.first { $0.severity == .error } ?? error.diagnostics.first)
         }
-        return result
     }
 }

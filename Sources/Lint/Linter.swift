@@ -71,7 +71,8 @@ public struct Linter: Sendable {
             return
         }
         report.files.append(file)
-        let document = LintDocument(file: file, kind: kind, root: root, scriptedLambdas: scriptedLambdas)
+        var document = LintDocument(file: file, kind: kind, root: root, scriptedLambdas: scriptedLambdas)
+        if kind == .template { (document.stackAPIs, document.stackProblem) = DefinitionWalk.stackAPIs(root, text: text, file: file) }
         let disabled = Self.disabledRules(root)
         var findings: [LintFinding] = []
         for rule in rules where !disabled.contains(rule.id) {

@@ -88,7 +88,7 @@ struct UnknownRequestValidator: LintRule {
         var definitions: [(Node, String)] = []
         switch document.kind {
         case .openAPI: definitions = [(document.root, "")]
-        case .template: definitions = DefinitionWalk.templateDefinitions(document.root).map { ($0.body, " of \($0.logicalID)") }
+        case .template: definitions = DefinitionWalk.templateDefinitions(document).map { ($0.body, " of \($0.logicalID)") }
         }
         for (definition, suffix) in definitions {
             if let node = definition["x-amazon-apigateway-request-validator"], let name = node.scalar?.string,

@@ -9,12 +9,9 @@ struct IntegrationResponseStatusCollision: LintRule {
     let summary = "two integration responses of one method map to the same status code; API Gateway keeps only the later one"
 
     func check(_ document: LintDocument) -> [LintFinding] {
+        // Template APIs in resource form (`AWS::ApiGateway::Method` `IntegrationResponses`) arrive here as OpenAPI
+        // operations, built by the emulator's CloudFormation reader.
         var findings: [LintFinding] = []
-        if document.kind == .template {
-            for (logicalID, integration) in DefinitionWalk.templateMethodIntegrations(document.root) {
-                findings += checkCloudFormation(document, logicalID: logicalID, integration: integration)
-            }
-        }
         for operation in DefinitionWalk.operations(document) {
             let place = operation.place
             let entries: [Entry] = operation.responses.compactMap { response in
@@ -25,23 +22,6 @@ struct IntegrationResponseStatusCollision: LintRule {
                     "integration response '\(entry.pattern)' of \(place) maps to status \(entry.status), as '\(later.pattern)' does; API Gateway keeps one integration response per status code, so '\(entry.pattern)' is dropped on import",
                     fix: "give '\(entry.pattern)' or '\(later.pattern)' its own status code (and method response), or remove one of them"))
             }
-        }
-        return findings
-    }
-
-    /// `IntegrationResponses` of an `AWS::ApiGateway::Method`: a list of `{StatusCode, SelectionPattern}`.
-    func checkCloudFormation(_ document: LintDocument, logicalID: String, integration: Node) -> [LintFinding] {
-        guard let list = integration["IntegrationResponses"], case .sequence(let items) = list else { return [] }
-        var entries: [Entry] = []
-        for item in items {
-            guard let statusNode = item["StatusCode"], let status = statusNode.scalar?.string else { continue }
-            entries.append((item["SelectionPattern"]?.scalar?.string ?? "default", statusNode, status))
-        }
-        var findings: [LintFinding] = []
-        for (entry, later) in Self.collisions(entries) {
-            findings.append(finding(document, at: entry.node,
-                "integration response '\(entry.pattern)' of \(logicalID) uses StatusCode \(entry.status), as '\(later.pattern)' does; API Gateway keeps one integration response per status code",
-                fix: "give each IntegrationResponses entry its own StatusCode, or remove one of them"))
         }
         return findings
     }

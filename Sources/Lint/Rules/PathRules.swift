@@ -137,3 +137,19 @@ extension DefinitionWalk {
         place.range(of: " of ").map { String(place[$0.lowerBound...]) } ?? ""
     }
 }
+
+/// A template with RestApi/ApiGatewayV2 APIs that the emulator's CloudFormation reader refused (an unresolvable
+/// reference, a broken resource link): only its raw inline `Body`/`DefinitionBody` definitions were linted, not its
+/// resource-form APIs. `gatecheck validate` / `emulate --template` show every diagnostic.
+struct TemplateNotRead: LintRule {
+    let id = "template-not-read"
+    let severity = LintSeverity.note
+    let summary = "a template the CloudFormation reader refused: its resource-form APIs were not linted"
+
+    func check(_ document: LintDocument) -> [LintFinding] {
+        guard let problem = document.stackProblem else { return [] }
+        return [LintFinding(ruleID: id, severity: severity, file: document.file, line: problem.line, column: problem.column,
+                            message: "the template's APIs could not be read as CloudFormation resources (\(problem.message)); only inline Body/DefinitionBody definitions were linted",
+                            fix: "fix the template so that `gatecheck emulate --template` reads it (pass --parameter values it needs)")]
+    }
+}

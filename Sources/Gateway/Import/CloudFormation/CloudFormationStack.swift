@@ -153,6 +153,13 @@ public struct StackAPI: @unchecked Sendable {
     /// The OpenAPI-shaped tree (`.body`, `.resources`), with positions in the template.
     let definition: Definition
 
+    /// The OpenAPI-shaped tree of a `.body` or `.resources` API (intrinsics resolved, positions in the template), for
+    /// static checks (`gatecheck lint`); nil for a `.file` API or one that could not be built.
+    public var openAPITree: Node? {
+        if case let .tree(root, _, _) = definition { return root }
+        return nil
+    }
+
     enum Definition {
         case tree(Node, file: String, text: String)
         case file(String)
