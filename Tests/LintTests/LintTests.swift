@@ -87,7 +87,7 @@ import Testing
                 Type: MOCK
                 RequestTemplates: {application/json: '{"statusCode": 200}'}
                 IntegrationResponses:
-                  - { StatusCode: "200", SelectionPattern: "2\\d{2}" }
+                  - { StatusCode: "200", SelectionPattern: "2\\\\d{2}" }
                   - { StatusCode: "200" }
           SamApi:
             Type: AWS::Serverless::Api
