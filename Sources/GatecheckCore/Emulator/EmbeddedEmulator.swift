@@ -142,3 +142,15 @@ final class IAMCredentialCache: Sendable {
         }
     }
 }
+
+extension EmbeddedEmulator {
+    /// Starts the WebSocket APIs of the suite's `template:` with the suite's backends (nil when it declares none).
+    func startWebSockets(for suite: Suite, templatePath: String) async throws(EmulatorError) -> RunningWebSocketEmulator? {
+        let spec: EmulatorSpec
+        do { spec = try self.spec(for: suite) } catch { throw EmulatorError(error.description) }
+        let running = try await WebSocketEmulatorLauncher.start(templatePath: templatePath, backends: suite.backends,
+                                                                parameters: spec.parameters, log: log)
+        await running?.prewarm()
+        return running
+    }
+}
