@@ -329,12 +329,7 @@ public struct YAMLReader {
     public func json(_ node: Node, _ context: String) -> JSONValue? {
         switch node {
         case let .scalar(scalar):
-            if scalar.style != .plain { return .string(scalar.string) }
-            if node.null != nil { return .null }
-            if let bool = node.bool { return .bool(bool) }
-            if let int = Int64(scalar.string) { return .int(int) }
-            if node.float != nil, let double = Double(scalar.string) { return .double(double) }
-            return .string(scalar.string)
+            return Self.jsonScalar(node, scalar)
         case let .sequence(sequence):
             var items: [JSONValue] = []
             for (index, item) in sequence.enumerated() {
@@ -354,6 +349,16 @@ public struct YAMLReader {
             error("YAML aliases are not supported in '\(context)'", at: node)
             return nil
         }
+    }
+
+    /// A scalar as JSON: a quoted scalar is a string; a plain one is typed (null, boolean, integer, decimal, else string).
+    public static func jsonScalar(_ node: Node, _ scalar: Node.Scalar) -> JSONValue {
+        if scalar.style != .plain { return .string(scalar.string) }
+        if node.null != nil { return .null }
+        if let bool = node.bool { return .bool(bool) }
+        if let int = Int64(scalar.string) { return .int(int) }
+        if node.float != nil, let double = Double(scalar.string) { return .double(double) }
+        return .string(scalar.string)
     }
 
     public static func kind(of node: Node) -> String {

@@ -283,12 +283,7 @@ struct HTTPAPIDefinitionBuilder {
     static func lenientJSON(_ node: Node) -> JSONValue? {
         switch node {
         case let .scalar(scalar):
-            if scalar.style != .plain { return .string(scalar.string) }
-            if node.null != nil { return .null }
-            if let bool = node.bool { return .bool(bool) }
-            if let int = Int64(scalar.string) { return .int(int) }
-            if node.float != nil, let double = Double(scalar.string) { return .double(double) }
-            return .string(scalar.string)
+            return YAMLReader.jsonScalar(node, scalar)
         case let .sequence(sequence):
             var items: [JSONValue] = []
             for item in sequence { guard let value = lenientJSON(item) else { return nil }; items.append(value) }
