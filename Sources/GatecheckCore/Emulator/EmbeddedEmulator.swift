@@ -68,6 +68,17 @@ public struct EmbeddedEmulator: EmulatorProvider {
     public func check(_ suite: Suite) -> [Diagnostic] {
         let spec: EmulatorSpec
         do { spec = try self.spec(for: suite) } catch { return error.diagnostics }
+        if let template = suite.template, WebSocketEmulatorLauncher.servesOnlyWebSockets(templatePath: template) {
+            // Only WebSocket APIs: the template is read as the WebSocket server reads it (warnings come at start-up).
+            do {
+                let loaded = try EmulatorLauncher.loadBackends(spec)
+                _ = try WebSocketAPILoader.load(templatePath: template,
+                                                parameters: ImportParameters(values: spec.parameters, functionNames: loaded.functionNames))
+                return loaded.diagnostics.filter { $0.severity == .error }
+            } catch {
+                return error.diagnostics
+            }
+        }
         var diagnostics = EmulatorLauncher.checkBackends(spec)
         if !diagnostics.contains(where: { $0.severity == .error }), let api = try? EmulatorLauncher.loadAPI(spec),
            let first = api.iamRoutes.first, case let .failure(problem) = iamCredentials() {
@@ -140,5 +151,17 @@ final class IAMCredentialCache: Sendable {
             cached = resolved
             return resolved
         }
+    }
+}
+
+extension EmbeddedEmulator {
+    /// Starts the WebSocket APIs of the suite's `template:` with the suite's backends (nil when it declares none).
+    func startWebSockets(for suite: Suite, templatePath: String) async throws(EmulatorError) -> RunningWebSocketEmulator? {
+        let spec: EmulatorSpec
+        do { spec = try self.spec(for: suite) } catch { throw EmulatorError(error.description) }
+        let running = try await WebSocketEmulatorLauncher.start(templatePath: templatePath, backends: suite.backends,
+                                                                parameters: spec.parameters, log: log)
+        await running?.prewarm()
+        return running
     }
 }

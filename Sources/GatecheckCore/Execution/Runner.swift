@@ -420,15 +420,35 @@ public struct GatecheckRunner: Sendable {
             return notStarted("embedded emulator (not started)", .skipped(reason: "interrupted"))
         }
         var instance: (any EmulatorInstance)?
+        var webSockets: RunningWebSocketEmulator?
+        var webSocketBaseURL: String?
         let baseURL: String
+        if target.profile == nil, let embedded = configuration.emulator as? EmbeddedEmulator, let template = suite.template,
+           suite.cases.contains(where: { $0.webSocket != nil }) {
+            // A template's WebSocket APIs serve the suite's `websocket:` cases: ws://127.0.0.1:PORT/{stage}.
+            do {
+                webSockets = try await embedded.startWebSockets(for: suite, templatePath: template)
+            } catch {
+                latch?.trip()
+                let message = "the embedded WebSocket emulator could not start: \(error.message)"
+                return notStarted("embedded emulator (not started)", .errored(message: redactor.redact(message), type: "EmulatorError"))
+            }
+            if let first = webSockets?.servers.first {
+                let stage = first.api.stages.first { $0.name == suite.stage }?.name ?? first.api.stages.first?.name ?? "prod"
+                webSocketBaseURL = "\(first.server.baseURL)/\(stage)"
+            }
+        }
         if let profile = target.profile {
             baseURL = profile.baseURL
+        } else if let webSocketBaseURL, WebSocketEmulatorLauncher.servesOnlyWebSockets(templatePath: suite.template ?? "") {
+            baseURL = webSocketBaseURL.replacingOccurrences(of: "ws://", with: "http://")
         } else if let emulator = configuration.emulator {
             do {
                 let started = try await emulator.start(for: suite)
                 instance = started
                 baseURL = started.baseURL
             } catch {
+                await webSockets?.stop()
                 latch?.trip()
                 let message = "the embedded emulator could not start: \(error.message)"
                 return notStarted("embedded emulator (not started)", .errored(message: redactor.redact(message), type: "EmulatorError"))
@@ -448,6 +468,7 @@ public struct GatecheckRunner: Sendable {
         let deployedAPI = target.profile != nil && configuration.coverage == true
             ? (try? (configuration.emulator as? EmbeddedEmulator ?? EmbeddedEmulator()).spec(for: suite)).flatMap { try? EmulatorLauncher.loadAPI($0) } : nil
         if deployedAPI != nil { executor.observedExchanges = ObservedExchanges() }
+        executor.webSocketBaseURL = webSocketBaseURL
         executor.checksDefinition = configuration.checkDefinition
         if configuration.checkDefinition || suite.cases.contains(where: { $0.matchesDefinition == true }) {
             switch ResponseContract.load(for: suite, definitionPath: configuration.definitionPath,
@@ -458,6 +479,7 @@ public struct GatecheckRunner: Sendable {
         }
         var result = await executor.run()
         await instance?.stop()
+        await webSockets?.stop()
         if configuration.coverage != false { result.coverage = instance?.coverage }
         if let deployedAPI, let observed = executor.observedExchanges {
             result.coverage = .deployed(api: deployedAPI, observed: observed.relative(to: baseURL))

@@ -101,6 +101,8 @@ struct SuiteExecutor {
     var responseContractProblem: String?
     /// TLS for `wss://` (`--insecure`, `--cacert`, as for HTTP cases).
     var webSocketTLS = WebSocketTLS()
+    /// Where `websocket:` cases connect instead of `baseURL` (the embedded emulator's WebSocket server and stage).
+    var webSocketBaseURL: String?
 
     func run() async -> SuiteResult {
         let started = Date()
@@ -373,11 +375,11 @@ struct SuiteExecutor {
     /// Renders the request: base URL + path + query, suite default headers overridden by the case's,
     /// and the body (JSON adds `Content-Type: application/json` unless a Content-Type is given). An empty body is sent
     /// only on POST, PUT and PATCH (as `Content-Length: 0`). Redirects are not followed: the case sees the 3xx.
-    func buildRequest(_ spec: RequestSpec, scope: VariableScope) throws(UndefinedVariableError) -> HTTPRequest {
+    func buildRequest(_ spec: RequestSpec, scope: VariableScope, base: String? = nil) throws(UndefinedVariableError) -> HTTPRequest {
         let path = try scope.render(spec.path)
         var query: [(String, String)] = []
         for parameter in spec.query { query.append((parameter.name, try scope.render(parameter.value))) }
-        let url = URLEncoding.url(base: baseURL, path: path, query: query)
+        let url = URLEncoding.url(base: base ?? baseURL, path: path, query: query)
 
         var headers = HTTPHeaders()
         let caseNames = Set(spec.headers.map { $0.name.lowercased() })

@@ -16,7 +16,7 @@ extension SuiteExecutor {
         let start = clock.now
         var sent: HTTPRequest
         do {
-            sent = try buildRequest(testCase.request, scope: scope)
+            sent = try buildRequest(testCase.request, scope: scope, base: webSocketBaseURL ?? baseURL)
             sent = try authorized(sent)
         } catch let error as UndefinedVariableError {
             return CaseResult(name: testCase.name, outcome: .errored(message: redactor.redact(AssertionEvaluator.undefinedMessage(error)), type: "EvaluationError"),
