@@ -72,14 +72,26 @@ public struct EmbeddedEmulator: EmulatorProvider {
             // Only WebSocket APIs: the template is read as the WebSocket server reads it (warnings come at start-up).
             do {
                 let loaded = try EmulatorLauncher.loadBackends(spec)
-                _ = try WebSocketAPILoader.load(templatePath: template,
-                                                parameters: ImportParameters(values: spec.parameters, functionNames: loaded.functionNames))
-                return loaded.diagnostics.filter { $0.severity == .error }
+                let webSockets = try WebSocketAPILoader.load(templatePath: template,
+                                                             parameters: ImportParameters(values: spec.parameters, functionNames: loaded.functionNames))
+                // What the WebSocket emulator does not act on is said before the run, as for the other kinds.
+                return loaded.diagnostics.filter { $0.severity == .error } + webSockets.diagnostics
             } catch {
                 return error.diagnostics
             }
         }
         var diagnostics = EmulatorLauncher.checkBackends(spec)
+        if let template = suite.template, WebSocketEmulatorLauncher.declaresWebSocketAPI(templatePath: template),
+           suite.cases.contains(where: { $0.webSocket != nil }) {
+            // A template with REST/HTTP and WebSocket APIs: the WebSocket side's warnings too.
+            do {
+                let loaded = try EmulatorLauncher.loadBackends(spec)
+                diagnostics += try WebSocketAPILoader.load(templatePath: template,
+                                                           parameters: ImportParameters(values: spec.parameters, functionNames: loaded.functionNames)).diagnostics
+            } catch {
+                diagnostics += error.diagnostics
+            }
+        }
         if !diagnostics.contains(where: { $0.severity == .error }), let api = try? EmulatorLauncher.loadAPI(spec),
            let first = api.iamRoutes.first, case let .failure(problem) = iamCredentials() {
             let subject = api.iamRoutes.count > 1 ? "\(first) and \(api.iamRoutes.count - 1) more use" : "\(first) uses"
