@@ -69,28 +69,14 @@ public struct EmbeddedEmulator: EmulatorProvider {
         let spec: EmulatorSpec
         do { spec = try self.spec(for: suite) } catch { return error.diagnostics }
         if let template = suite.template, WebSocketEmulatorLauncher.servesOnlyWebSockets(templatePath: template) {
-            // Only WebSocket APIs: the template is read as the WebSocket server reads it (warnings come at start-up).
-            do {
-                let loaded = try EmulatorLauncher.loadBackends(spec)
-                let webSockets = try WebSocketAPILoader.load(templatePath: template,
-                                                             parameters: ImportParameters(values: spec.parameters, functionNames: loaded.functionNames))
-                // What the WebSocket emulator does not act on is said before the run, as for the other kinds.
-                return loaded.diagnostics.filter { $0.severity == .error } + webSockets.diagnostics
-            } catch {
-                return error.diagnostics
-            }
+            // Only WebSocket APIs: the template is read as the WebSocket server reads it.
+            return webSocketDiagnostics(spec, template: template, backendErrorsOnly: true)
         }
         var diagnostics = EmulatorLauncher.checkBackends(spec)
-        if let template = suite.template, WebSocketEmulatorLauncher.declaresWebSocketAPI(templatePath: template),
-           suite.cases.contains(where: { $0.webSocket != nil }) {
+        if let template = suite.template, suite.cases.contains(where: { $0.webSocket != nil }),
+           WebSocketEmulatorLauncher.declaresWebSocketAPI(templatePath: template) {
             // A template with REST/HTTP and WebSocket APIs: the WebSocket side's warnings too.
-            do {
-                let loaded = try EmulatorLauncher.loadBackends(spec)
-                diagnostics += try WebSocketAPILoader.load(templatePath: template,
-                                                           parameters: ImportParameters(values: spec.parameters, functionNames: loaded.functionNames)).diagnostics
-            } catch {
-                diagnostics += error.diagnostics
-            }
+            diagnostics += webSocketDiagnostics(spec, template: template, backendErrorsOnly: false)
         }
         if !diagnostics.contains(where: { $0.severity == .error }), let api = try? EmulatorLauncher.loadAPI(spec),
            let first = api.iamRoutes.first, case let .failure(problem) = iamCredentials() {
@@ -99,6 +85,19 @@ public struct EmbeddedEmulator: EmulatorProvider {
                                           message: "\(subject) AWS_IAM authorization, but no AWS credentials were found for the emulator to accept (\(problem)), so every request to them gets 403"))
         }
         return diagnostics
+    }
+
+    /// What the WebSocket emulator says about `template` (every property it does not act on is a warning, as for the
+    /// other kinds), plus the backends' errors when `backendErrorsOnly` (the other branch has them from `checkBackends`).
+    private func webSocketDiagnostics(_ spec: EmulatorSpec, template: String, backendErrorsOnly: Bool) -> [Diagnostic] {
+        do {
+            let loaded = try EmulatorLauncher.loadBackends(spec)
+            let webSockets = try WebSocketAPILoader.load(templatePath: template,
+                                                         parameters: ImportParameters(values: spec.parameters, functionNames: loaded.functionNames))
+            return (backendErrorsOnly ? loaded.diagnostics.filter { $0.severity == .error } : []) + webSockets.diagnostics
+        } catch {
+            return error.diagnostics
+        }
     }
 
     public func checkDefinition(path: String, text: String) -> DefinitionCheck? {

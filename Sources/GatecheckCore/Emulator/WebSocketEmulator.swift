@@ -77,8 +77,8 @@ public enum WebSocketEmulatorLauncher {
 }
 
 extension WebSocketEmulatorLauncher {
-    /// Whether the template at `path` declares a WebSocket API and no API mapping (so `emulate --template` serves
-    /// its WebSocket APIs only, instead of a custom domain).
+    /// Whether the template at `path` declares a WebSocket API and nothing else to serve: no REST or HTTP API
+    /// (explicit, or SAM's implicit one from function `Events`) and no API mapping.
     public static func servesOnlyWebSockets(templatePath path: String) -> Bool {
         webSocketResources(templatePath: path) == .onlyWebSockets
     }
@@ -88,19 +88,27 @@ extension WebSocketEmulatorLauncher {
         webSocketResources(templatePath: path) != .none
     }
 
-    private enum WebSocketResources { case none, withMappings, onlyWebSockets }
+    private enum WebSocketResources { case none, withOtherAPIs, onlyWebSockets }
 
     private static func webSocketResources(templatePath path: String) -> WebSocketResources {
         guard case let .success(text) = YAMLSource.readText(path: path), case let .success(root?) = YAMLSource.parse(text, file: path),
               case let .mapping(resources)? = root["Resources"] else { return .none }
-        var webSocket = false, mappings = false
+        var webSocket = false, other = false
         for (_, resource) in resources {
             switch resource["Type"]?.scalar?.string {
-            case "AWS::ApiGateway::BasePathMapping"?, "AWS::ApiGatewayV2::ApiMapping"?: mappings = true
-            case "AWS::ApiGatewayV2::Api"?: webSocket = webSocket || resource["Properties"]?["ProtocolType"]?.scalar?.string == "WEBSOCKET"
+            case "AWS::ApiGateway::BasePathMapping"?, "AWS::ApiGatewayV2::ApiMapping"?, "AWS::ApiGateway::RestApi"?,
+                 "AWS::Serverless::Api"?, "AWS::Serverless::HttpApi"?:
+                other = true
+            case "AWS::ApiGatewayV2::Api"?:
+                if resource["Properties"]?["ProtocolType"]?.scalar?.string == "WEBSOCKET" { webSocket = true } else { other = true }
+            case "AWS::Serverless::Function"?:
+                if case let .mapping(events)? = resource["Properties"]?["Events"],
+                   events.contains(where: { ["Api", "HttpApi"].contains($0.value["Type"]?.scalar?.string ?? "") }) {
+                    other = true
+                }
             default: break
             }
         }
-        return webSocket ? (mappings ? .withMappings : .onlyWebSockets) : .none
+        return webSocket ? (other ? .withOtherAPIs : .onlyWebSockets) : .none
     }
 }
