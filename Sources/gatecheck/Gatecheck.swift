@@ -345,19 +345,25 @@ extension Gatecheck {
 
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a first suite from an API definition: a case per method and per declared integration response, asserting what the embedded emulator answers (exit 0, or 2 when the definition does not load or a file exists).",
-            discussion: "Every assumption init could not check against the definition is marked with a '# guess:' comment. Without --backends, scripted stand-ins for the API's Lambda functions and HTTP hosts are written beside the suite (NAME.backends.yaml). See docs/suite-format.md.")
+            abstract: "Write a first suite from an API definition or a SAM/CloudFormation template: a case per method and per declared integration response, asserting what the embedded emulator answers (exit 0, or 2 when the definition does not load or a file exists).",
+            discussion: "Every assumption init could not check against the definition is marked with a '# guess:' comment. With --api and without --backends, scripted stand-ins for the API's Lambda functions and HTTP hosts are written beside the suite (NAME.backends.yaml). With --template, the suite names the template (`template:`) and its functions run as the template declares them. See docs/cli.md (init).")
 
         @Option(help: ArgumentHelp("The API definition (OpenAPI 3 / Swagger 2.0 with x-amazon-apigateway-*).", valueName: "file"))
-        var api: String
+        var api: String?
 
-        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The suite file to write (default: suites/NAME.yaml, NAME the definition's file name).", valueName: "file"))
+        @Option(help: ArgumentHelp("A SAM or CloudFormation template (CDK's synthesized output too): the suite is written for one of its REST/HTTP APIs and runs its functions.", valueName: "file"))
+        var template: String?
+
+        @Option(name: .customLong("api-resource"), help: ArgumentHelp("With --template: the logical id of the API to write a suite for (needed when the template has several).", valueName: "id"))
+        var apiResource: String?
+
+        @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("The suite file to write (default: suites/NAME.yaml, NAME the definition's file name, or with --template the API's logical id).", valueName: "file"))
         var output: String?
 
-        @Option(help: ArgumentHelp("An existing backends file for the suite (default: scripted stand-ins written beside it).", valueName: "file"))
+        @Option(help: ArgumentHelp("An existing backends file for the suite (default with --api: scripted stand-ins written beside it; with --template: the template's functions; a file given overrides them).", valueName: "file"))
         var backends: String?
 
-        @Option(help: ArgumentHelp("The REST API stage the suite names (default: the emulator's).", valueName: "name"))
+        @Option(help: ArgumentHelp("The REST API stage the suite names (default: the emulator's, or the template's stage).", valueName: "name"))
         var stage: String?
 
         @Flag(help: "Overwrite the suite (and its stand-in backends file) when they exist.")
@@ -365,14 +371,27 @@ extension Gatecheck {
 
         @OptionGroup var importParameters: ImportParameterOptions
 
+        func validate() throws {
+            switch (api, template) {
+            case (nil, nil): throw ValidationError("give the API: --api FILE (an OpenAPI / Swagger definition) or --template FILE (SAM / CloudFormation)")
+            case (.some, .some): throw ValidationError("--api and --template exclude each other: give one")
+            default: break
+            }
+            if apiResource != nil, template == nil { throw ValidationError("--api-resource names an API of a --template") }
+        }
+
         func run() async throws {
-            let name = URL(fileURLWithPath: api).deletingPathExtension().lastPathComponent
-            let options = ScaffoldOptions(apiPath: api, outputPath: output ?? "suites/\(name).yaml", backendsPath: backends, stage: stage, force: force)
+            let options: ScaffoldOptions
+            if let template {
+                options = ScaffoldOptions(templatePath: template, apiResource: apiResource, outputPath: output, backendsPath: backends, stage: stage, force: force)
+            } else {
+                options = ScaffoldOptions(apiPath: api ?? "", outputPath: output, backendsPath: backends, stage: stage, force: force)
+            }
             do {
                 let result = try await SuiteScaffold.write(options, emulator: try importParameters.emulator())
                 var text = "wrote \(result.suitePath): \(result.cases) case\(result.cases == 1 ? "" : "s"), \(result.guesses) with a '# guess:' to review\n"
                 if let backends = result.backendsPath { text += "wrote \(backends): scripted stand-ins for the API's backends\n" }
-                text += "run it: gatecheck run \(output ?? "suites/\(name).yaml")\n"
+                text += "run it: gatecheck run \(result.suitePath)\n"
                 FileHandle.standardOutput.write(Data(text.utf8))
             } catch let error as ScaffoldError {
                 FileHandle.standardError.write(Data((error.message + "\n").utf8))

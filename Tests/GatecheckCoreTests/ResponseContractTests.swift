@@ -195,7 +195,7 @@ import TestSupport
         let target = stage.baseURL + "/prod"
         let missing = try CoverageCLI.run(["run", "shop.yaml", "--target", target, "--check-definition"], in: directory)
         #expect(missing.status == 1, "\(missing.output)")
-        #expect(missing.output.contains("the suite has no API definition to check the response against: add `api:` to the suite or pass --api FILE"), "\(missing.output)")
+        #expect(missing.output.contains("the suite has no API definition to check the response against: add `api:` (or `template:`) to the suite or pass --api FILE"), "\(missing.output)")
 
         let run = try CoverageCLI.run(["run", "shop.yaml", "--target", target, "--check-definition", "--api", "api.yaml"], in: directory)
         #expect(run.status == 1, "\(run.output)")

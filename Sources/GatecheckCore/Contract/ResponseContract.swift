@@ -86,22 +86,23 @@ public struct ResponseContract: Sendable {
     static func isEmptyModel(_ schema: JSONValue) -> Bool { modelName(schema) == "Empty" }
 
     /// Why a case cannot be checked when its suite has no definition.
-    static let noDefinition = "the suite has no API definition to check the response against: add `api:` to the suite or pass --api FILE"
+    static let noDefinition = "the suite has no API definition to check the response against: add `api:` (or `template:`) to the suite or pass --api FILE"
 
     /// Why the definition could not be loaded.
     struct LoadProblem: Error, Sendable {
         var message: String
     }
 
-    /// The contract of a suite: `definitionPath` (`--api`) when given, else the suite's `api:`, loaded as the embedded
-    /// emulator loads it (import parameters, `apiType`, `--fail-on-warnings`).
+    /// The contract of a suite: `definitionPath` (`--api`) when given, else the suite's `api:` or the API of its
+    /// `template:`, loaded as the embedded emulator loads it (import parameters, `apiType`, `--fail-on-warnings`).
     static func load(for suite: Suite, definitionPath: String?, emulator: EmbeddedEmulator) -> Result<ResponseContract, LoadProblem> {
         var subject = suite
         if let definitionPath {
             subject.api = definitionPath
             if definitionPath != suite.api { subject.apiType = nil }
+            subject.template = nil
         }
-        guard let path = subject.api else { return .failure(LoadProblem(message: noDefinition)) }
+        guard let path = subject.api ?? subject.template else { return .failure(LoadProblem(message: noDefinition)) }
         do throws(DiagnosticsError) {
             let api = try EmulatorLauncher.loadAPI(try emulator.spec(for: subject))
             return .success(ResponseContract(api: api, file: path))

@@ -8,10 +8,15 @@ import SourceDiagnostics
 
 /// What `gatecheck init` is asked to do.
 public struct ScaffoldOptions: Sendable {
-    /// The API definition (OpenAPI 3 / Swagger 2.0 with x-amazon-apigateway-*).
+    /// The API definition (OpenAPI 3 / Swagger 2.0 with x-amazon-apigateway-*), or with `template` the SAM /
+    /// CloudFormation template.
     public var apiPath: String
-    /// The suite file to write.
-    public var outputPath: String
+    /// The API of a template to write a suite for (`apiPath` is then the template): its logical id, or nil for the
+    /// template's only REST/HTTP API.
+    public var template: TemplateChoice?
+    /// The suite file to write; nil: `suites/NAME.yaml`, NAME the definition's file name (a template: the API's
+    /// logical id).
+    public var outputPath: String?
     /// An existing backends file the suite uses; nil: init writes scripted stand-ins beside the suite.
     public var backendsPath: String?
     /// The REST stage the suite names (nil: the emulator's default).
@@ -19,12 +24,27 @@ public struct ScaffoldOptions: Sendable {
     /// Overwrite files that exist.
     public var force = false
 
-    public init(apiPath: String, outputPath: String, backendsPath: String? = nil, stage: String? = nil, force: Bool = false) {
+    public init(apiPath: String, outputPath: String?, backendsPath: String? = nil, stage: String? = nil, force: Bool = false) {
         self.apiPath = apiPath
         self.outputPath = outputPath
         self.backendsPath = backendsPath
         self.stage = stage
         self.force = force
+    }
+}
+
+extension ScaffoldOptions {
+    /// A suite for an API of the SAM / CloudFormation template at `templatePath` (`gatecheck init --template`).
+    public init(templatePath: String, apiResource: String?, outputPath: String?, backendsPath: String? = nil,
+                stage: String? = nil, force: Bool = false) {
+        self.init(apiPath: templatePath, outputPath: outputPath, backendsPath: backendsPath, stage: stage, force: force)
+        template = TemplateChoice(apiResource: apiResource)
+    }
+
+    /// Which API of a template a suite is written for.
+    public struct TemplateChoice: Sendable, Equatable {
+        /// The API's logical id (`--api-resource`); nil: the template's only REST or HTTP API.
+        public var apiResource: String?
     }
 }
 
@@ -60,25 +80,20 @@ public enum SuiteScaffold {
 
     public static func write(_ options: ScaffoldOptions, emulator: EmbeddedEmulator) async throws(ScaffoldError) -> ScaffoldResult {
         let fileManager = FileManager.default
-        guard fileManager.fileExists(atPath: options.apiPath) else { throw ScaffoldError("--api: no such file '\(options.apiPath)'") }
-        let api: APIDefinition
-        do {
-            api = try APIDefinition.load(path: options.apiPath, type: nil, parameters: ImportParameters(values: emulator.importParameters)) { readAs in
-                Diagnostic(file: options.apiPath, message: "cannot tell whether this is a REST API or an HTTP API"
-                    + (readAs.map { " (read as \($0.rawValue))" } ?? ""))
-            }
-        } catch {
-            throw ScaffoldError(error.diagnostics.map(\.description).joined(separator: "\n") + "\ngatecheck init: the API definition does not load; nothing written")
-        }
-        let suiteURL = URL(fileURLWithPath: options.outputPath).standardizedFileURL
+        let flag = options.template == nil ? "--api" : "--template"
+        guard fileManager.fileExists(atPath: options.apiPath) else { throw ScaffoldError("\(flag): no such file '\(options.apiPath)'") }
+        let source = try loadSource(options, parameters: emulator.importParameters)
+        let api = source.api
+        let suiteURL = URL(fileURLWithPath: options.outputPath ?? "suites/\(source.name).yaml").standardizedFileURL
         let directory = suiteURL.deletingLastPathComponent()
         let baseName = suiteURL.deletingPathExtension().lastPathComponent
-        let backendsURL = options.backendsPath == nil ? directory.appendingPathComponent("\(baseName).backends.yaml") : nil
+        let backendsURL = options.backendsPath == nil && source.templateAPI == nil ? directory.appendingPathComponent("\(baseName).backends.yaml") : nil
         for url in [suiteURL] + (backendsURL.map { [$0] } ?? []) where !options.force && fileManager.fileExists(atPath: url.path) {
             throw ScaffoldError("gatecheck init: \(url.path) exists; pass --force to overwrite it")
         }
 
-        var plan = CasePlanner(api: api, scriptsBackends: options.backendsPath == nil)
+        // A template's functions run as it declares them (its handlers), as a suite with `template:` runs them.
+        var plan = CasePlanner(api: api, scriptsBackends: backendsURL != nil)
         plan.planAll()
         let backendsReference: String?
         do {
@@ -94,8 +109,10 @@ public enum SuiteScaffold {
         }
 
         // Send every request to the embedded emulator, twice: only what is the same both times is asserted.
-        var header = SuiteHeader(name: baseName, api: Self.relativePath(of: options.apiPath, from: directory),
-                                 backends: backendsReference, stage: options.stage)
+        let definitionReference = Self.relativePath(of: options.apiPath, from: directory)
+        var header = SuiteHeader(name: baseName, api: source.templateAPI == nil ? definitionReference : nil,
+                                 template: source.templateAPI == nil ? nil : definitionReference,
+                                 apiResource: source.templateAPI?.resourceNamed, backends: backendsReference, stage: options.stage)
         let draft = header.yaml + plan.cases.map { $0.requestYAML(expect: nil) }.joined()
         let draftURL = directory.appendingPathComponent(".\(baseName).gatecheck-init-\(UUID().uuidString).yaml")
         defer { try? fileManager.removeItem(at: draftURL) }
@@ -144,18 +161,79 @@ public enum SuiteScaffold {
             body += testCase.requestYAML(expect: expect)
         }
         header.comment = """
-        # Generated by `gatecheck init --api \(options.apiPath)`: one case per method and per declared integration
-        # response, asserting what the embedded emulator answered. Lines starting with `# guess:` are assumptions init
+        # Generated by `gatecheck init \(flag) \(options.apiPath)\(source.templateAPI.map { " (API \($0.logicalID))" } ?? "")`: one case per
+        # method and per declared integration response, asserting what the embedded emulator answered. Lines starting with `# guess:` are assumptions init
         # could not check against the definition: review them (and the answers) before relying on this suite.
 
         """
         do { try Data((header.yaml + body).utf8).write(to: suiteURL, options: .atomic) } catch {
             throw ScaffoldError("gatecheck init: cannot write \(suiteURL.path): \(error.localizedDescription)")
         }
-        let besideSuite = (options.outputPath as NSString).deletingLastPathComponent
-        return ScaffoldResult(suitePath: options.outputPath,
+        let suitePath = options.outputPath ?? "suites/\(source.name).yaml"
+        let besideSuite = (suitePath as NSString).deletingLastPathComponent
+        return ScaffoldResult(suitePath: suitePath,
                               backendsPath: backendsURL.map { (besideSuite as NSString).appendingPathComponent($0.lastPathComponent) },
                               cases: plan.cases.count, guesses: guesses)
+    }
+
+    /// What init writes a suite for: the API, the suite's default name, and for a template which API it is.
+    struct Source {
+        var api: APIDefinition
+        var name: String
+        var templateAPI: (logicalID: String, resourceNamed: String?)?
+    }
+
+    /// Loads the definition (`--api`) or the chosen REST/HTTP API of the template (`--template`).
+    static func loadSource(_ options: ScaffoldOptions, parameters: [String: String]) throws(ScaffoldError) -> Source {
+        guard let choice = options.template else {
+            do {
+                let api = try APIDefinition.load(path: options.apiPath, type: nil, parameters: ImportParameters(values: parameters)) { readAs in
+                    Diagnostic(file: options.apiPath, message: "cannot tell whether this is a REST API or an HTTP API"
+                        + (readAs.map { " (read as \($0.rawValue))" } ?? ""))
+                }
+                return Source(api: api, name: URL(fileURLWithPath: options.apiPath).deletingPathExtension().lastPathComponent)
+            } catch {
+                throw ScaffoldError(error.diagnostics.map(\.description).joined(separator: "\n") + "\ngatecheck init: the API definition does not load; nothing written")
+            }
+        }
+        func failure(_ diagnostics: [Diagnostic]) -> ScaffoldError {
+            ScaffoldError(diagnostics.map(\.description).joined(separator: "\n") + "\ngatecheck init: the template does not load; nothing written")
+        }
+        let stack: TemplateStack
+        do { stack = try TemplateStack.load(path: options.apiPath, parameters: parameters) } catch { throw failure(error.diagnostics) }
+        let apis = stack.stack.apis
+        let scaffoldable = apis.filter { $0.kind != .websocket }
+        let chosen: StackAPI
+        if let name = choice.apiResource {
+            guard let api = stack.stack.api(name) else {
+                throw ScaffoldError("gatecheck init: \(options.apiPath) has no API '\(name)' (its APIs: \(Self.describe(apis)))")
+            }
+            chosen = api
+        } else if scaffoldable.count == 1 {
+            chosen = scaffoldable[0]
+        } else if scaffoldable.isEmpty {
+            throw ScaffoldError("gatecheck init: \(options.apiPath) declares no REST or HTTP API (its APIs: \(Self.describe(apis)))"
+                                + (apis.isEmpty ? "" : "; init does not write WebSocket cases: see docs/suite-format.md (WebSocket cases)"))
+        } else {
+            throw ScaffoldError("gatecheck init: \(options.apiPath) declares \(scaffoldable.count) REST/HTTP APIs (\(Self.describe(scaffoldable))): "
+                                + "name the one to write a suite for with --api-resource")
+        }
+        guard chosen.kind != .websocket else {
+            throw ScaffoldError("gatecheck init: \(chosen.logicalID) is a WebSocket API; init writes cases for REST and HTTP APIs only: "
+                                + "write its `websocket:` cases by hand (docs/suite-format.md, WebSocket cases)")
+        }
+        do {
+            let api = try chosen.loadDefinition(parameters: ImportParameters(values: parameters)).addingDiagnostics(stack.stack.diagnostics)
+            // The suite names the API only when the template has several (as `api-resource:` must then).
+            return Source(api: api, name: chosen.logicalID,
+                          templateAPI: (chosen.logicalID, apis.count > 1 ? chosen.logicalID : nil))
+        } catch {
+            throw failure(error.diagnostics)
+        }
+    }
+
+    static func describe(_ apis: [StackAPI]) -> String {
+        apis.isEmpty ? "none" : apis.map { "\($0.logicalID) (\($0.kind == .http ? "HTTP" : $0.kind == .rest ? "REST" : "WebSocket"))" }.joined(separator: ", ")
     }
 
     static func send(_ planned: PlannedCase, baseURL: String, client: CurlHTTPClient) async -> HTTPResponse? {
@@ -191,13 +269,18 @@ public enum SuiteScaffold {
 /// The top of the generated suite.
 struct SuiteHeader {
     var name: String
-    var api: String
+    var api: String?
+    var template: String?
+    var apiResource: String?
     var backends: String?
     var stage: String?
     var comment = ""
 
     var yaml: String {
-        var text = comment + "name: \(YAMLText.quoted(name))\napi: \(YAMLText.quoted(api))\n"
+        var text = comment + "name: \(YAMLText.quoted(name))\n"
+        if let api { text += "api: \(YAMLText.quoted(api))\n" }
+        if let template { text += "template: \(YAMLText.quoted(template))\n" }
+        if let apiResource { text += "api-resource: \(YAMLText.quoted(apiResource))\n" }
         if let backends { text += "backends: \(YAMLText.quoted(backends))\n" }
         if let stage { text += "stage: \(YAMLText.quoted(stage))\n" }
         return text + "cases:\n"
