@@ -41,7 +41,7 @@ public enum TemplateListing {
     }
 
     /// `METHOD /path` per REST method, the route key per HTTP API route.
-    static func routes(_ definition: APIDefinition) -> [String] {
+    public static func routes(_ definition: APIDefinition) -> [String] {
         switch definition {
         case let .rest(rest): return rest.allMethods.map { "\($0.httpMethod) \($0.resourcePath)" }
         case let .http(http): return http.allRoutes.map(\.routeKey)
