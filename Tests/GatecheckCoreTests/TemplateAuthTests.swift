@@ -11,6 +11,7 @@ import TestSupport
 /// API key); with them the request reaches the function.
 @Suite(.serialized) struct TemplateAuthTests {
     static let pool = "us-east-1_TemplateAuth"
+    static let partnerKey = "partner-key-0123456789abcdef"
 
     /// The SAM stack; `apiKeyValue` is the `Value` of an explicit `AWS::ApiGateway::ApiKey` (none: SAM's usage plan
     /// key, whose value AWS generates).
@@ -85,6 +86,24 @@ import TestSupport
                     UsagePlan:
                       CreateUsagePlan: PER_API
                       Throttle: { RateLimit: 100, BurstLimit: 50 }
+              PartnerKey:
+                Type: AWS::ApiGateway::ApiKey
+                Properties: { Enabled: true, Value: \(partnerKey) }
+              PartnerPlan:
+                Type: AWS::ApiGateway::UsagePlan
+                DependsOn: SecuredApiv1Stage
+                Properties:
+                  ApiStages: [ { ApiId: !Ref SecuredApi, Stage: v1 } ]
+                  Quota: { Limit: 1000, Period: DAY }
+              PartnerPlanKey:
+                Type: AWS::ApiGateway::UsagePlanKey
+                Properties: { KeyId: !Ref PartnerKey, KeyType: API_KEY, UsagePlanId: !Ref PartnerPlan }
+              DisabledKey:
+                Type: AWS::ApiGateway::ApiKey
+                Properties: { Value: disabled-key-0123456789ab }
+              DisabledPlanKey:
+                Type: AWS::ApiGateway::UsagePlanKey
+                Properties: { KeyId: !Ref DisabledKey, KeyType: API_KEY, UsagePlanId: !Ref PartnerPlan }
             """)
     }
 
@@ -174,5 +193,56 @@ import TestSupport
         #expect(!run.errors.contains("error:"), "\(run.errors)")
         #expect(Self.failures(run).isEmpty, "\(Self.failures(run))")
         #expect(run.summary.suites.flatMap(\.cases).count == 13)
+    }
+
+    /// The template's `AWS::ApiGateway::ApiKey` / `UsagePlan` / `UsagePlanKey` work without any `backends:` keys: the
+    /// partner key (a `Value` in the template) opens the API its plan names, not the other API; a key without
+    /// `Enabled: true` is refused (CloudFormation's default is disabled); SAM's `Auth.UsagePlan` key, whose value AWS
+    /// generates, is warned about with how to supply it, and works once the suite gives it as a parameter.
+    @Test(.enabled(if: SAMTransformTests.translatorAvailable, Comment(rawValue: SAMTransformTests.absent)))
+    func theTemplatesAPIKeysAndUsagePlansWorkWithoutBackendsConfiguration() async throws {
+        let workspace = Workspace()
+        let template = Self.writeStack(workspace)
+        let stack = try TemplateStack.load(path: template)
+        let warning = try #require(stack.stack.diagnostics.first { $0.message.contains("SecuredApiApiKey (AWS::ApiGateway::ApiKey): has no Value") },
+                                   "\(stack.stack.diagnostics)")
+        #expect(warning.severity == .warning)
+        #expect(warning.message.contains("--parameter SecuredApiApiKey.Value=VALUE"), "\(warning.message)")
+        #expect(stack.stack.usagePlans.keys.map(\.name).sorted() == ["DisabledKey", "PartnerKey"])
+        #expect(Set(stack.stack.usagePlans.plans.map(\.plan.name)) == ["PartnerPlan", "SecuredApiUsagePlan"])
+        let generated = "generated-key-0123456789abcdef"
+        let run = await runSuites(["secured.yaml": """
+            name: secured
+            template: template.yaml
+            api-resource: SecuredApi
+            parameters: { SecuredApiApiKey.Value: \(generated) }
+            cases:
+              - name: no key -> 403
+                request: { path: /keyed }
+                expect: { status: 403, body: { text: '{"message":"Forbidden"}' } }
+              - name: the template's partner key -> the function
+                request: { path: /keyed, headers: { x-api-key: \(Self.partnerKey) } }
+                expect: { status: 200, body: { jsonPath: { $.fn: EchoFunction } } }
+              - name: a key the template does not enable -> 403
+                request: { path: /keyed, headers: { x-api-key: disabled-key-0123456789ab } }
+                expect: { status: 403 }
+              - name: SAM's usage plan key, its value given as a parameter -> the function
+                request: { path: /keyed, headers: { x-api-key: \(generated) } }
+                expect: { status: 200, body: { jsonPath: { $.fn: EchoFunction } } }
+              - name: an unknown key -> 403
+                request: { path: /keyed, headers: { x-api-key: unknown-key-0123456789abc } }
+                expect: { status: 403 }
+            """, "implicit.yaml": """
+            name: implicit
+            template: template.yaml
+            api-resource: ServerlessRestApi
+            cases:
+              - name: the partner plan names SecuredApi only -> 403 on the implicit API
+                request: { path: /implicit, headers: { x-api-key: \(Self.partnerKey) } }
+                expect: { status: 403 }
+            """], target: nil, workspace: workspace) { $0.emulator = EmbeddedEmulator() }
+        #expect(!run.errors.contains("error:"), "\(run.errors)")
+        #expect(Self.failures(run).isEmpty, "\(Self.failures(run))")
+        #expect(run.summary.suites.flatMap(\.cases).count == 6)
     }
 }

@@ -177,7 +177,7 @@ public enum EmulatorLauncher {
     static func loadBackends(_ spec: EmulatorSpec) throws(DiagnosticsError) -> BackendsConfiguration {
         let own = try loadOwnBackends(spec)
         guard let template = spec.template else { return own }
-        return try TemplateStack.load(path: template.path, parameters: spec.parameters).functionBackends().backends.merging(own)
+        return try TemplateStack.load(path: template.path, parameters: spec.parameters).backends(forAPI: template.apiResource).merging(own)
     }
 
     /// The spec with the template API's stage name and variables (a spec's own `stage` / `stageVariables` win).

@@ -90,6 +90,18 @@ public struct TemplateStack: Sendable {
         public var message: String
     }
 
+    /// The backends of the template for serving the API `logicalID` (nil: the only one): its functions
+    /// (``functionBackends()``) and the API keys and usage plans of that API (`AWS::ApiGateway::ApiKey` / `UsagePlan` /
+    /// `UsagePlanKey`, SAM's `Auth.UsagePlan`). A suite's `backends:` is merged over them (its `apiKeys:` / `usagePlans:`
+    /// replace the template's).
+    public func backends(forAPI logicalID: String?) -> BackendsConfiguration {
+        var backends = functionBackends().backends
+        if let id = logicalID ?? (stack.apis.count == 1 ? stack.apis.first?.logicalID : nil) {
+            backends.usagePlans = stack.usagePlans.settings(forAPI: id)
+        }
+        return backends
+    }
+
     /// The handler spec of a function: python3.x / nodejsNN.x, a handler `module.function` in its code folder (or
     /// `ZipFile` source written to `inlineDirectory`), its timeout, memory size and environment variables.
     static func handlerSpec(_ function: StackFunction, inlineDirectory: String) -> Result<HandlerSpec, Unrunnable> {
