@@ -246,3 +246,61 @@ import TestSupport
         #expect(run.summary.suites.flatMap(\.cases).count == 6)
     }
 }
+
+/// Warnings about a SAM template point into the user's SAM file (the resource, or the implicit API's event, the
+/// translated resource was made from), not into the cached `.cfn.json`, which the message still names.
+@Suite(.serialized) struct SAMWarningLocationTests {
+    static func position(of key: String, in text: String) -> (line: Int, column: Int)? {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            if let range = line.range(of: key + ":"), line[..<range.lowerBound].allSatisfy({ $0 == " " }) {
+                return (index + 1, line.distance(from: line.startIndex, to: range.lowerBound) + 1)
+            }
+        }
+        return nil
+    }
+
+    @Test(.enabled(if: SAMTransformTests.translatorAvailable, Comment(rawValue: SAMTransformTests.absent)))
+    func warningsPointAtTheSAMResourceTheyComeFrom() throws {
+        let workspace = Workspace()
+        let template = TemplateAuthTests.writeStack(workspace)
+        let text = try String(contentsOfFile: template, encoding: .utf8)
+        let stack = try TemplateStack.load(path: template)
+        let key = try #require(stack.stack.diagnostics.first { $0.message.contains("SecuredApiApiKey (AWS::ApiGateway::ApiKey): has no Value") })
+        let api = try #require(Self.position(of: "SecuredApi", in: text))
+        #expect(key.file == template && key.line == api.line && key.column == api.column, "\(key)")
+        #expect(key.message.contains("SAM transform output \(try #require(stack.translation).cloudFormationPath):"), "\(key.message)")
+        #expect(key.message.contains("resource SecuredApiApiKey made from SecuredApi"), "\(key.message)")
+        #expect(!stack.stack.diagnostics.contains { $0.file.hasSuffix(".cfn.json") }, "\(stack.stack.diagnostics)")
+    }
+
+    @Test(.enabled(if: SAMTransformTests.translatorAvailable, Comment(rawValue: SAMTransformTests.absent)))
+    func aWarningAboutTheImplicitAPIPointsAtTheFunctionEventThatMadeIt() throws {
+        let workspace = Workspace()
+        workspace.write("src/echo.py", "def handler(event, context):\n    return {}\n")
+        let template = workspace.write("template.yaml", """
+            Transform: AWS::Serverless-2016-10-31
+            Globals:
+              Api:
+                TracingEnabled: true
+            Resources:
+              EchoFunction:
+                Type: AWS::Serverless::Function
+                Properties:
+                  Runtime: python3.12
+                  CodeUri: src
+                  Handler: echo.handler
+                  Events:
+                    Items:
+                      Type: Api
+                      Properties: { Path: /items, Method: get }
+            """)
+        let text = try String(contentsOfFile: template, encoding: .utf8)
+        let stack = try TemplateStack.load(path: template)
+        let warning = try #require(stack.stack.diagnostics.first { $0.message.contains("TracingEnabled") }, "\(stack.stack.diagnostics)")
+        let event = try #require(SAMWarningLocationTests.position(of: "Items", in: text))
+        #expect(warning.file == template && warning.line == event.line && warning.column == event.column, "\(warning)")
+        #expect(warning.message.contains("made from EchoFunction event Items"), "\(warning.message)")
+        let listing = TemplateListing.render(path: template, parameters: [:])
+        #expect(listing.text.contains("  GET /items"), "\(listing.text)")
+    }
+}

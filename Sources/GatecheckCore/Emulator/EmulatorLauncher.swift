@@ -139,7 +139,7 @@ public enum EmulatorLauncher {
         if let template = spec.template {
             let stack = try TemplateStack.load(path: template.path, parameters: spec.parameters)
             let api = try stack.api(named: template.apiResource)
-            return try api.loadDefinition(parameters: ImportParameters(values: spec.parameters)).addingDiagnostics(stack.stack.diagnostics)
+            return try stack.definition(of: api, parameters: spec.parameters)
         }
         let functionNames = (try? loadBackends(spec))?.functionNames ?? []
         return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },

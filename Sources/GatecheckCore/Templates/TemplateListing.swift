@@ -20,7 +20,7 @@ public enum TemplateListing {
             lines.append("\(api.logicalID)  \(kind)  stage\(stages.count == 1 ? "" : "s") \(stages.isEmpty ? "(none)" : stages.joined(separator: ", "))")
             guard api.kind != .websocket else { lines.append("  (not served: gatecheck emulates REST and HTTP APIs)"); continue }
             do {
-                let definition = try api.loadDefinition(parameters: ImportParameters(values: parameters))
+                let definition = try stack.definition(of: api, parameters: parameters)
                 for route in routes(definition) { lines.append("  \(route)") }
             } catch {
                 failed = true
