@@ -45,7 +45,9 @@ import TestSupport
         // What CloudFormation adds on top of the model: the stage and its variables, the warnings.
         #expect(stack.api("PetsApi")?.stages == [StackStage(logicalID: nil, name: "v1", variables: ["flavour": "cfn"])])
         #expect(stack.diagnostics.contains { $0.message.contains("Deployment (AWS::ApiGateway::Deployment): property StageDescription.MetricsEnabled is not emulated") })
-        #expect(stack.diagnostics.contains { $0.message.contains("Plan (AWS::ApiGateway::UsagePlan): usage plans and API keys are not read from templates") && $0.line == 215 })
+        // The usage plan is read into the emulator's model, bound to the API of its ApiStages.
+        #expect(!stack.diagnostics.contains { $0.message.contains("Plan (AWS::ApiGateway::UsagePlan)") })
+        #expect(stack.usagePlans.plans.map(\.apis) == [["PetsApi"]])
     }
 
     @Test("the resource tree, methods, authorizer, validator and model of the resource form answer over loopback as API Gateway does")

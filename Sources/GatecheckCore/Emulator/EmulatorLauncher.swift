@@ -139,7 +139,7 @@ public enum EmulatorLauncher {
         if let template = spec.template {
             let stack = try TemplateStack.load(path: template.path, parameters: spec.parameters)
             let api = try stack.api(named: template.apiResource)
-            return try api.loadDefinition(parameters: ImportParameters(values: spec.parameters)).addingDiagnostics(stack.stack.diagnostics)
+            return try stack.definition(of: api, parameters: spec.parameters)
         }
         let functionNames = (try? loadBackends(spec))?.functionNames ?? []
         return try APIDefinition.load(path: spec.apiPath, type: spec.apiType.map { $0 == .http ? .http : .rest },
@@ -177,7 +177,7 @@ public enum EmulatorLauncher {
     static func loadBackends(_ spec: EmulatorSpec) throws(DiagnosticsError) -> BackendsConfiguration {
         let own = try loadOwnBackends(spec)
         guard let template = spec.template else { return own }
-        return try TemplateStack.load(path: template.path, parameters: spec.parameters).functionBackends().backends.merging(own)
+        return try TemplateStack.load(path: template.path, parameters: spec.parameters).backends(forAPI: template.apiResource).merging(own)
     }
 
     /// The spec with the template API's stage name and variables (a spec's own `stage` / `stageVariables` win).

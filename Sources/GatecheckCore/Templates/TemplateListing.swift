@@ -20,7 +20,7 @@ public enum TemplateListing {
             lines.append("\(api.logicalID)  \(kind)  stage\(stages.count == 1 ? "" : "s") \(stages.isEmpty ? "(none)" : stages.joined(separator: ", "))")
             guard api.kind != .websocket else { lines.append("  (not served: gatecheck emulates REST and HTTP APIs)"); continue }
             do {
-                let definition = try api.loadDefinition(parameters: ImportParameters(values: parameters))
+                let definition = try stack.definition(of: api, parameters: parameters)
                 for route in routes(definition) { lines.append("  \(route)") }
             } catch {
                 failed = true
@@ -41,7 +41,7 @@ public enum TemplateListing {
     }
 
     /// `METHOD /path` per REST method, the route key per HTTP API route.
-    static func routes(_ definition: APIDefinition) -> [String] {
+    public static func routes(_ definition: APIDefinition) -> [String] {
         switch definition {
         case let .rest(rest): return rest.allMethods.map { "\($0.httpMethod) \($0.resourcePath)" }
         case let .http(http): return http.allRoutes.map(\.routeKey)

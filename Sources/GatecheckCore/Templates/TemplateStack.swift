@@ -17,6 +17,8 @@ public struct TemplateStack: Sendable {
     public let stack: CloudFormationStack
     /// The SAM transform's output, for a SAM template.
     public let translation: SAMTranslation?
+    /// For a SAM template: positions in the transform's output mapped back to the SAM file.
+    var sourceMap: SAMSourceMap?
 
     /// Reads the template at `path` with `parameters` (`--parameter`, a suite's `parameters:`: template parameters,
     /// conditions, `Logical.Attribute` values).
@@ -40,15 +42,34 @@ public struct TemplateStack: Sendable {
         let translation = try SAMTransform.translate(root: root, path: path, parameters: parameters)
         var localObjects: [S3Location: String] = [:]
         for object in translation.localObjects { localObjects[S3Location(bucket: object.bucket, key: object.key)] = object.folder }
-        var stack = try CloudFormationStack.load(path: translation.cloudFormationPath,
+        let sourceMap = SAMSourceMap(samRoot: root, samPath: path, outputPath: translation.cloudFormationPath)
+        var stack: CloudFormationStack
+        do {
+            stack = try CloudFormationStack.load(path: translation.cloudFormationPath,
                                                  options: .init(parameters: importParameters, localObjects: localObjects))
+        } catch {
+            throw sourceMap.mapped(error)
+        }
+        // Warnings point at the user's SAM file (the resource they come from), not into the cached translation.
+        stack.diagnostics = stack.diagnostics.map(sourceMap.mapped)
         // Other macros next to the SAM transform (AWS::LanguageExtensions, a stack's own) are not run.
         let others = (root["Transform"]?.sequence ?? []).compactMap { $0.scalar?.string }.filter { $0 != SAMTransform.transformName }
         if !others.isEmpty, let node = root["Transform"] {
             stack.diagnostics.insert(Diagnostic(.warning, file: path, line: node.mark?.line, column: node.mark?.column,
                                                 message: "Transform \(others.joined(separator: ", ")) is not run by gatecheck (only \(SAMTransform.transformName) is); the template is read without it"), at: 0)
         }
-        return TemplateStack(path: path, stack: stack, translation: translation)
+        return TemplateStack(path: path, stack: stack, translation: translation, sourceMap: sourceMap)
+    }
+
+    /// The definition of `api` as the emulator serves it (``StackAPI/loadDefinition(parameters:)``), the template's
+    /// warnings first; for a SAM template every diagnostic (and error) points into the SAM file.
+    public func definition(of api: StackAPI, parameters: [String: String]) throws(DiagnosticsError) -> APIDefinition {
+        do {
+            let definition = try api.loadDefinition(parameters: ImportParameters(values: parameters))
+            return definition.mappingDiagnostics { $0.map { sourceMap?.mapped($0) ?? $0 } }.addingDiagnostics(stack.diagnostics)
+        } catch {
+            throw sourceMap?.mapped(error) ?? error
+        }
     }
 
     /// The API to serve: the one named (`--api-resource`, `api-resource:`), or the only one.
@@ -77,9 +98,10 @@ public struct TemplateStack: Sendable {
             switch Self.handlerSpec(function, inlineDirectory: SAMTransform.cacheDirectory + "/../inline-code") {
             case let .success(spec): lambdas.append((function.logicalID, .handler(spec)))
             case let .failure(reason):
-                unrunnable[function.logicalID] = Diagnostic(file: stack.file, line: function.line, column: function.column,
-                                                            message: "function \(function.logicalID): \(reason.message); map it in the suite's `backends:` "
-                                                                + "(e.g. `lambdas: { \(function.logicalID): { script: [...] } }`) or in --backends")
+                let diagnostic = Diagnostic(file: stack.file, line: function.line, column: function.column,
+                                            message: "function \(function.logicalID): \(reason.message); map it in the suite's `backends:` "
+                                                + "(e.g. `lambdas: { \(function.logicalID): { script: [...] } }`) or in --backends")
+                unrunnable[function.logicalID] = sourceMap?.mapped(diagnostic) ?? diagnostic
             }
         }
         return (BackendsConfiguration(lambdas: lambdas, source: path), unrunnable)
@@ -88,6 +110,18 @@ public struct TemplateStack: Sendable {
     /// Why a function cannot run here.
     public struct Unrunnable: Error, Sendable {
         public var message: String
+    }
+
+    /// The backends of the template for serving the API `logicalID` (nil: the only one): its functions
+    /// (``functionBackends()``) and the API keys and usage plans of that API (`AWS::ApiGateway::ApiKey` / `UsagePlan` /
+    /// `UsagePlanKey`, SAM's `Auth.UsagePlan`). A suite's `backends:` is merged over them (its `apiKeys:` / `usagePlans:`
+    /// replace the template's).
+    public func backends(forAPI logicalID: String?) -> BackendsConfiguration {
+        var backends = functionBackends().backends
+        if let id = logicalID ?? (stack.apis.count == 1 ? stack.apis.first?.logicalID : nil) {
+            backends.usagePlans = stack.usagePlans.settings(forAPI: id)
+        }
+        return backends
     }
 
     /// The handler spec of a function: python3.x / nodejsNN.x, a handler `module.function` in its code folder (or
@@ -161,12 +195,17 @@ extension APIDefinition {
     /// The definition with `extra` warnings first (the template's, before the API's own).
     func addingDiagnostics(_ extra: [Diagnostic]) -> APIDefinition {
         guard !extra.isEmpty else { return self }
+        return mappingDiagnostics { extra + $0 }
+    }
+
+    /// The definition with its diagnostics transformed.
+    func mappingDiagnostics(_ transform: ([Diagnostic]) -> [Diagnostic]) -> APIDefinition {
         switch self {
         case var .rest(definition):
-            definition.diagnostics = extra + definition.diagnostics
+            definition.diagnostics = transform(definition.diagnostics)
             return .rest(definition)
         case var .http(definition):
-            definition.diagnostics = extra + definition.diagnostics
+            definition.diagnostics = transform(definition.diagnostics)
             return .http(definition)
         }
     }

@@ -26,6 +26,8 @@ public struct CloudFormationStack: Sendable {
     public var diagnostics: [Diagnostic]
     /// The template's `Transform` names (`AWS::Serverless-2016-10-31` means it must go through the SAM transform first).
     public var transforms: [String]
+    /// Its API keys and usage plans (`AWS::ApiGateway::ApiKey`, `UsagePlan`, `UsagePlanKey`).
+    public var usagePlans = StackUsagePlans()
 
     /// The API with logical id `logicalID`.
     public func api(_ logicalID: String) -> StackAPI? { apis.first { $0.logicalID == logicalID } }
@@ -78,6 +80,7 @@ public struct CloudFormationStack: Sendable {
                 break
             }
         }
+        stack.usagePlans = UsagePlanStackReader(template: template).read()
         template.warnUnclaimed()
         try sink.throwIfErrors()
         var seen: Set<Diagnostic> = []

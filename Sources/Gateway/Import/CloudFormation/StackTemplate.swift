@@ -39,9 +39,6 @@ final class StackTemplate {
         "AWS::ApiGateway::DocumentationPart", "AWS::ApiGateway::DocumentationVersion",
     ]
 
-    /// Usage plans and keys: the emulator takes them from its own configuration, not from a template.
-    static let usagePlanTypes: Set<String> = ["AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::ApiKey", "AWS::ApiGateway::UsagePlanKey"]
-
     /// Properties that change nothing a client sees, read without a warning on any resource.
     static let inertProperties: Set<String> = ["Description", "Tags"]
 
@@ -230,9 +227,6 @@ final class StackTemplate {
             let node = resource.node["Type"] ?? resource.keyNode
             if resource.type.hasPrefix("AWS::Serverless::") {
                 reader.warning("\(resource.logicalID): \(resource.type) is a SAM resource: read the template through the SAM transform (gatecheck emulate --template does); ignored here", at: node)
-            } else if Self.usagePlanTypes.contains(resource.type) {
-                reader.warning("\(resource.logicalID) (\(resource.type)): usage plans and API keys are not read from templates; give them to the emulator "
-                               + "in the backends file (apiKeys:, usagePlans:; docs/emulator.md); ignored", at: node)
             } else if resource.type.hasPrefix("AWS::ApiGateway") {
                 reader.warning("\(resource.logicalID) (\(resource.type)): not attached to an API of this template, or not emulated; ignored", at: node)
             } else {
