@@ -46,15 +46,7 @@ public struct GatewayRequest: Sendable {
     }
 }
 
-/// What the client receives.
-public struct GatewayResponse: Sendable {
-    public var status: Int
-    public var headers: HTTPHeaders
-    public var body: [UInt8]
-
-    public init(status: Int, headers: HTTPHeaders = [:], body: [UInt8] = []) {
-        self.status = status
-        self.headers = headers
-        self.body = body
-    }
-}
+/// What the client receives: the one HTTP response type of `HTTPMessage`, the same the libcurl client returns and
+/// the runner asserts on (status, header fields in order with duplicates, body bytes). The emulator leaves its
+/// transfer-only fields (`timings`, `connectionReused`, `bodyTruncation`) at their defaults.
+public typealias GatewayResponse = HTTPResponse

@@ -218,6 +218,19 @@ import TestSupport
         #expect(api.allRoutes.map(\.routeKey) == ["GET /x"])
     }
 
+    @Test("a $context variable the emulator does not fill is a load-time warning in the one 'not supported' wording")
+    func unknownContextVariableInAMappingWarnsThroughTheUnsupportedFactory() throws {
+        let text = Support.document([("get", "/x", Support.lambdaIntegration("fn", extra: """
+        requestParameters:
+          append:header.x-vpc: "$context.vpcEndpointId"
+        """))])
+        let api = try HTTPAPILoader.load(text: text, file: "api.yaml")
+        let position = Self.position(of: "\"$context.vpcEndpointId\"", in: text).map { "\($0.line):\($0.column)" } ?? "?"
+        #expect(api.diagnostics.map(\.description) == [
+            "api.yaml:\(position): warning: not supported by the emulator yet: context variable '$context.vpcEndpointId'; it renders empty",
+        ])
+    }
+
     @Test func anUnknownAuthorizerKeyIsAWarningAsHTTPAPIImportTreatsIt() throws {
         // SAM bodies carry `openIdConnectUrl` inside the JWT authorizer; API Gateway's HTTP API import warns and goes on.
         let text = Support.document([("get", "/x", Support.lambdaIntegration("fn"))]) + """

@@ -912,7 +912,7 @@ struct HTTPAPIDefinitionBuilder {
             // `$context.authorizer.x` of a Lambda authorizer and `$context.authorizer.claims.x` of a JWT one render.
             let lambdaAuthorizerVariable = variable.hasPrefix("authorizer.")
             if !Self.contextVariables.contains(variable), !lambdaAuthorizerVariable {
-                reader.warning("context variable '$context.\(variable)' is not supported by the emulator yet; it renders empty", at: node)
+                reader.unsupported("context variable '$context.\(variable)'", consequence: "it renders empty", at: node)
             }
             return .context(variable)
         }

@@ -223,7 +223,7 @@ struct IntrinsicResolver {
             reader.error("\(call.name) is a condition function: use it in a `Conditions:` entry and refer to it with Fn::If", at: call.node)
             return failed(call)
         default:
-            reader.error("\(call.name) is not supported by the emulator's import (supported: Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::Select, Fn::Split, Fn::If, Fn::ImportValue, Fn::FindInMap, Fn::Base64); replace it with its value", at: call.node)
+            reader.unsupportedError("intrinsic function \(call.name)", consequence: "replace it with its value (the import evaluates Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::Select, Fn::Split, Fn::If, Fn::ImportValue, Fn::FindInMap, Fn::Base64)", at: call.node)
             return failed(call)
         }
     }

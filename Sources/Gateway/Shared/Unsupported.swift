@@ -21,4 +21,10 @@ extension YAMLReader {
     func unsupported(_ feature: String, consequence: String? = nil, at node: Node?) {
         warning(Unsupported.message(feature, consequence: consequence), at: node)
     }
+
+    /// Reports a feature the emulator cannot load at all as an error at `node`, in the same wording as the warnings
+    /// (for what has no sensible stand-in, such as an intrinsic function the import cannot evaluate).
+    func unsupportedError(_ feature: String, consequence: String? = nil, at node: Node?) {
+        error(Unsupported.message(feature, consequence: consequence), at: node)
+    }
 }
