@@ -85,12 +85,7 @@ struct HTTPStackReader {
                 "DefaultRouteSettings": "not emulated (no throttling or logging settings)", "RouteSettings": "not emulated (no throttling or logging settings)",
                 "AccessLogSettings": "not emulated (no access logs)", "ClientCertificateId": "not emulated",
             ])
-            guard let nameNode = stage["StageName"], let name = template.string(nameNode, stage, "StageName") else {
-                template.reader.error("\(stage.logicalID) (AWS::ApiGatewayV2::Stage): StageName is required", at: stage.keyNode)
-                continue
-            }
-            let variables = stage["StageVariables"].map { template.stringMap($0, stage, "StageVariables") } ?? [:]
-            stages.append(StackStage(logicalID: stage.logicalID, name: name, variables: variables))
+            if let read = template.stage(from: stage, variablesKey: "StageVariables") { stages.append(read) }
         }
         return stages
     }

@@ -97,13 +97,10 @@ struct RESTStackReader {
                 "CanarySetting": "not emulated (no canary)", "ClientCertificateId": "not emulated",
                 "DocumentationVersion": "not emulated",
             ])
-            guard let nameNode = stage["StageName"], let name = template.string(nameNode, stage, "StageName") else {
-                template.reader.error("\(stage.logicalID) (AWS::ApiGateway::Stage): StageName is required", at: stage.keyNode)
-                continue
-            }
-            let variables = stage["Variables"].map { template.stringMap($0, stage, "Variables") } ?? [:]
-            stages.removeAll { $0.name == name }
-            stages.append(StackStage(logicalID: stage.logicalID, name: name, variables: variables))
+            guard let read = template.stage(from: stage, variablesKey: "Variables") else { continue }
+            // A Stage resource replaces the stage a Deployment's StageName made of the same name.
+            stages.removeAll { $0.name == read.name }
+            stages.append(read)
         }
         return stages
     }

@@ -221,6 +221,17 @@ final class StackTemplate {
         }
     }
 
+    /// The stage a `Stage` resource declares (its `StageName` and the variables under `variablesKey`: `Variables` for
+    /// `AWS::ApiGateway::Stage`, `StageVariables` for `AWS::ApiGatewayV2::Stage`), or nil with an error when it has no name.
+    func stage(from resource: TemplateResource, variablesKey: String) -> StackStage? {
+        guard let nameNode = resource["StageName"], let name = string(nameNode, resource, "StageName") else {
+            reader.error("\(resource.logicalID) (\(resource.type)): StageName is required", at: resource.keyNode)
+            return nil
+        }
+        let variables = resource[variablesKey].map { stringMap($0, resource, variablesKey) } ?? [:]
+        return StackStage(logicalID: resource.logicalID, name: name, variables: variables)
+    }
+
     /// A warning for each resource no reader read, except the inert types.
     func warnUnclaimed() {
         for resource in resources where !claimed.contains(resource.logicalID) && !Self.inertTypes.contains(resource.type) {
