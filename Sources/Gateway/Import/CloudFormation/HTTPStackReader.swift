@@ -79,15 +79,11 @@ struct HTTPStackReader {
     }
 
     private func readStages() -> [StackStage] {
-        var stages: [StackStage] = []
-        for stage in template.children(of: api.logicalID, type: "AWS::ApiGatewayV2::Stage", through: "ApiId") {
-            template.warnUnread(stage, read: ["ApiId", "StageName", "StageVariables", "AutoDeploy", "DeploymentId"], notes: [
-                "DefaultRouteSettings": "not emulated (no throttling or logging settings)", "RouteSettings": "not emulated (no throttling or logging settings)",
-                "AccessLogSettings": "not emulated (no access logs)", "ClientCertificateId": "not emulated",
-            ])
-            if let read = template.stage(from: stage, variablesKey: "StageVariables") { stages.append(read) }
-        }
-        return stages
+        template.stageResources(of: api.logicalID, type: "AWS::ApiGatewayV2::Stage", through: "ApiId", variablesKey: "StageVariables",
+                                read: ["AutoDeploy", "DeploymentId"], notes: [
+            "DefaultRouteSettings": "not emulated (no throttling or logging settings)", "RouteSettings": "not emulated (no throttling or logging settings)",
+            "AccessLogSettings": "not emulated (no access logs)", "ClientCertificateId": "not emulated",
+        ])
     }
 }
 

@@ -89,15 +89,15 @@ struct RESTStackReader {
             }
             stages.append(StackStage(logicalID: nil, name: name, variables: variables))
         }
-        for stage in template.children(of: api.logicalID, type: "AWS::ApiGateway::Stage", through: "RestApiId") {
-            template.warnUnread(stage, read: ["RestApiId", "StageName", "Variables", "DeploymentId"], notes: [
+        let stageResources = template.stageResources(
+            of: api.logicalID, type: "AWS::ApiGateway::Stage", through: "RestApiId", variablesKey: "Variables", read: ["DeploymentId"], notes: [
                 "MethodSettings": "not emulated (no throttling, caching or logging settings)",
                 "CacheClusterEnabled": "not emulated (no cache)", "CacheClusterSize": "not emulated (no cache)",
                 "TracingEnabled": "not emulated (no X-Ray)", "AccessLogSetting": "not emulated (no access logs)",
                 "CanarySetting": "not emulated (no canary)", "ClientCertificateId": "not emulated",
                 "DocumentationVersion": "not emulated",
             ])
-            guard let read = template.stage(from: stage, variablesKey: "Variables") else { continue }
+        for read in stageResources {
             // A Stage resource replaces the stage a Deployment's StageName made of the same name.
             stages.removeAll { $0.name == read.name }
             stages.append(read)

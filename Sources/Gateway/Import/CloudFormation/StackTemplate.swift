@@ -221,15 +221,20 @@ final class StackTemplate {
         }
     }
 
-    /// The stage a `Stage` resource declares (its `StageName` and the variables under `variablesKey`: `Variables` for
-    /// `AWS::ApiGateway::Stage`, `StageVariables` for `AWS::ApiGatewayV2::Stage`), or nil with an error when it has no name.
-    func stage(from resource: TemplateResource, variablesKey: String) -> StackStage? {
-        guard let nameNode = resource["StageName"], let name = string(nameNode, resource, "StageName") else {
-            reader.error("\(resource.logicalID) (\(resource.type)): StageName is required", at: resource.keyNode)
-            return nil
+    /// The stages the `Stage` resources of API `apiID` declare (`type` linked through `apiKey`): each one's `StageName` and
+    /// the variables under `variablesKey` (`Variables` for `AWS::ApiGateway::Stage`, `StageVariables` for
+    /// `AWS::ApiGatewayV2::Stage`). Properties outside `read` warn with their `notes`; a stage without a name is an error.
+    func stageResources(of apiID: String, type: String, through apiKey: String, variablesKey: String,
+                        read: Set<String>, notes: [String: String]) -> [StackStage] {
+        children(of: apiID, type: type, through: apiKey).compactMap { resource in
+            warnUnread(resource, read: read.union([apiKey, "StageName", variablesKey]), notes: notes)
+            guard let nameNode = resource["StageName"], let name = string(nameNode, resource, "StageName") else {
+                reader.error("\(resource.logicalID) (\(resource.type)): StageName is required", at: resource.keyNode)
+                return nil
+            }
+            let variables = resource[variablesKey].map { stringMap($0, resource, variablesKey) } ?? [:]
+            return StackStage(logicalID: resource.logicalID, name: name, variables: variables)
         }
-        let variables = resource[variablesKey].map { stringMap($0, resource, variablesKey) } ?? [:]
-        return StackStage(logicalID: resource.logicalID, name: name, variables: variables)
     }
 
     /// A warning for each resource no reader read, except the inert types.
