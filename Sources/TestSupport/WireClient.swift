@@ -158,6 +158,21 @@ public final class WireConnection: Sendable {
         return result
     }
 
+    /// Reads until what arrived holds `count` occurrences of `marker` (e.g. `count` pipelined responses' status
+    /// lines), or the peer closes; returns everything read, as text.
+    public func read(untilOccurrences count: Int, of marker: String) throws(WireFailure) -> String {
+        var received = takePending()
+        func occurrences() -> Int {
+            let text = String(decoding: received, as: UTF8.self)
+            var found = 0
+            var rest = text[...]
+            while let range = rest.firstRange(of: marker) { found += 1; rest = rest[range.upperBound...] }
+            return found
+        }
+        while occurrences() < count, let chunk = try receiveChunk() { received += chunk }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// Whatever has arrived so far, without waiting (nil at end of stream).
     public func readAvailable() throws(WireFailure) -> [UInt8]? {
         var result = takePending()

@@ -1,92 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import HTTPMessage
 import Testing
 import TestSupport
-
-/// A minimal blocking TCP client, so the server can be tested byte by byte without libcurl.
-private final class RawConnection {
-    let socketFD: Int32
-
-    /// Connects first and only then initializes, so a failed connect can never reach `deinit`
-    /// (a class init that throws after initializing every property runs deinit: that would close the
-    /// descriptor twice, and the second close could hit a socket another test just opened).
-    init(port: Int) throws {
-        socketFD = try Self.connectedSocket(port: port)
-    }
-
-    private static func connectedSocket(port: Int) throws -> Int32 {
-        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socketFD >= 0 else { throw RawConnectionError(message: "socket() failed: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = UInt16(port).bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            let code = errno
-            close(socketFD)
-            throw RawConnectionError(message: "connect to 127.0.0.1:\(port) failed: errno \(code)")
-        }
-        // Bounded reads so a broken server fails the test instead of hanging it.
-        var limit = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        return socketFD
-    }
-
-    deinit { close(socketFD) }
-
-    func write(_ text: String) {
-        let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { send(socketFD, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    }
-
-    /// Reads until the peer closes (or the read times out).
-    func readToEnd() -> [UInt8] {
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(socketFD, $0.baseAddress, $0.count, 0) }
-            if count <= 0 { return received }
-            received += chunk[0..<count]
-        }
-    }
-
-    /// Reads until `received` contains `count` occurrences of `marker`, or the peer closes.
-    func read(untilOccurrences count: Int, of marker: String) -> String {
-        var received: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while String(decoding: received, as: UTF8.self).components(separatedBy: marker).count - 1 < count {
-            let read = chunk.withUnsafeMutableBytes { recv(socketFD, $0.baseAddress, $0.count, 0) }
-            if read <= 0 { break }
-            received += chunk[0..<read]
-        }
-        return String(decoding: received, as: UTF8.self)
-    }
-}
-
-private struct RawConnectionError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
-}
-
-private extension String {
-    func components(separatedBy separator: String) -> [Substring] {
-        var parts: [Substring] = []
-        var rest = self[...]
-        while let range = rest.firstRange(of: separator) {
-            parts.append(rest[..<range.lowerBound])
-            rest = rest[range.upperBound...]
-        }
-        parts.append(rest)
-        return parts
-    }
-}
 
 @Suite("Loopback HTTP server")
 struct LoopbackHTTPServerTests {
@@ -94,9 +8,9 @@ struct LoopbackHTTPServerTests {
     func pipelining() throws {
         let server = try LoopbackHTTPServer { request in .http(status: 200, body: Array("resp \(request.target)".utf8)) }
         defer { server.stop() }
-        let connection = try RawConnection(port: server.port)
-        connection.write("GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\nGET /three HTTP/1.1\r\nHost: x\r\n\r\n")
-        let text = connection.read(untilOccurrences: 3, of: "HTTP/1.1 200 OK")
+        let connection = try WireConnection(port: server.port)
+        _ = connection.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\nGET /three HTTP/1.1\r\nHost: x\r\n\r\n")
+        let text = try connection.read(untilOccurrences: 3, of: "HTTP/1.1 200 OK")
         #expect(text == """
             HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nresp /one\
             HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nresp /two\
@@ -111,13 +25,13 @@ struct LoopbackHTTPServerTests {
     func requestBodies() throws {
         let server = try LoopbackHTTPServer { _ in .http(status: 204) }
         defer { server.stop() }
-        let connection = try RawConnection(port: server.port)
-        connection.write(
+        let connection = try WireConnection(port: server.port)
+        _ = connection.send(
             "POST /chunked?x=1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nX-Dup: a\r\nx-dup:b\r\n\r\n"
                 + "5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n"
                 + "PUT /sized HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nConnection: close\r\n\r\nabcd"
         )
-        let text = String(decoding: connection.readToEnd(), as: UTF8.self)
+        let text = String(decoding: try connection.readUntilClosed(), as: UTF8.self)
         #expect(text == "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n")
         let requests = server.requests
         try #require(requests.count == 2)
@@ -142,9 +56,9 @@ struct LoopbackHTTPServerTests {
             .http(status: 200, reason: "Fine", headers: HTTPHeaders([("connection", "close"), ("X-A", "1"), ("x-a", "2")]), body: Array("bye".utf8))
         }
         defer { server.stop() }
-        let connection = try RawConnection(port: server.port)
-        connection.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-        let text = String(decoding: connection.readToEnd(), as: UTF8.self)
+        let connection = try WireConnection(port: server.port)
+        _ = connection.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        let text = String(decoding: try connection.readUntilClosed(), as: UTF8.self)
         #expect(text == "HTTP/1.1 200 Fine\r\nconnection: close\r\nX-A: 1\r\nx-a: 2\r\nContent-Length: 3\r\n\r\nbye")
     }
 
@@ -152,13 +66,13 @@ struct LoopbackHTTPServerTests {
     func headAndExpect() throws {
         let server = try LoopbackHTTPServer { request in .http(status: 200, body: Array("body of \(request.method)".utf8)) }
         defer { server.stop() }
-        let connection = try RawConnection(port: server.port)
-        connection.write("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(connection.read(untilOccurrences: 1, of: "\r\n\r\n") == "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n")
-        connection.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
-        #expect(connection.read(untilOccurrences: 1, of: "\r\n\r\n") == "HTTP/1.1 100 Continue\r\n\r\n")
-        connection.write("okGET / HTTP/1.0\r\n\r\n")
-        let rest = String(decoding: connection.readToEnd(), as: UTF8.self)
+        let connection = try WireConnection(port: server.port)
+        _ = connection.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try connection.read(untilOccurrences: 1, of: "\r\n\r\n") == "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n")
+        _ = connection.send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n")
+        #expect(try connection.read(untilOccurrences: 1, of: "\r\n\r\n") == "HTTP/1.1 100 Continue\r\n\r\n")
+        _ = connection.send("okGET / HTTP/1.0\r\n\r\n")
+        let rest = String(decoding: try connection.readUntilClosed(), as: UTF8.self)
         #expect(rest == "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nbody of POSTHTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\nbody of GET")
         #expect(server.requests.map(\.body) == [[], Array("ok".utf8), []])
         #expect(server.requests.last?.httpVersion == "HTTP/1.0")
@@ -168,9 +82,9 @@ struct LoopbackHTTPServerTests {
     func malformedRequest() throws {
         let server = try LoopbackHTTPServer { _ in .http(status: 200) }
         defer { server.stop() }
-        let connection = try RawConnection(port: server.port)
-        connection.write("NONSENSE\r\n\r\n")
-        let text = String(decoding: connection.readToEnd(), as: UTF8.self)
+        let connection = try WireConnection(port: server.port)
+        _ = connection.send("NONSENSE\r\n\r\n")
+        let text = String(decoding: try connection.readUntilClosed(), as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
         #expect(text.contains("Connection: close\r\n"))
         #expect(server.requests.isEmpty)
@@ -182,11 +96,11 @@ struct LoopbackHTTPServerTests {
             .raw(Array("HTTP/1.1 200 OK\r\nContent-Length: \(request.target.utf8.count)\r\n\r\n\(request.target)".utf8))
         }
         defer { server.stop() }
-        let connection = try RawConnection(port: server.port)
-        connection.write("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(connection.read(untilOccurrences: 1, of: "/a") == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n/a")
-        connection.write("GET /bb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        #expect(String(decoding: connection.readToEnd(), as: UTF8.self) == "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n/bb")
+        let connection = try WireConnection(port: server.port)
+        _ = connection.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try connection.read(untilOccurrences: 1, of: "/a") == "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n/a")
+        _ = connection.send("GET /bb HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        #expect(String(decoding: try connection.readUntilClosed(), as: UTF8.self) == "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n/bb")
         #expect(server.acceptedConnections == 1)
     }
 
@@ -197,10 +111,10 @@ struct LoopbackHTTPServerTests {
             arrival.yield()
             return request.path == "/stall" ? .stall : .delayed(.seconds(600), .http(status: 200))
         }
-        let stalled = try RawConnection(port: server.port)
-        stalled.write("GET /stall HTTP/1.1\r\nHost: x\r\n\r\n")
-        let delayed = try RawConnection(port: server.port)
-        delayed.write("GET /delayed HTTP/1.1\r\nHost: x\r\n\r\n")
+        let stalled = try WireConnection(port: server.port)
+        _ = stalled.send("GET /stall HTTP/1.1\r\nHost: x\r\n\r\n")
+        let delayed = try WireConnection(port: server.port)
+        _ = delayed.send("GET /delayed HTTP/1.1\r\nHost: x\r\n\r\n")
         // Wait until both requests are being handled.
         var waiting = arrivals.makeAsyncIterator()
         _ = await waiting.next()
@@ -209,8 +123,8 @@ struct LoopbackHTTPServerTests {
         let start = clock.now
         server.stop()
         server.stop()
-        #expect(stalled.readToEnd().isEmpty)
-        #expect(delayed.readToEnd().isEmpty)
+        #expect(try stalled.readUntilClosed().isEmpty)
+        #expect(try delayed.readUntilClosed().isEmpty)
         // A hang guard (stop() must not wait for stalled connections), not a speed assertion. Whether the
         // port refuses connections afterwards is not checked: a parallel test may already have been given it.
         #expect(start.duration(to: clock.now) < .seconds(60))
@@ -221,7 +135,7 @@ struct LoopbackHTTPServerTests {
         let port = LoopbackHTTPServer.closedPort()
         #expect(port > 0)
         #expect(LoopbackHTTPServer.closedPort() == port)
-        #expect(throws: RawConnectionError.self) { try RawConnection(port: port) }
+        #expect(throws: WireFailure.self) { try WireConnection(port: port) }
     }
 
     @Test("each accepted connection gets the next connection ID")
@@ -229,9 +143,9 @@ struct LoopbackHTTPServerTests {
         let server = try LoopbackHTTPServer { _ in .http(status: 200, headers: ["Connection": "close"]) }
         defer { server.stop() }
         for index in 1...3 {
-            let connection = try RawConnection(port: server.port)
-            connection.write("GET /\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = connection.readToEnd()
+            let connection = try WireConnection(port: server.port)
+            _ = connection.send("GET /\(index) HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try connection.readUntilClosed()
         }
         #expect(server.requests.map(\.connectionID) == [1, 2, 3])
         #expect(server.acceptedConnections == 3)
