@@ -169,18 +169,27 @@ def parse_time_v(path: str) -> tuple[int | None, int | None]:
 
 
 class Emulator:
-    """`gatecheck emulate --quiet` on a free port, optionally under `/usr/bin/time -v`."""
+    """`gatecheck emulate` on a free port, optionally under `/usr/bin/time -v`. With `request_log` (a file path) it
+    runs with default flags, its request log redirected to that file as a user's `> emulate.log` would; without, it
+    runs `--quiet`."""
 
-    def __init__(self, gatecheck: str, api: str, backends: str | None, timed: str | None = None):
+    def __init__(self, gatecheck: str, api: str, backends: str | None, timed: str | None = None,
+                 request_log: str | None = None):
         self.port = free_port()
-        command = [gatecheck, "emulate", "--api", api, "--port", str(self.port), "--quiet"]
+        command = [gatecheck, "emulate", "--api", api, "--port", str(self.port)]
+        if request_log is None:
+            command.append("--quiet")
         if backends:
             command += ["--backends", backends]
         if timed:
             command = ["/usr/bin/time", "-v", "-o", timed] + command
         self.timed = timed
+        self.request_log = request_log
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout = open(request_log, "w") if request_log else subprocess.PIPE
+        self.process = subprocess.Popen(command, stdout=stdout, stderr=subprocess.PIPE, text=True)
+        if request_log:
+            stdout.close()
 
     @property
     def emulator_pid(self) -> int:
@@ -197,7 +206,14 @@ class Emulator:
 
     def wait_ready(self, path: str) -> None:
         """Waits for the start-up line (printed after handler workers are warm), then for `path` to answer."""
-        line = self.process.stdout.readline() if self.process.stdout else ""
+        if self.request_log:
+            line, deadline = "", time.monotonic() + 10
+            while "Ctrl-C to stop" not in line and time.monotonic() < deadline and self.process.poll() is None:
+                with open(self.request_log) as f:
+                    line = f.readline()
+                time.sleep(0.005)
+        else:
+            line = self.process.stdout.readline() if self.process.stdout else ""
         if "Ctrl-C to stop" not in line:
             rest = self.process.stderr.read() if self.process.stderr else ""
             fail(f"the emulator did not start: {line}{rest}")
@@ -292,6 +308,97 @@ class RouteFigures:
 
     def med(self, connections: int, attribute: str) -> float:
         return median([getattr(r, attribute) for r in self.by_connections.get(connections, [])])
+
+
+# --------------------------------------------------------------------------------------------
+# 2b. issue 23's goals: the emulator with default flags beside nginx, measured in the same run
+
+
+SIDE_BY_SIDE_ROUTES = [
+    # (label, path, expected status, measure p50 at 1 conn against the 2x goal, req/s goal at 64 conn)
+    ("MOCK + VTL", "/test/mock?id=42", 200, True, "ratio"),
+    ("Lambda non-proxy, scripted backend", "/test/scripted?id=42", 200, True, None),
+    ("unknown route (403)", "/test/no/such/route", 403, True, None),
+    ("Lambda proxy, warm Python handler", "/test/python-proxy", 200, False, "absolute"),
+]
+
+
+def side_by_side(gatecheck: str, api: str, backends: str, work: str, runs: int, wrk_seconds: int,
+                 cold_ms: float) -> str:
+    """nginx (one worker, the runner's static JSON document) is measured before and after one `gatecheck emulate`
+    with default flags (request log on, redirected to a file); each figure is a median of `runs` wrk runs, nginx's
+    the median of both passes. Returns the Markdown section with the ratios and issue 23's verdicts."""
+    def measure(url: str, connections: int) -> list[WrkResult]:
+        return [run_wrk(url, connections, wrk_seconds) for _ in range(runs)]
+
+    nginx = RunnerNginx(work)
+    try:
+        log(f"side by side: nginx, 1 and 64 connections ({runs} x {wrk_seconds}s each)")
+        nginx_url = nginx.base_url + "/item.json"
+        nginx_runs = {c: measure(nginx_url, c) for c in (1, 64)}
+        request_log = os.path.join(work, "emulate-default-flags.log")
+        emulator = Emulator(gatecheck, api, backends, request_log=request_log)
+        try:
+            emulator.wait_ready("/test/mock")
+            base = f"http://127.0.0.1:{emulator.port}"
+            ours: dict[str, dict[int, list[WrkResult]]] = {}
+            for label, path, status, _, _ in SIDE_BY_SIDE_ROUTES:
+                got = http_get_status(emulator.port, path)
+                if got != status:
+                    fail(f"side by side: {label}: GET {path} answered {got}, expected {status}")
+                ours[label] = {}
+                for connections in (1, 64):
+                    log(f"side by side: emulate (default flags) {label}, {connections} connection(s)")
+                    results = measure(base + path, connections)
+                    for r in results:
+                        if r.errors:
+                            fail(f"side by side: {label}: wrk saw {r.errors} socket errors at {connections} connections")
+                    ours[label][connections] = results
+        finally:
+            emulator.stop()
+        with open(request_log) as f:
+            log_lines = sum(1 for _ in f)
+        log(f"side by side: nginx again")
+        for c in (1, 64):
+            nginx_runs[c] += measure(nginx_url, c)
+    finally:
+        nginx.stop()
+
+    def med(results: list[WrkResult], attribute: str) -> float:
+        return median([getattr(r, attribute) for r in results])
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    n1_p50, n64_rps = med(nginx_runs[1], "p50_ms"), med(nginx_runs[64], "requests_per_second")
+    n1_rps, n64_p99 = med(nginx_runs[1], "requests_per_second"), med(nginx_runs[64], "p99_ms")
+    rows = [
+        f"nginx {nginx_version()}, 1 worker, static JSON ({len(RUNNER_DOCUMENT)} B), measured before and after the emulator: "
+        f"1 conn {fmt(n1_rps, 0)} req/s, p50 {fmt(n1_p50 * 1000, 0)} µs; 64 conn {fmt(n64_rps, 0)} req/s, p99 {fmt(n64_p99, 2)} ms. "
+        f"`gatecheck emulate --api bench/api.yaml --backends bench/backends.yaml` with default flags "
+        f"(request log on, stdout redirected to a file: {log_lines:,} lines).",
+        "",
+        "| route | connections | gatecheck emulate (default flags) | nginx | ratio | issue 23 goal | met? |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for label, _, _, latency_goal, throughput_goal in SIDE_BY_SIDE_ROUTES:
+        one, many = ours[label][1], ours[label][64]
+        p50 = med(one, "p50_ms")
+        ratio = p50 / n1_p50 if n1_p50 else float("inf")
+        goal, met = ("p50 <= 2x nginx", verdict(ratio <= 2)) if latency_goal else ("", "")
+        rows.append(f"| {label} | 1 | p50 {fmt(p50 * 1000, 0)} µs ({fmt(med(one, 'requests_per_second'), 0)} req/s) | "
+                    f"p50 {fmt(n1_p50 * 1000, 0)} µs | {fmt(ratio, 1)}x | {goal} | {met} |")
+        rps, p99 = med(many, "requests_per_second"), med(many, "p99_ms")
+        rps_ratio = rps / n64_rps if n64_rps else 0
+        goal, met = "", ""
+        if throughput_goal == "ratio":
+            goal, met = ">= 0.35x nginx req/s, p99 <= 10 ms", verdict(rps_ratio >= 0.35 and p99 <= 10)
+        elif throughput_goal == "absolute":
+            goal, met = ">= 10,000 req/s", verdict(rps >= 10_000)
+        rows.append(f"| {label} | 64 | {fmt(rps, 0)} req/s, p99 {fmt(p99, 2)} ms | {fmt(n64_rps, 0)} req/s | "
+                    f"{fmt(rps_ratio, 2)}x | {goal} | {met} |")
+    rows.append(f"| cold start to first answer | | {fmt(cold_ms, 1)} ms | | | <= 50 ms | {verdict(cold_ms <= 50)} |")
+    return "\n".join(rows)
 
 
 # --------------------------------------------------------------------------------------------
@@ -581,6 +688,9 @@ def main() -> None:
         log(f"cold start ({cold_runs} runs)")
         cold = [cold_start_ms(args.gatecheck, api, backends, "/test/mock?id=1") for _ in range(cold_runs)]
 
+        # 2b. issue 23's goals: default flags, beside nginx in the same run
+        goals_section = side_by_side(args.gatecheck, api, backends, work, runs, wrk_seconds, median(cold))
+
         # 2. + 4. wrk against one emulator under /usr/bin/time -v
         routes = [
             ("MOCK + VTL response template", "/test/mock?id=42", 200),
@@ -707,7 +817,9 @@ def main() -> None:
         f"Total {time.monotonic() - began:.0f} s.",
         "",
     ]
-    report = "\n".join(header + rows) + "\n\n## Runner\n\n" + runner_section
+    report = ("## Issue 23's goals: the emulator with default flags, beside nginx\n\n" + goals_section
+              + "\n\n## Emulator (`--quiet`), peers, memory, in-process\n\n" + "\n".join(header + rows)
+              + "\n\n## Runner\n\n" + runner_section)
     print(report)
     if args.output:
         with open(args.output, "w") as f:

@@ -19,6 +19,7 @@ missing=()
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 [ -x /usr/bin/time ] || missing+=(time)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "bench: installing ${missing[*]} with apt-get" >&2
     sudo_cmd=""
