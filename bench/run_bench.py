@@ -663,10 +663,16 @@ def main() -> None:
     backends = os.path.join(BENCH_DIR, "backends.yaml")
     work = tempfile.mkdtemp(prefix="gatecheck-bench-")
     only = os.environ.get("BENCH_ONLY")
-    if only in ("runner", "html"):
+    if only in ("runner", "html", "goals"):
         try:
             if only == "runner":
                 report = "## Runner\n\n" + runner_benchmark(args.gatecheck, work, quick)
+            elif only == "goals":
+                before = load_average()
+                cold = [cold_start_ms(args.gatecheck, api, backends, "/test/mock?id=1") for _ in range(cold_runs)]
+                section = side_by_side(args.gatecheck, api, backends, work, runs, wrk_seconds, median(cold))
+                report = (f"## Issue 23's goals: the emulator with default flags, beside nginx\n\nLoad average {before} "
+                          f"before, {load_average()} after; {runs} wrk run(s) of {wrk_seconds} s per cell.\n\n" + section)
             else:
                 report = "\n".join(["| # | figure | gatecheck | target | met? | |", "|---|---|---|---|---|---|"]
                                    + html_report_bench(args.gatecheck, os.path.join(BENCH_DIR, "mock-api.yaml"), work, runs=1 if quick else 3))

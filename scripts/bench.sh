@@ -8,7 +8,8 @@
 #   BENCH_SCRATCH=DIR    SwiftPM scratch path for the release build (default: .build)
 #   BENCH_KEEP=1         keep the temporary directory with the generated suites and reports
 #   BENCH_STATIC=1       link the Swift runtime statically (--static-swift-stdlib): faster process start
-#   BENCH_ONLY=runner    only the runner section; BENCH_ONLY=html only the HTML report's size and opening time
+#   BENCH_ONLY=runner    only the runner section; BENCH_ONLY=html only the HTML report's size and opening time;
+#   BENCH_ONLY=goals     only cold start and the emulator beside nginx (issue 23's goals)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -65,3 +65,17 @@ public enum GatewayExecution {
     /// hop to another thread and back.
     @TaskLocal public static var preferredExecutor: (any TaskExecutor)?
 }
+
+/// Runs a callback once a delay has passed, unless cancelled first: how an integration call's timeout is armed.
+/// The server's executor (its event loop) is one, so arming and disarming a deadline stays on the request's thread;
+/// without one (the pipeline called in-process), a Dispatch timer is used.
+public protocol DeadlineScheduler: Sendable {
+    /// Calls `fire` after `milliseconds`, unless the returned deadline is cancelled first.
+    func scheduleDeadline(afterMilliseconds milliseconds: Int, _ fire: @escaping @Sendable () -> Void) -> any CancellableDeadline
+}
+
+/// A deadline armed by a `DeadlineScheduler`.
+public protocol CancellableDeadline: Sendable {
+    /// Disarms the deadline (harmless once it has fired).
+    func cancel()
+}

@@ -3,10 +3,11 @@ import Foundation
 
 /// Races an integration call against its timeout (`timeoutInMillis`, 29 s by default) for both API kinds.
 ///
-/// The deadline is one `DispatchSourceTimer` per call, cancelled the moment the call answers: a cancelled
-/// dispatch timer is released at once. (A cancelled `Task.sleep` keeps its timer queued until the original
-/// deadline, so under load every call held memory for the whole timeout: RSS grew by ~0.6 KB per request for
-/// 29 s.) The call itself runs in its own task so the gateway can answer at the deadline even when a backend
+/// The deadline is armed on the server's event loop when the request runs there (`GatewayExecution.preferredExecutor`
+/// is a `DeadlineScheduler`: arming and cancelling it is a heap insert and removal on the request's own thread, no
+/// wake-up of another thread), else one `DispatchSourceTimer` per call. Either is cancelled, and released, the moment
+/// the call answers. (A cancelled `Task.sleep` keeps its timer queued until the original deadline, so under load
+/// every call held memory for the whole timeout: RSS grew by ~0.6 KB per request for 29 s.) The call itself runs in its own task so the gateway can answer at the deadline even when a backend
 /// ignores cancellation; it is cancelled when the deadline or the caller's cancellation comes first.
 enum IntegrationDeadline {
     /// The operation's result, or nil when `milliseconds` elapsed first or the calling task was cancelled.
@@ -33,7 +34,7 @@ private final class DeadlineRace<T: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<T?, Never>?
     private var work: Task<Void, Never>?
-    private var timer: (any DispatchSourceTimer)?
+    private var deadline: (any CancellableDeadline)?
     private var finished = false
 
     func start(_ continuation: CheckedContinuation<T?, Never>, milliseconds: Int,
@@ -46,23 +47,28 @@ private final class DeadlineRace<T: Sendable>: @unchecked Sendable {
             return
         }
         self.continuation = continuation
-        let timer = DispatchSource.makeTimerSource(queue: deadlineQueue)
-        timer.schedule(deadline: .now() + .milliseconds(max(0, milliseconds)))
-        timer.setEventHandler { [self] in finish(nil) }
-        self.timer = timer
         lock.unlock()
 
-        let work = Task(executorPreference: GatewayExecution.preferredExecutor) {
+        let executor = GatewayExecution.preferredExecutor
+        let work = Task(executorPreference: executor) {
             let value = await operation()
             self.finish(value)
         }
-        timer.activate()
+        let delay = max(0, milliseconds)
+        let deadline = (executor as? any DeadlineScheduler)?.scheduleDeadline(afterMilliseconds: delay) { [self] in finish(nil) }
+            ?? DispatchDeadline(afterMilliseconds: delay) { [self] in finish(nil) }
         lock.lock()
-        let alreadyFinished = finished
-        if !alreadyFinished { self.work = work }
+        if finished {
+            // Finished meanwhile (the call answered, or the caller was cancelled; cancelling a completed task is
+            // harmless): disarm what was just armed.
+            lock.unlock()
+            deadline.cancel()
+            work.cancel()
+            return
+        }
+        self.deadline = deadline
+        self.work = work
         lock.unlock()
-        // Finished meanwhile (deadline or caller cancelled; cancelling a completed task is harmless).
-        if alreadyFinished { work.cancel() }
     }
 
     /// Delivers `value` (nil: deadline or cancellation) if nothing was delivered yet, and stops the loser.
@@ -75,14 +81,29 @@ private final class DeadlineRace<T: Sendable>: @unchecked Sendable {
         finished = true
         let continuation = self.continuation
         let work = self.work
-        let timer = self.timer
+        let deadline = self.deadline
         self.continuation = nil
         self.work = nil
-        self.timer = nil
+        self.deadline = nil
         lock.unlock()
 
-        timer?.cancel()
+        deadline?.cancel()
         if value == nil { work?.cancel() }
         continuation?.resume(returning: value)
     }
+}
+
+/// The deadline when no event loop runs the request: a Dispatch timer on `deadlineQueue`.
+private struct DispatchDeadline: CancellableDeadline, @unchecked Sendable {
+    // A DispatchSourceTimer is thread-safe to cancel from anywhere.
+    let timer: any DispatchSourceTimer
+
+    init(afterMilliseconds milliseconds: Int, _ fire: @escaping @Sendable () -> Void) {
+        timer = DispatchSource.makeTimerSource(queue: deadlineQueue)
+        timer.schedule(deadline: .now() + .milliseconds(milliseconds))
+        timer.setEventHandler(handler: fire)
+        timer.activate()
+    }
+
+    func cancel() { timer.cancel() }
 }

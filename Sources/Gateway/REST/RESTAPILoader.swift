@@ -506,9 +506,13 @@ private struct Builder {
             warning(IntegrationResponseImport.warning(dropped: entry.dropped, survivor: entry.survivor, context: context), at: entry.node)
         }
         guard ok else { return nil }
-        return Integration(kind: kind, target: target, httpMethod: httpMethod, requestTemplates: requestTemplates,
-                           requestParameters: requestParameters, passthroughBehavior: passthrough,
-                           contentHandling: contentHandling ?? nil, responses: responses, timeoutMilliseconds: timeout)
+        var integration = Integration(kind: kind, target: target, httpMethod: httpMethod, requestTemplates: requestTemplates,
+                                      requestParameters: requestParameters, passthroughBehavior: passthrough,
+                                      contentHandling: contentHandling ?? nil, responses: responses, timeoutMilliseconds: timeout)
+        if case let .lambda(uri)? = target, !uri.contains("${stageVariables.") {
+            integration.invokedFunction = LambdaFunctionReference.parse(invocationURI: uri)
+        }
+        return integration
     }
 
     /// `contentHandling`: nil when absent, `.some(nil)` (error reported) when invalid.

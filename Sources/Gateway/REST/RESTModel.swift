@@ -178,6 +178,9 @@ public struct Integration: Sendable {
     /// Integration responses in document (creation) order; the default one has `isDefault`.
     public var responses: [IntegrationResponse]
     public var timeoutMilliseconds: Int
+    /// The function a Lambda integration whose URI has no stage variables invokes, parsed once when the
+    /// definition is loaded (nil otherwise: then the URI is parsed per request, after substitution).
+    var invokedFunction: LambdaFunctionReference? = nil
 
     /// True when the integration has request templates (they decide what a non-proxy backend receives).
     public var hasRequestTemplates: Bool { !requestTemplates.isEmpty }

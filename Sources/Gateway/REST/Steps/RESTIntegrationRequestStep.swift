@@ -97,6 +97,7 @@ extension RESTGateway {
         guard case let .lambda(uri)? = integration.target else {
             throw GatewayError.internalError("Execution failed due to configuration error: the integration has no Lambda function uri")
         }
+        if let parsedAtLoad = integration.invokedFunction { return parsedAtLoad }
         let resolved = substituteStageVariables(in: uri, exchange.stageVariables)
         guard let function = LambdaFunctionReference.parse(invocationURI: resolved) else {
             throw GatewayError.internalError("Execution failed due to configuration error: invalid Lambda function ARN in '\(resolved)'")
