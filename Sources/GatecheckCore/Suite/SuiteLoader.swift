@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Gateway
 import JSONCore
 import SourceDiagnostics
@@ -37,39 +38,63 @@ public enum SuiteLoader {
     /// `*.yaml`/`*.yml` (sorted). In directories, OpenAPI definitions and backends files are skipped.
     public static func load(paths: [String], options: LoadOptions) -> LoadResult {
         var diagnostics: [Diagnostic] = []
+        var seenFiles: Set<String> = []
+        let files = discover(paths, diagnostics: &diagnostics).filter { file, _ in
+            seenFiles.insert(URL(fileURLWithPath: file).standardizedFileURL.path).inserted
+        }
+        // Files are read and parsed in parallel (parsing is most of a large run's start-up), then taken in file
+        // order, so diagnostics and the duplicate-name check come out as a sequential load would give them.
+        let outcomes = FileOutcomes(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            outcomes.set(index, loadFile(files[index].0, explicit: files[index].1, options: options))
+        }
         var suites: [Suite] = []
         var seenNames: [String: String] = [:]
-        var seenFiles: Set<String> = []
-        for (file, explicit) in discover(paths, diagnostics: &diagnostics) {
-            let standardized = URL(fileURLWithPath: file).standardizedFileURL.path
-            guard seenFiles.insert(standardized).inserted else { continue }
-            switch YAMLSource.readText(path: file) {
-            case let .failure(diagnostic):
-                diagnostics.append(diagnostic)
-            case let .success(text):
-                // Parsed once: the same tree tells whether this is a suite and, if so, is read as one.
-                let parsed = YAMLSource.parse(text, file: file)
-                if case let .success(node?) = parsed, isNotASuite(node) {
-                    if explicit {
-                        diagnostics.append(Diagnostic(file: file, line: 1, column: 1,
-                                                      message: "this is an API definition or a backends file, not a suite: name it in a suite's 'api:' or 'backends:' ('gatecheck validate' checks it on its own)"))
-                    }
-                    continue
-                }
-                let (suite, found) = parse(parsed, file: file, options: options)
-                diagnostics.append(contentsOf: found)
-                guard var suite else { continue }
-                if let other = seenNames[suite.name] {
-                    diagnostics.append(Diagnostic(file: file, line: 1, column: 1,
-                                                  message: "suite name '\(suite.name)' is already used by \(other); suite names must be unique (set 'name:')"))
-                    continue
-                }
-                seenNames[suite.name] = file
-                suite.file = file
-                suites.append(suite)
+        for (index, (file, _)) in files.enumerated() {
+            guard let outcome = outcomes.get(index) else { continue }
+            diagnostics.append(contentsOf: outcome.diagnostics)
+            guard var suite = outcome.suite else { continue }
+            if let other = seenNames[suite.name] {
+                diagnostics.append(Diagnostic(file: file, line: 1, column: 1,
+                                              message: "suite name '\(suite.name)' is already used by \(other); suite names must be unique (set 'name:')"))
+                continue
             }
+            seenNames[suite.name] = file
+            suite.file = file
+            suites.append(suite)
         }
         return LoadResult(suites: suites, diagnostics: diagnostics)
+    }
+
+    /// What loading one file gave: its suite (nil when it is not one or is broken) and its diagnostics.
+    private struct FileOutcome: Sendable {
+        var suite: Suite?
+        var diagnostics: [Diagnostic]
+    }
+
+    /// One slot per file, filled from `concurrentPerform`'s threads.
+    private final class FileOutcomes: Sendable {
+        private let slots: Mutex<[FileOutcome?]>
+        init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
+        func set(_ index: Int, _ outcome: FileOutcome) { slots.withLock { $0[index] = outcome } }
+        func get(_ index: Int) -> FileOutcome? { slots.withLock { $0[index] } }
+    }
+
+    private static func loadFile(_ file: String, explicit: Bool, options: LoadOptions) -> FileOutcome {
+        switch YAMLSource.readText(path: file) {
+        case let .failure(diagnostic):
+            return FileOutcome(suite: nil, diagnostics: [diagnostic])
+        case let .success(text):
+            // Parsed once: the same tree tells whether this is a suite and, if so, is read as one.
+            let parsed = YAMLSource.parse(text, file: file)
+            if case let .success(node?) = parsed, isNotASuite(node) {
+                guard explicit else { return FileOutcome(suite: nil, diagnostics: []) }
+                return FileOutcome(suite: nil, diagnostics: [Diagnostic(file: file, line: 1, column: 1,
+                    message: "this is an API definition or a backends file, not a suite: name it in a suite's 'api:' or 'backends:' ('gatecheck validate' checks it on its own)")])
+            }
+            let (suite, found) = parse(parsed, file: file, options: options)
+            return FileOutcome(suite: suite, diagnostics: found)
+        }
     }
 
     /// The files to load, each flagged `explicit` when named directly (always loaded as a suite).
