@@ -104,9 +104,9 @@ public enum YAMLSource {
     /// (an alias bomb) is a diagnostic, so no loader ever walks it.
     public static func parse(_ text: String, file: String) -> Result<Node?, Diagnostic> {
         do {
-            let node = try Yams.compose(yaml: text)
-            if let node, let tooBig = YAMLBudget.check(node, file: file) { return .failure(tooBig) }
-            return .success(node)
+            guard let node = try Yams.compose(yaml: text, YAMLTags.parseResolver) else { return .success(nil) }
+            if let tooBig = YAMLBudget.check(node, file: file) { return .failure(tooBig) }
+            return .success(YAMLTags.rearm(node))
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, file: file, text: text))
         } catch {
