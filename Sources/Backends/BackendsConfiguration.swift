@@ -213,7 +213,8 @@ public final class BackendPool: Sendable {
         self.bootstrapDirectory = bootstrapDirectory
     }
 
-    /// Starts every worker process now (otherwise each starts on its function's first invocation).
+    /// Starts one worker process per real-handler function now (otherwise it starts on the function's first
+    /// invocation); more start when invocations of a function overlap.
     public func prewarm() async {
         await withTaskGroup(of: Void.self) { group in
             for function in functions { group.addTask { await function.prewarm() } }

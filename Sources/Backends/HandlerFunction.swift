@@ -16,7 +16,8 @@ public struct HandlerSpec: Sendable, Hashable {
     public var timeout: Duration
     /// Extra environment variables for the function (on top of the emulator's and Lambda's own).
     public var environment: [String: String]
-    /// Number of worker processes; concurrent invocations beyond it wait for a free worker.
+    /// Most worker processes (execution environments) at once, default 4: one is used while invocations come one
+    /// at a time; another starts when invocations overlap, as Lambda scales out; beyond it, invocations wait.
     public var poolSize: Int
     /// `context.memory_limit_in_mb` / `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` (informational only).
     public var memoryMB: Int
@@ -24,7 +25,7 @@ public struct HandlerSpec: Sendable, Hashable {
     public var interpreter: String?
 
     public init(runtime: Runtime, file: String, function: String, timeout: Duration = .seconds(3),
-                environment: [String: String] = [:], poolSize: Int = 1, memoryMB: Int = 128, interpreter: String? = nil) {
+                environment: [String: String] = [:], poolSize: Int = HandlerSpec.defaultPoolSize, memoryMB: Int = 128, interpreter: String? = nil) {
         self.runtime = runtime
         self.file = file
         self.function = function
@@ -34,6 +35,9 @@ public struct HandlerSpec: Sendable, Hashable {
         self.memoryMB = memoryMB
         self.interpreter = interpreter
     }
+
+    /// `pool:` when a function does not say: overlapping invocations get their own worker, as on Lambda, up to 4.
+    public static let defaultPoolSize = 4
 
     /// The handler's directory: the process's working directory and first import path (`LAMBDA_TASK_ROOT`).
     public var taskRoot: String { URL(fileURLWithPath: file).deletingLastPathComponent().path }
@@ -57,9 +61,11 @@ public struct HandlerSpec: Sendable, Hashable {
 
 /// A Lambda function backed by real handler code running in a pool of persistent worker processes.
 ///
-/// Workers start lazily on the first invocation (or on `prewarm()`), are reused for every later invocation,
-/// and are restarted after a crash or timeout. With a pool of N, N invocations run at once; more wait,
-/// first come first served, for a free worker (Lambda would scale out instead: raise `pool` to emulate that).
+/// Workers start lazily, each on the first invocation it takes (or on `prewarm()`), are reused for every later
+/// invocation, and are restarted after a crash or timeout. The most recently used idle worker takes the next
+/// invocation, so calls that come one at a time always find the same warm worker; an invocation that overlaps
+/// running ones takes an unused worker and pays its cold start, as Lambda scales out. With a pool of N, N
+/// invocations run at once; more wait, first come first served, for a free worker.
 /// Cancelling the calling task (the gateway's integration timeout) kills the worker running that invocation.
 public actor HandlerFunction: LambdaBackend {
     public nonisolated let name: String
@@ -94,9 +100,10 @@ public actor HandlerFunction: LambdaBackend {
         return result
     }
 
-    /// Starts every worker process now instead of on first use.
+    /// Starts, now instead of on first use, the worker process the next invocation takes (the others start when
+    /// invocations overlap, as Lambda starts more execution environments).
     public func prewarm() async {
-        for worker in workers { await worker.prewarm() }
+        if let next = idle.last { await next.prewarm() }
     }
 
     /// Stops every worker process; later invocations fail with `invokeFailed`.

@@ -171,6 +171,32 @@ struct PythonWorkerTests {
         }
     }
 
+    @Test("overlapping invocations scale out to more workers by default, as Lambda does; calls one at a time keep one warm worker")
+    func overlappingInvocationsScaleOutByDefault() async throws {
+        let meeting = FileManager.default.temporaryDirectory.appendingPathComponent("gatecheck-rendezvous-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: meeting, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: meeting) }
+        try await withBackends(Self.yaml("rendezvous", timeout: "15s")) { registry, _ in
+            // Each invocation waits until three have arrived: they only meet if three workers run at once.
+            let event = #"{"dir": "\#(meeting)", "parties": 3}"#
+            let results = await withTaskGroup(of: LambdaResult?.self) { group in
+                for _ in 0 ..< 3 { group.addTask { try? await invoke(registry, "Py", event) } }
+                var results: [LambdaResult] = []
+                for await result in group { if let result { results.append(result) } }
+                return results
+            }
+            #expect(results.count == 3)
+            #expect(results.allSatisfy { $0.successJSON?["met"] == .bool(true) }, "\(results)")
+            #expect(Set(results.compactMap { $0.successJSON?["pid"]?.intValue }).count == 3)
+            // One at a time, every call lands on the same (most recently used) warm worker.
+            let single = #"{"dir": "\#(meeting)", "parties": 1}"#
+            let first = try await invoke(registry, "Py", single)
+            let second = try await invoke(registry, "Py", single)
+            #expect(first.successJSON?["pid"] != nil)
+            #expect(second.successJSON?["pid"] == first.successJSON?["pid"])
+        }
+    }
+
     @Test func concurrentInvocationsQueueForThePool() async throws {
         let yaml = """
         lambdas:

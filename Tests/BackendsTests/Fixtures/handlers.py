@@ -58,3 +58,13 @@ def unicode(event, context):
 
 def unserialisable(event, context):
     return {1, 2}
+
+
+def rendezvous(event, context):
+    """Waits (up to 10 s) until `parties` invocations have arrived in `dir`: only overlapping invocations meet."""
+    directory, parties = event["dir"], event["parties"]
+    open(os.path.join(directory, str(os.getpid())), "w").close()
+    deadline = time.monotonic() + 10
+    while len(os.listdir(directory)) < parties and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return {"pid": os.getpid(), "met": len(os.listdir(directory)) >= parties}
